@@ -1,0 +1,233 @@
+//! The `cluster` block: at most one per unit (`E0301`), each setting at most once
+//! (`E0302`), values checked; missing settings take kubeadm's defaults.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use ipnet::{IpNet, Ipv4Net};
+
+use super::values::{self, DNS_LABEL, DNS_SUBDOMAIN};
+use super::Diagnostics;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::ir::{Cluster, Labels, Selector};
+use crate::syntax::ast::{self, ClusterSetting, Spanned};
+
+fn labels_of(pairs: &[(&str, &str)]) -> Labels {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// kubeadm's defaults (see the book's `cluster` page).
+pub fn defaults() -> Cluster {
+    Cluster {
+        service_cidr: IpNet::V4(Ipv4Net::new_assert(Ipv4Addr::new(10, 96, 0, 0), 12)),
+        pod_cidr: IpNet::V4(Ipv4Net::new_assert(Ipv4Addr::new(10, 244, 0, 0), 16)),
+        node_port_range: (30000, 32767),
+        dns: Selector {
+            namespace: "kube-system".into(),
+            labels: labels_of(&[("k8s-app", "kube-dns")]),
+        },
+        dns_port: 53,
+        ingress_controller: Selector {
+            namespace: "ingress-nginx".into(),
+            labels: labels_of(&[("app.kubernetes.io/name", "ingress-nginx")]),
+        },
+        node_ip: IpAddr::V4(Ipv4Addr::new(192, 168, 0, 10)),
+        node_name: "node-1".into(),
+        masquerade_mark: "0x00004000".into(),
+        localhost_node_ports: true,
+        random_fully: true,
+        nfacct: true,
+        policy_version: "1".into(),
+    }
+}
+
+pub fn check(diags: &mut Diagnostics, files: &[ast::File]) -> Cluster {
+    let mut cluster = defaults();
+    let blocks: Vec<&ast::ClusterBlock> = files
+        .iter()
+        .flat_map(|f| &f.items)
+        .filter_map(|item| match item {
+            ast::Item::Cluster(block) => Some(block),
+            ast::Item::Namespace(_) => None,
+        })
+        .collect();
+    let Some(first) = blocks.first() else {
+        return cluster;
+    };
+    for extra in blocks.iter().skip(1) {
+        diags.push(
+            Diagnostic::new(
+                Code::SecondClusterBlock,
+                "a second `cluster` block",
+                extra.keyword,
+            )
+            .label("another `cluster` block here")
+            .secondary(first.keyword, "the first `cluster` block")
+            .help("a compilation unit describes one cluster: merge the settings into one block"),
+        );
+    }
+    let mut seen: Vec<&Spanned<ClusterSetting>> = Vec::new();
+    for setting in &first.settings {
+        if let Some(earlier) = seen
+            .iter()
+            .find(|s| s.node.keyword() == setting.node.keyword())
+        {
+            diags.push(setting_twice(setting.node.keyword(), setting.span, earlier.span));
+            continue;
+        }
+        seen.push(setting);
+        apply(diags, &mut cluster, &setting.node);
+    }
+    cluster
+}
+
+pub fn setting_twice(keyword: &str, span: crate::source::Span, first: crate::source::Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::SettingTwice,
+        format!("`{keyword}` is given twice"),
+        span,
+    )
+    .label("given again here")
+    .secondary(first, "first given here")
+    .help("keep one of them")
+}
+
+fn apply(diags: &mut Diagnostics, cluster: &mut Cluster, setting: &ClusterSetting) {
+    match setting {
+        ClusterSetting::ServiceCidr(cidr) => {
+            if let Some(net) = values::cidr(diags, cidr) {
+                cluster.service_cidr = net;
+            }
+        }
+        ClusterSetting::PodCidr(cidr) => {
+            if let Some(net) = values::cidr(diags, cidr) {
+                cluster.pod_cidr = net;
+            }
+        }
+        ClusterSetting::NodePortRange(range) => {
+            let low = values::port(diags, &range.low, "node port");
+            let high = values::port(diags, &range.high, "node port");
+            if range.protocol.is_some() {
+                diags.push(
+                    Diagnostic::new(
+                        Code::InvalidPortRange,
+                        "a node-port range has no protocol",
+                        range.span,
+                    )
+                    .label("remove the protocol"),
+                );
+            }
+            if let (Some(low), Some(high)) = (low, high) {
+                if low > high {
+                    diags.push(range_reversed(range.span, low, high));
+                } else {
+                    cluster.node_port_range = (low, high);
+                }
+            }
+        }
+        ClusterSetting::Dns {
+            namespace,
+            labels,
+            port,
+        } => {
+            if let Some(ns) = namespace {
+                if values::name(diags, Code::InvalidNamespaceName, "namespace name", &DNS_LABEL, ns) {
+                    cluster.dns.namespace = ns.node.clone();
+                }
+            }
+            if let Some(labels) = labels {
+                cluster.dns.labels = values::labels(diags, labels);
+            }
+            if let Some(port) = port {
+                if let Some(port) = values::port(diags, port, "DNS port") {
+                    cluster.dns_port = port;
+                }
+            }
+        }
+        ClusterSetting::IngressController { namespace, labels } => {
+            if let Some(ns) = namespace {
+                if values::name(diags, Code::InvalidNamespaceName, "namespace name", &DNS_LABEL, ns) {
+                    cluster.ingress_controller.namespace = ns.node.clone();
+                }
+            }
+            if let Some(labels) = labels {
+                cluster.ingress_controller.labels = values::labels(diags, labels);
+            }
+        }
+        ClusterSetting::NodeIp(ip) => {
+            if let Some(ip) = values::ip(diags, ip) {
+                cluster.node_ip = ip;
+            }
+        }
+        ClusterSetting::NodeName(name) => {
+            if values::name(diags, Code::InvalidNodeName, "node name", &DNS_SUBDOMAIN, name) {
+                cluster.node_name = name.node.clone();
+            }
+        }
+        ClusterSetting::MasqueradeMark(mark) => {
+            if masquerade_mark_ok(&mark.node) {
+                cluster.masquerade_mark = mark.node.clone();
+            } else {
+                diags.push(
+                    Diagnostic::new(
+                        Code::InvalidMasqueradeMark,
+                        format!("`{}` is not a valid masquerade mark", mark.node),
+                        mark.span,
+                    )
+                    .label("expected a hexadecimal mark such as `0x00004000`")
+                    .help("write the mark as `0x` and 1 to 8 hexadecimal digits, with exactly one bit set"),
+                );
+            }
+        }
+        ClusterSetting::LocalhostNodePorts(on) => cluster.localhost_node_ports = on.node,
+        ClusterSetting::RandomFully(on) => cluster.random_fully = on.node,
+        ClusterSetting::Nfacct(on) => cluster.nfacct = on.node,
+        ClusterSetting::PolicyVersion(version) => {
+            if policy_version_ok(&version.node) {
+                cluster.policy_version = version.node.clone();
+            } else {
+                diags.push(
+                    Diagnostic::new(
+                        Code::InvalidPolicyVersion,
+                        format!("`{}` is not a valid policy version", version.node),
+                        version.span,
+                    )
+                    .label("must be 1 to 64 printable ASCII characters")
+                    .help("use a number or a timestamp, such as `1` or `2024-01-01T00:00:00Z`"),
+                );
+            }
+        }
+    }
+}
+
+pub fn range_reversed(span: crate::source::Span, low: u16, high: u16) -> Diagnostic {
+    Diagnostic::new(
+        Code::InvalidPortRange,
+        format!("port range `{low}-{high}` ends before it starts"),
+        span,
+    )
+    .label("the first port must not be greater than the last")
+    .help(format!("did you mean `{high}-{low}`?"))
+}
+
+/// kube-proxy's masquerade bit: `0x` and hex digits for a 32-bit value with one bit set.
+fn masquerade_mark_ok(mark: &str) -> bool {
+    let Some(digits) = mark.strip_prefix("0x") else {
+        return false;
+    };
+    if digits.is_empty() || digits.len() > 8 {
+        return false;
+    }
+    u32::from_str_radix(digits, 16).is_ok_and(|value| value.count_ones() == 1)
+}
+
+/// Hashed into chain names and shown in comments: printable ASCII without quotes.
+fn policy_version_ok(version: &str) -> bool {
+    !version.is_empty()
+        && version.len() <= 64
+        && version
+            .chars()
+            .all(|c| c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ')
+}

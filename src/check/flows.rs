@@ -1,0 +1,473 @@
+//! `allow` statements to [`ir::Flow`]s, plus the flows that exposure implies.
+//!
+//! Resolves peers (`E0111`, `E0113`, `E0117`), ports (`E0112`, `E0201`, `E0205`,
+//! `E0215`, `E0218`, `E0326`), and rejects ports on sources (`E0304`), externals
+//! without `cidr` (`E0305`) and flows with no side in a knet namespace (`E0319`).
+//! A `node-port` or `load-balancer` app lets `world` (or its `source-ranges`) reach its
+//! ports: that flow is added here too.
+
+use std::net::Ipv4Addr;
+
+use ipnet::{IpNet, Ipv4Net};
+
+use super::declare::{Declared, NamespaceScope, Scope};
+use super::suggest::did_you_mean;
+use super::values;
+use super::Diagnostics;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::ir::{self, Peer, PolicyPort, ServiceType, TargetPort};
+use crate::syntax::ast::{self, PeerTarget, PortRef, Spanned};
+
+/// `world`: every IPv4 address (`0.0.0.0/0`).
+pub fn world() -> ir::IpBlock {
+    ir::IpBlock {
+        cidr: IpNet::V4(Ipv4Net::new_assert(Ipv4Addr::UNSPECIFIED, 0)),
+        except: Vec::new(),
+    }
+}
+
+pub fn check(
+    diags: &mut Diagnostics,
+    scope: &Scope,
+    cluster: &ir::Cluster,
+    namespace: &str,
+    blocks: &[&ast::NamespaceBlock],
+    flows: &mut Vec<ir::Flow>,
+) {
+    let Some(ns) = scope.namespaces.get(namespace) else {
+        return;
+    };
+    exposure_flows(namespace, ns, flows);
+    let resolver = Resolver {
+        scope,
+        cluster,
+        namespace,
+        ns,
+    };
+    for item in blocks.iter().flat_map(|b| &b.items) {
+        if let ast::NamespaceItem::Flow(flow) = item {
+            resolver.flow(diags, flow, flows);
+        }
+    }
+}
+
+/// Principle 3: exposure implies permission.
+fn exposure_flows(namespace: &str, ns: &NamespaceScope, flows: &mut Vec<ir::Flow>) {
+    for app in ns.apps.values().map(|d| &d.ir) {
+        if !matches!(app.service, ServiceType::NodePort | ServiceType::LoadBalancer)
+            || app.ports.is_empty()
+        {
+            continue;
+        }
+        let sources = if app.source_ranges.is_empty() {
+            vec![world()]
+        } else {
+            app.source_ranges
+                .iter()
+                .map(|cidr| ir::IpBlock {
+                    cidr: *cidr,
+                    except: Vec::new(),
+                })
+                .collect()
+        };
+        flows.push(ir::Flow {
+            from: Peer::Addresses(sources),
+            to: app_peer(namespace, app),
+            ports: app.ports.iter().map(policy_port).collect(),
+        });
+    }
+}
+
+pub fn app_peer(namespace: &str, app: &ir::App) -> Peer {
+    Peer::App {
+        namespace: namespace.to_string(),
+        app: app.name.clone(),
+        labels: app.labels.clone(),
+    }
+}
+
+/// A Service port as a NetworkPolicy sees it: the pod's target port (principle 4).
+pub fn policy_port(port: &ir::ServicePort) -> PolicyPort {
+    PolicyPort {
+        protocol: port.protocol,
+        port: port.target.clone(),
+        end_port: None,
+    }
+}
+
+/// The port `name` of an app, or an error whose help lists the app's ports.
+pub fn app_port(
+    diags: &mut Diagnostics,
+    app: &Declared<ast::App, ir::App>,
+    name: &ast::Name,
+) -> Option<ir::ServicePort> {
+    if let Some(port) = app.ir.ports.iter().find(|p| p.name == name.node) {
+        return Some(port.clone());
+    }
+    let listed = super::ingress::port_list(&app.ir.ports);
+    if looks_numeric(&name.node) {
+        diags.push(
+            Diagnostic::new(
+                Code::PortNumberForName,
+                format!("app ports are named, not numbered: `{}`", name.node),
+                name.span,
+            )
+            .label("a port name is required here")
+            .secondary(app.ast.name.span, format!("app `{}` declared here", app.ir.name))
+            .note("a name says which Service port is meant; knet resolves it to the pod's target port")
+            .help(format!("use one of the app's ports: {listed}")),
+        );
+        return None;
+    }
+    let candidates = app.ir.ports.iter().map(|p| p.name.as_str());
+    let suggestion = did_you_mean(&name.node, candidates)
+        .map(|n| format!("did you mean `{n}`? the app's ports are {listed}"));
+    diags.push(
+        Diagnostic::new(
+            Code::UnknownPort,
+            format!("app `{}` has no port `{}`", app.ir.name, name.node),
+            name.span,
+        )
+        .label("unknown port")
+        .secondary(app.ast.name.span, format!("app `{}` declared here", app.ir.name))
+        .help(suggestion.unwrap_or_else(|| format!("the app's ports are {listed}"))),
+    );
+    None
+}
+
+struct Resolver<'a, 's> {
+    scope: &'a Scope<'s>,
+    cluster: &'a ir::Cluster,
+    namespace: &'a str,
+    ns: &'a NamespaceScope<'s>,
+}
+
+/// A resolved peer and what it is, for port resolution.
+enum Side<'a, 's> {
+    App(&'a Declared<'s, ast::App, ir::App>, Peer),
+    External(&'a Declared<'s, ast::External, ir::External>, Peer),
+    Other(Peer),
+}
+
+impl Side<'_, '_> {
+    fn peer(&self) -> &Peer {
+        match self {
+            Side::App(_, p) | Side::External(_, p) | Side::Other(p) => p,
+        }
+    }
+}
+
+impl<'a, 's> Resolver<'a, 's> {
+    fn flow(&self, diags: &mut Diagnostics, flow: &ast::Flow, flows: &mut Vec<ir::Flow>) {
+        let mut sources = Vec::new();
+        for source in &flow.sources {
+            if let Some(first) = source.ports.first() {
+                let last = source.ports.last().unwrap_or(first);
+                diags.push(
+                    Diagnostic::new(
+                        Code::PortsOnSource,
+                        "a flow source has no ports",
+                        first.span.to(last.span),
+                    )
+                    .label("ports on a source")
+                    .note("a flow lets sources open connections to the ports of its destinations")
+                    .help("put the ports on the destination, after `->`"),
+                );
+            }
+            if let Some(side) = self.side(diags, source, true) {
+                sources.push(side.peer().clone());
+            }
+        }
+        let mut destinations = Vec::new();
+        for destination in &flow.destinations {
+            let Some(side) = self.side(diags, destination, false) else {
+                continue;
+            };
+            let Some(ports) = self.ports(diags, &side, &destination.ports) else {
+                continue;
+            };
+            destinations.push((side.peer().clone(), ports, destination));
+        }
+        for from in &sources {
+            for (to, ports, destination) in &destinations {
+                if !self.in_knet(from) && !self.in_knet(to) {
+                    diags.push(
+                        Diagnostic::new(
+                            Code::FlowOutsideKnet,
+                            "this flow has no side in a namespace declared in knet",
+                            flow.span,
+                        )
+                        .label("neither side is an app or namespace of knet")
+                        .secondary(destination.span, "destination outside knet")
+                        .note("NetworkPolicies are written for pods of knet namespaces; this flow would generate nothing")
+                        .help("declare one of the namespaces in knet, or remove the flow"),
+                    );
+                    return;
+                }
+                flows.push(ir::Flow {
+                    from: from.clone(),
+                    to: to.clone(),
+                    ports: ports.clone(),
+                });
+            }
+        }
+    }
+
+    /// Whether a policy can be written for this side.
+    fn in_knet(&self, peer: &Peer) -> bool {
+        match peer {
+            Peer::App { .. } => true,
+            Peer::Namespace { namespace } => self.scope.namespaces.contains_key(namespace),
+            Peer::Pods(_) | Peer::Addresses(_) => false,
+        }
+    }
+
+    fn side(
+        &self,
+        diags: &mut Diagnostics,
+        peer: &ast::Peer,
+        is_source: bool,
+    ) -> Option<Side<'a, 's>> {
+        let span = peer.target.span;
+        match &peer.target.node {
+            PeerTarget::AllPods => Some(Side::Other(Peer::Namespace {
+                namespace: self.namespace.to_string(),
+            })),
+            PeerTarget::NamespacePods(ns) => {
+                values::name(diags, Code::InvalidNamespaceName, "namespace name", &values::DNS_LABEL, ns)
+                    .then(|| Side::Other(Peer::Namespace { namespace: ns.node.clone() }))
+            }
+            PeerTarget::Qualified { namespace, app } => {
+                let Some(other) = self.scope.namespaces.get(&namespace.node) else {
+                    let known = self.scope.namespaces.keys().map(String::as_str);
+                    let close = did_you_mean(&namespace.node, known);
+                    let help = match close {
+                        Some(close) => format!("did you mean `{close}/{}`?", app.node),
+                        None => format!(
+                            "to allow every pod of that namespace, write `{}/*`; to name an app, declare the namespace in knet",
+                            namespace.node
+                        ),
+                    };
+                    diags.push(
+                        Diagnostic::new(
+                            Code::UnknownNamespace,
+                            format!("namespace `{}` is not declared in knet", namespace.node),
+                            namespace.span,
+                        )
+                        .label("not a knet namespace")
+                        .note("knet knows the labels of apps only in namespaces it declares")
+                        .help(help),
+                    );
+                    return None;
+                };
+                match other.apps.get(&app.node) {
+                    Some(declared) => Some(Side::App(declared, app_peer(&namespace.node, &declared.ir))),
+                    None => {
+                        let candidates = other.apps.keys().map(String::as_str);
+                        let mut d = Diagnostic::new(
+                            Code::UnknownPeer,
+                            format!("namespace `{}` has no app `{}`", namespace.node, app.node),
+                            app.span,
+                        )
+                        .label("unknown app")
+                        .maybe_help(did_you_mean(&app.node, candidates).map(|n| format!("did you mean `{}/{n}`?", namespace.node)));
+                        if other.externals.contains_key(&app.node) {
+                            d = d.note("externals are peers only in their own namespace");
+                        }
+                        diags.push(d);
+                        None
+                    }
+                }
+            }
+            PeerTarget::Name(name) => {
+                if name == "world" {
+                    return Some(Side::Other(Peer::Addresses(vec![world()])));
+                }
+                if name == "ingress" {
+                    return Some(Side::Other(Peer::Pods(self.cluster.ingress_controller.clone())));
+                }
+                if let Some(app) = self.ns.apps.get(name) {
+                    return Some(Side::App(app, app_peer(self.namespace, &app.ir)));
+                }
+                if let Some(external) = self.ns.externals.get(name) {
+                    if external.ir.cidrs.is_empty() {
+                        let what = if is_source { "from" } else { "to" };
+                        diags.push(
+                            Diagnostic::new(
+                                Code::ExternalWithoutCidr,
+                                format!("flow {what} external `{name}`, which has no `cidr`"),
+                                span,
+                            )
+                            .label("this external has no addresses")
+                            .secondary(external.ast.name.span, "declared here")
+                            .note("NetworkPolicy matches addresses, not DNS names")
+                            .help("add `cidr` lines to the external, or allow `world`"),
+                        );
+                        return None;
+                    }
+                    return Some(Side::External(external, Peer::Addresses(external.ir.cidrs.clone())));
+                }
+                let candidates = self
+                    .ns
+                    .apps
+                    .keys()
+                    .chain(self.ns.externals.keys())
+                    .map(String::as_str)
+                    .chain(["world", "ingress"]);
+                let mut d = Diagnostic::new(
+                    Code::UnknownPeer,
+                    format!("unknown app or external `{name}`"),
+                    span,
+                )
+                .label(format!("not declared in namespace `{}`", self.namespace))
+                .maybe_help(did_you_mean(name, candidates).map(|n| format!("did you mean `{n}`?")));
+                let elsewhere: Vec<&str> = self
+                    .scope
+                    .namespaces
+                    .iter()
+                    .filter(|(_, ns)| ns.apps.contains_key(name))
+                    .map(|(n, _)| n.as_str())
+                    .collect();
+                if let Some(other) = elsewhere.first() {
+                    if d.help.is_none() {
+                        d = d.help(format!("an app of another namespace is written `{other}/{name}`"));
+                    }
+                }
+                diags.push(d);
+                None
+            }
+        }
+    }
+
+    /// The ports of a destination; `None` when any is invalid.
+    fn ports(
+        &self,
+        diags: &mut Diagnostics,
+        side: &Side,
+        written: &[Spanned<PortRef>],
+    ) -> Option<Vec<PolicyPort>> {
+        if written.is_empty() {
+            return Some(match side {
+                Side::App(app, _) => app.ir.ports.iter().map(policy_port).collect(),
+                _ => Vec::new(),
+            });
+        }
+        let mut ports = Vec::new();
+        let mut ok = true;
+        for port in written {
+            match self.port(diags, side, port) {
+                Some(p) => {
+                    if !ports.contains(&p) {
+                        ports.push(p);
+                    }
+                }
+                None => ok = false,
+            }
+        }
+        ok.then_some(ports)
+    }
+
+    fn port(&self, diags: &mut Diagnostics, side: &Side, port: &Spanned<PortRef>) -> Option<PolicyPort> {
+        if let Side::App(app, _) = side {
+            let name = match &port.node {
+                PortRef::Name(name) => Spanned::new(name.clone(), port.span),
+                // `api:443`: the number as written, so the error can say so.
+                PortRef::Number { .. } | PortRef::Range { .. } => {
+                    let text = port_text(&port.node);
+                    let number_for_name = Spanned::new(text, port.span);
+                    let _ = app_port(diags, app, &number_for_name);
+                    return None;
+                }
+            };
+            return app_port(diags, app, &name).map(|p| policy_port(&p));
+        }
+        match &port.node {
+            PortRef::Name(name) => match side {
+                Side::External(external, _) => {
+                    if let Some(p) = external.ir.ports.iter().find(|p| &p.name == name) {
+                        return Some(PolicyPort {
+                            protocol: p.protocol,
+                            port: TargetPort::Number(p.port),
+                            end_port: None,
+                        });
+                    }
+                    let candidates = external.ir.ports.iter().map(|p| p.name.as_str());
+                    let listed = external
+                        .ir
+                        .ports
+                        .iter()
+                        .map(|p| format!("`{}` ({})", p.name, p.port))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    diags.push(
+                        Diagnostic::new(
+                            Code::UnknownPort,
+                            format!("external `{}` has no port `{name}`", external.ir.name),
+                            port.span,
+                        )
+                        .label("unknown port")
+                        .secondary(external.ast.name.span, "external declared here")
+                        .help(match did_you_mean(name, candidates) {
+                            Some(close) => format!("did you mean `{close}`?"),
+                            None if listed.is_empty() => "the external declares no ports: use a number such as `:443`".to_string(),
+                            None => format!("the external's ports are {listed}, or use a number such as `:443`"),
+                        }),
+                    );
+                    None
+                }
+                _ => {
+                    diags.push(
+                        Diagnostic::new(
+                            Code::PortOnPeerWithoutPorts,
+                            format!("`{name}` is not a port of this peer"),
+                            port.span,
+                        )
+                        .label("a port name, but this peer declares no ports")
+                        .note("only apps and externals have named ports")
+                        .help("use a number such as `:443` or `:53/udp`, or a range such as `:8000-8100`"),
+                    );
+                    None
+                }
+            },
+            PortRef::Number { port: number, protocol } => {
+                let protocol = values::protocol(diags, protocol.as_ref());
+                let number = values::port(diags, &Spanned::new(*number, port.span), "port");
+                Some(PolicyPort {
+                    protocol: protocol?,
+                    port: TargetPort::Number(number?),
+                    end_port: None,
+                })
+            }
+            PortRef::Range { low, high, protocol } => {
+                let protocol = values::protocol(diags, protocol.as_ref());
+                let low = values::port(diags, &Spanned::new(*low, port.span), "port");
+                let high = values::port(diags, &Spanned::new(*high, port.span), "port");
+                let (low, high) = (low?, high?);
+                if low > high {
+                    diags.push(super::cluster::range_reversed(port.span, low, high));
+                    return None;
+                }
+                Some(PolicyPort {
+                    protocol: protocol?,
+                    port: TargetPort::Number(low),
+                    end_port: (high > low).then_some(high),
+                })
+            }
+        }
+    }
+}
+
+/// `443`, `443/udp`, `8000-8100`: a port written as a number.
+fn looks_numeric(text: &str) -> bool {
+    let number = text.split('/').next().unwrap_or("");
+    !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+}
+
+fn port_text(port: &PortRef) -> String {
+    let proto = |p: &Option<ast::Name>| p.as_ref().map(|p| format!("/{}", p.node)).unwrap_or_default();
+    match port {
+        PortRef::Name(name) => name.clone(),
+        PortRef::Number { port, protocol } => format!("{port}{}", proto(protocol)),
+        PortRef::Range { low, high, protocol } => format!("{low}-{high}{}", proto(protocol)),
+    }
+}

@@ -1,0 +1,411 @@
+//! `ingress` blocks to [`ir::Ingress`], with the flows they imply.
+//!
+//! Checks names (`E0103`, `E0108`, `E0109`, `E0114`), hosts (`E0211`, `E0321`), paths per
+//! path type (`E0213`), duplicate routes (`E0308`), backends (`E0111`, `E0112`, `E0218`,
+//! `E0306`, `E0307`), an empty ingress (`E0318`) and the class annotation (`E0322`).
+//! Every route lets the ingress controller reach its backend: that flow is added here.
+
+use indexmap::IndexMap;
+
+use super::declare::Scope;
+use super::suggest::did_you_mean;
+use super::values::{self, DNS_SUBDOMAIN};
+use super::{rules, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::ir::{self, PathType, ServiceType};
+use crate::source::Span;
+use crate::syntax::ast::{self, IngressLine};
+
+pub fn check(
+    diags: &mut Diagnostics,
+    scope: &Scope,
+    namespace: &str,
+    blocks: &[&ast::NamespaceBlock],
+    cluster: &ir::Cluster,
+    flows: &mut Vec<ir::Flow>,
+) -> IndexMap<String, ir::Ingress> {
+    let mut out: IndexMap<String, ir::Ingress> = IndexMap::new();
+    let mut first_spans: IndexMap<String, Span> = IndexMap::new();
+    for item in blocks.iter().flat_map(|b| &b.items) {
+        let ast::NamespaceItem::Ingress(ingress) = item else {
+            continue;
+        };
+        if let Some(first) = first_spans.get(&ingress.name.node) {
+            diags.push(
+                Diagnostic::new(
+                    Code::DuplicateName,
+                    format!("ingress `{}` is defined twice in this namespace", ingress.name.node),
+                    ingress.name.span,
+                )
+                .label("defined again here")
+                .secondary(*first, "first defined here")
+                .help("rename one of them, or merge their hosts into one ingress"),
+            );
+            continue;
+        }
+        first_spans.insert(ingress.name.node.clone(), ingress.name.span);
+        let checked = IngressChecker {
+            diags: &mut *diags,
+            scope,
+            namespace,
+            cluster,
+            flows: &mut *flows,
+        }
+        .check(ingress);
+        out.insert(ingress.name.node.clone(), checked);
+    }
+    out
+}
+
+struct IngressChecker<'a, 's> {
+    diags: &'a mut Diagnostics,
+    scope: &'a Scope<'s>,
+    namespace: &'a str,
+    cluster: &'a ir::Cluster,
+    flows: &'a mut Vec<ir::Flow>,
+}
+
+/// A route as written, with the host it belongs to, for the duplicate check.
+struct SeenRoute<'r> {
+    host: Option<&'r str>,
+    route: &'r ast::Route,
+}
+
+impl IngressChecker<'_, '_> {
+    fn check(mut self, ingress: &ast::Ingress) -> ir::Ingress {
+        values::name(
+            self.diags,
+            Code::InvalidIngressName,
+            "ingress name",
+            &DNS_SUBDOMAIN,
+            &ingress.name,
+        );
+        let mut out = ir::Ingress {
+            name: ingress.name.node.clone(),
+            class: None,
+            annotations: IndexMap::new(),
+            default_backend: None,
+            rules: Vec::new(),
+            tls: IndexMap::new(),
+        };
+        let mut seen_lines: Vec<(&str, Span)> = Vec::new();
+        let mut hosts: Vec<&ast::HostBlock> = Vec::new();
+        let mut routes: Vec<SeenRoute> = Vec::new();
+        let mut class_span = None;
+        let mut no_host_rule: Option<usize> = None;
+        for line in &ingress.lines {
+            let once = match &line.node {
+                IngressLine::Class(_) => Some("class"),
+                IngressLine::Default(_) => Some("default"),
+                _ => None,
+            };
+            if let Some(keyword) = once {
+                if let Some((_, first)) = seen_lines.iter().find(|(k, _)| *k == keyword) {
+                    self.diags
+                        .push(super::cluster::setting_twice(keyword, line.span, *first));
+                    continue;
+                }
+                seen_lines.push((keyword, line.span));
+            }
+            match &line.node {
+                IngressLine::Class(class) => {
+                    class_span = Some(class.span);
+                    if values::name(
+                        self.diags,
+                        Code::InvalidClassName,
+                        "ingress class name",
+                        &DNS_SUBDOMAIN,
+                        class,
+                    ) {
+                        out.class = Some(class.node.clone());
+                    }
+                }
+                IngressLine::Annotation(annotation) => {
+                    if values::annotation_key(self.diags, &annotation.key) {
+                        out.annotations
+                            .insert(annotation.key.node.clone(), annotation.value.node.clone());
+                    }
+                }
+                IngressLine::Default(backend) => {
+                    out.default_backend = self.backend(backend);
+                }
+                IngressLine::Route(route) => {
+                    self.duplicate_route(&routes, None, route);
+                    routes.push(SeenRoute { host: None, route });
+                    let Some(path) = self.route(route) else { continue };
+                    match no_host_rule {
+                        Some(index) => {
+                            if let Some(rule) = out.rules.get_mut(index) {
+                                rule.paths.push(path);
+                            }
+                        }
+                        None => {
+                            no_host_rule = Some(out.rules.len());
+                            out.rules.push(ir::IngressRule {
+                                host: None,
+                                paths: vec![path],
+                            });
+                        }
+                    }
+                }
+                IngressLine::Host(block) => {
+                    if let Some(first) = hosts.iter().find(|h| h.host.node == block.host.node) {
+                        self.diags.push(
+                            Diagnostic::new(
+                                Code::DuplicateHost,
+                                format!("host `{}` is given twice in this ingress", block.host.node),
+                                block.host.span,
+                            )
+                            .label("given again here")
+                            .secondary(first.host.span, "first given here")
+                            .help("put all routes of a host in one `host` block"),
+                        );
+                        continue;
+                    }
+                    hosts.push(block);
+                    let rule = self.host_block(block, &mut routes, &mut out.tls);
+                    out.rules.push(rule);
+                }
+            }
+        }
+        self.class_annotation(&out, class_span);
+        if out.rules.is_empty() && out.default_backend.is_none() && routes.is_empty() {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::EmptyIngress,
+                    format!("ingress `{}` has no route", ingress.name.node),
+                    ingress.name.span,
+                )
+                .label("no host, route or default backend")
+                .note("Kubernetes requires a default backend or at least one rule")
+                .help("add a route such as `/ -> APP:PORT`, or `default -> APP:PORT`"),
+            );
+        }
+        out
+    }
+
+    fn host_block<'r>(
+        &mut self,
+        block: &'r ast::HostBlock,
+        routes: &mut Vec<SeenRoute<'r>>,
+        tls: &mut IndexMap<String, Vec<String>>,
+    ) -> ir::IngressRule {
+        let host_ok = match rules::ingress_host(&block.host.node) {
+            Ok(()) => true,
+            Err(reasons) => {
+                self.diags.push(values::value_error(
+                    Code::InvalidIngressHost,
+                    format!("`{}` is not a valid ingress host", block.host.node),
+                    block.host.span,
+                    &reasons,
+                ));
+                false
+            }
+        };
+        for (i, secret) in block.tls.iter().enumerate() {
+            if let Some(first) = block.tls.get(..i).and_then(|earlier| earlier.first()) {
+                self.diags
+                    .push(super::cluster::setting_twice("tls", secret.span, first.span));
+                continue;
+            }
+            if values::name(
+                self.diags,
+                Code::InvalidSecretName,
+                "TLS secret name",
+                &DNS_SUBDOMAIN,
+                secret,
+            ) && host_ok
+            {
+                tls.entry(secret.node.clone())
+                    .or_default()
+                    .push(block.host.node.clone());
+            }
+        }
+        let mut paths = Vec::new();
+        for route in &block.routes {
+            self.duplicate_route(routes, Some(&block.host.node), route);
+            routes.push(SeenRoute {
+                host: Some(&block.host.node),
+                route,
+            });
+            if let Some(path) = self.route(route) {
+                paths.push(path);
+            }
+        }
+        ir::IngressRule {
+            host: Some(block.host.node.clone()),
+            paths,
+        }
+    }
+
+    fn duplicate_route(&mut self, seen: &[SeenRoute], host: Option<&str>, route: &ast::Route) {
+        let kind = path_type(route);
+        let Some(first) = seen.iter().find(|s| {
+            s.host == host && path_type(s.route) == kind && s.route.path.node == route.path.node
+        }) else {
+            return;
+        };
+        let host_words = host.map_or("without host".to_string(), |h| format!("for `{h}`"));
+        self.diags.push(
+            Diagnostic::new(
+                Code::DuplicateRoute,
+                format!(
+                    "two {} routes {host_words} on path `{}`",
+                    kind.as_k8s(),
+                    route.path.node
+                ),
+                route.path.span,
+            )
+            .label("routed again here")
+            .secondary(first.route.span, "first routed here")
+            .help("keep one route for each host, path type and path"),
+        );
+    }
+
+    fn route(&mut self, route: &ast::Route) -> Option<ir::IngressPath> {
+        let kind = path_type(route);
+        let rule_kind = match kind {
+            PathType::Exact => rules::PathKind::Exact,
+            PathType::Prefix => rules::PathKind::Prefix,
+            PathType::ImplementationSpecific => rules::PathKind::ImplementationSpecific,
+        };
+        let path_ok = match rules::ingress_path(rule_kind, &route.path.node) {
+            Ok(()) => true,
+            Err(reasons) => {
+                self.diags.push(values::value_error(
+                    Code::InvalidPath,
+                    format!(
+                        "`{}` is not a valid {} path",
+                        route.path.node,
+                        kind.as_k8s()
+                    ),
+                    route.path.span,
+                    &reasons,
+                ));
+                false
+            }
+        };
+        let backend = self.backend(&route.backend)?;
+        path_ok.then(|| ir::IngressPath {
+            path: route.path.node.clone(),
+            path_type: kind,
+            backend,
+        })
+    }
+
+    /// Resolves `APP[:PORT]` to a Service port, and adds the flow from the ingress
+    /// controller to the pods behind it.
+    fn backend(&mut self, backend: &ast::Backend) -> Option<ir::Backend> {
+        let ns = self.scope.namespaces.get(self.namespace)?;
+        let Some(app) = ns.apps.get(&backend.app.node) else {
+            let candidates = ns.apps.keys().map(String::as_str);
+            let mut diagnostic = Diagnostic::new(
+                Code::UnknownPeer,
+                format!("unknown app `{}`", backend.app.node),
+                backend.app.span,
+            )
+            .label("no app of this name in this namespace")
+            .maybe_help(
+                did_you_mean(&backend.app.node, candidates).map(|n| format!("did you mean `{n}`?")),
+            );
+            if ns.externals.contains_key(&backend.app.node) {
+                diagnostic = diagnostic
+                    .note("an ingress routes to apps of its own namespace; this is an external");
+            }
+            self.diags.push(diagnostic);
+            return None;
+        };
+        let app_ir = &app.ir;
+        if app_ir.service == ServiceType::None {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::BackendWithoutService,
+                    format!("app `{}` has no Service to route to", app_ir.name),
+                    backend.app.span,
+                )
+                .label("routed here")
+                .secondary(app.ast.name.span, "this app has no Service")
+                .help(if app_ir.ports.is_empty() {
+                    "give the app a port"
+                } else {
+                    "remove `service none` from the app"
+                }),
+            );
+            return None;
+        }
+        let port = match &backend.port {
+            Some(name) => super::flows::app_port(self.diags, app, name)?,
+            None => match app_ir.ports.as_slice() {
+                [only] => only.clone(),
+                ports => {
+                    let listed = port_list(ports);
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::AmbiguousBackendPort,
+                            format!("route to `{}` does not say which port", app_ir.name),
+                            backend.span,
+                        )
+                        .label(format!("app `{}` has {} ports", app_ir.name, ports.len()))
+                        .secondary(app.ast.name.span, "app declared here")
+                        .help(format!("name one of its ports: {listed}")),
+                    );
+                    return None;
+                }
+            },
+        };
+        self.flows.push(ir::Flow {
+            from: ir::Peer::Pods(self.cluster.ingress_controller.clone()),
+            to: ir::Peer::App {
+                namespace: self.namespace.to_string(),
+                app: app_ir.name.clone(),
+                labels: app_ir.labels.clone(),
+            },
+            ports: vec![super::flows::policy_port(&port)],
+        });
+        Some(ir::Backend {
+            service: app_ir.name.clone(),
+            port: port.port,
+        })
+    }
+
+    /// Kubernetes rejects `kubernetes.io/ingress.class` that disagrees with the class.
+    fn class_annotation(&mut self, ingress: &ir::Ingress, class_span: Option<Span>) {
+        const KEY: &str = "kubernetes.io/ingress.class";
+        let (Some(class), Some(span), Some(value)) =
+            (&ingress.class, class_span, ingress.annotations.get(KEY))
+        else {
+            return;
+        };
+        if value != class {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::IngressClassMismatch,
+                    format!("the `{KEY}` annotation says `{value}`, but the class is `{class}`"),
+                    span,
+                )
+                .label("class set here")
+                .help(format!("remove the `{KEY}` annotation: `class` replaces it")),
+            );
+        }
+    }
+}
+
+fn path_type(route: &ast::Route) -> PathType {
+    match route.path_type.as_ref().map(|p| p.node) {
+        Some(ast::PathType::Exact) => PathType::Exact,
+        Some(ast::PathType::ImplementationSpecific) => PathType::ImplementationSpecific,
+        Some(ast::PathType::Prefix) | None => PathType::Prefix,
+    }
+}
+
+/// "`http` (80), `metrics` (9090)"
+pub fn port_list(ports: &[ir::ServicePort]) -> String {
+    if ports.is_empty() {
+        return "the app has no ports".to_string();
+    }
+    ports
+        .iter()
+        .map(|p| format!("`{}` ({})", p.name, p.port))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

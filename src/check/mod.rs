@@ -1,0 +1,61 @@
+//! Stage 2, check: the AST of every file to the [`ir::Model`].
+//!
+//! In: the parsed files of one compilation unit. Out: the model, and every diagnostic
+//! found (all of them, not only the first). The model is returned only when there is no
+//! error. Codes: `E01xx` (names), `E02xx` (values), `E03xx` (rules across objects).
+//!
+//! Order of work: the `cluster` block ([`cluster`]); namespace blocks merged by name, with
+//! their apps and externals ([`declare`]); then, with every name known, ingresses
+//! ([`ingress`]) and flows ([`flows`]) are resolved; last, the rules that span the
+//! whole model ([`model`]).
+
+mod apps;
+mod cluster;
+mod declare;
+mod flows;
+mod ingress;
+mod model;
+pub mod rules;
+pub mod suggest;
+mod values;
+
+use indexmap::IndexMap;
+
+use crate::diagnostic::Diagnostic;
+use crate::ir;
+use crate::syntax::ast;
+
+pub type Diagnostics = Vec<Diagnostic>;
+
+/// Checks a whole compilation unit.
+pub fn check(files: &[ast::File]) -> (Option<ir::Model>, Vec<Diagnostic>) {
+    let mut diags = Diagnostics::new();
+    let cluster = cluster::check(&mut diags, files);
+    let mut namespaces: IndexMap<String, Vec<&ast::NamespaceBlock>> = IndexMap::new();
+    for file in files {
+        for item in &file.items {
+            if let ast::Item::Namespace(block) = item {
+                namespaces
+                    .entry(block.name.node.clone())
+                    .or_default()
+                    .push(block);
+            }
+        }
+    }
+    let scope = declare::check(&mut diags, &cluster, &namespaces);
+    let mut flows = Vec::new();
+    let mut ingresses = IndexMap::new();
+    for (name, blocks) in &namespaces {
+        let ns_ingresses = ingress::check(&mut diags, &scope, name, blocks, &cluster, &mut flows);
+        ingresses.insert(name.clone(), ns_ingresses);
+        flows::check(&mut diags, &scope, &cluster, name, blocks, &mut flows);
+    }
+    let model = scope.into_model(cluster, ingresses, flows);
+    model::check(&mut diags, &model, &namespaces);
+    crate::diagnostic::sort(&mut diags);
+    if diags.iter().any(Diagnostic::is_error) {
+        (None, diags)
+    } else {
+        (Some(model), diags)
+    }
+}

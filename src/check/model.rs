@@ -1,0 +1,149 @@
+//! Rules over the whole model: node ports unique in the cluster (`E0310`), pinned
+//! ClusterIPs inside the service CIDR (`E0324`) and unique (`E0325`), and generated
+//! NetworkPolicy names unique in their namespace (`E0118`).
+
+use indexmap::IndexMap;
+
+use super::apps::duplicate_node_port;
+use super::Diagnostics;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::ir::{self, ServiceType};
+use crate::policy;
+use crate::source::Span;
+use crate::syntax::ast::{self, AppLine};
+
+pub fn check(
+    diags: &mut Diagnostics,
+    model: &ir::Model,
+    blocks: &IndexMap<String, Vec<&ast::NamespaceBlock>>,
+) {
+    let apps: Vec<(&ast::App, Option<&ir::App>)> = blocks
+        .iter()
+        .flat_map(|(ns, blocks)| {
+            blocks.iter().flat_map(|b| &b.items).filter_map(move |item| match item {
+                ast::NamespaceItem::App(app) => Some((
+                    app,
+                    model
+                        .namespaces
+                        .get(ns)
+                        .and_then(|n| n.apps.get(&app.name.node)),
+                )),
+                _ => None,
+            })
+        })
+        .collect();
+    node_ports(diags, &apps);
+    cluster_ips(diags, model, &apps);
+    policy_names(diags, model, blocks);
+}
+
+/// Node ports are a cluster-wide resource (one per protocol and port number; a health
+/// check node port takes a port of the same range).
+fn node_ports(diags: &mut Diagnostics, apps: &[(&ast::App, Option<&ir::App>)]) {
+    let mut used: IndexMap<(String, u64), Span> = IndexMap::new();
+    for (app, ir_app) in apps {
+        let exposed = ir_app.is_some_and(|a| matches!(a.service, ServiceType::NodePort | ServiceType::LoadBalancer));
+        if !exposed {
+            continue;
+        }
+        // Duplicates inside one app are reported by the app's own check.
+        let mut own: Vec<(String, u64)> = Vec::new();
+        for line in &app.lines {
+            let (protocol, number) = match &line.node {
+                AppLine::Port(decl) => match &decl.node_port {
+                    Some(n) => (
+                        decl.port.protocol.as_ref().map_or("tcp", |p| p.node.as_str()).to_string(),
+                        n,
+                    ),
+                    None => continue,
+                },
+                AppLine::HealthCheckNodePort(n) => ("tcp".to_string(), n),
+                _ => continue,
+            };
+            let key = (protocol, number.node);
+            if let Some(first) = used.get(&key) {
+                if !own.contains(&key) {
+                    diags.push(duplicate_node_port(number.node, number.span, *first));
+                }
+            } else {
+                used.insert(key.clone(), number.span);
+            }
+            own.push(key);
+        }
+    }
+}
+
+fn cluster_ips(diags: &mut Diagnostics, model: &ir::Model, apps: &[(&ast::App, Option<&ir::App>)]) {
+    let mut pinned: IndexMap<std::net::IpAddr, Span> = IndexMap::new();
+    for (app, ir_app) in apps {
+        let Some(ir_app) = ir_app else { continue };
+        let Some(ip) = ir_app.cluster_ip else { continue };
+        if !matches!(ir_app.service, ServiceType::ClusterIp | ServiceType::NodePort | ServiceType::LoadBalancer) {
+            continue;
+        }
+        let Some(span) = app.lines.iter().find_map(|l| match &l.node {
+            AppLine::ClusterIp(written) => Some(written.span),
+            _ => None,
+        }) else {
+            continue;
+        };
+        let range = model.cluster.service_cidr;
+        if !range.contains(&ip) {
+            diags.push(
+                Diagnostic::new(
+                    Code::ClusterIpOutsideRange,
+                    format!("cluster IP `{ip}` is outside the service CIDR `{range}`"),
+                    span,
+                )
+                .label("not in the service CIDR")
+                .help("pick an address inside the cluster's `service-cidr`, or set `service-cidr` to the API server's `--service-cluster-ip-range`"),
+            );
+        }
+        if let Some(first) = pinned.get(&ip) {
+            diags.push(
+                Diagnostic::new(Code::DuplicateClusterIp, format!("cluster IP `{ip}` is pinned twice"), span)
+                    .label("pinned again here")
+                    .secondary(*first, "first pinned here")
+                    .help("each Service needs its own ClusterIP"),
+            );
+        } else {
+            pinned.insert(ip, span);
+        }
+    }
+}
+
+/// Generated policy names must be unique in their namespace (an app named `all-pods`
+/// would collide with the policies of `*`).
+fn policy_names(diags: &mut Diagnostics, model: &ir::Model, blocks: &IndexMap<String, Vec<&ast::NamespaceBlock>>) {
+    let mut seen: IndexMap<(String, String), Option<String>> = IndexMap::new();
+    for plan in policy::plan(model) {
+        let key = (plan.namespace.clone(), plan.name.clone());
+        match seen.get(&key) {
+            None => {
+                seen.insert(key, plan.app.clone());
+            }
+            Some(first_app) => {
+                let culprit = plan.app.as_ref().or(first_app.as_ref());
+                let span = culprit.and_then(|app| app_name_span(blocks, &plan.namespace, app));
+                let Some(span) = span else { continue };
+                diags.push(
+                    Diagnostic::new(
+                        Code::DuplicateObjectName,
+                        format!("two NetworkPolicies named `{}` in namespace `{}`", plan.name, plan.namespace),
+                        span,
+                    )
+                    .label("this app's policy takes a generated name")
+                    .note("knet names policies `APP-ingress`, `APP-egress`, `all-pods-ingress`, `all-pods-egress`, `default-deny` and `allow-dns`")
+                    .help("rename the app"),
+                );
+            }
+        }
+    }
+}
+
+fn app_name_span(blocks: &IndexMap<String, Vec<&ast::NamespaceBlock>>, ns: &str, app: &str) -> Option<Span> {
+    blocks.get(ns)?.iter().flat_map(|b| &b.items).find_map(|item| match item {
+        ast::NamespaceItem::App(a) if a.name.node == app => Some(a.name.span),
+        _ => None,
+    })
+}

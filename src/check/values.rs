@@ -1,0 +1,285 @@
+//! Checking single values: names, numbers, protocols, addresses, labels.
+//!
+//! Each function takes what was written, reports what is wrong with it (codes `E01xx`
+//! and `E02xx`) and returns the value the IR uses, or `None` when it is invalid.
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use super::rules;
+use super::suggest::did_you_mean;
+use super::Diagnostics;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::ir::{Labels, Protocol};
+use crate::syntax::ast::{self, Name, Number, Spanned};
+
+/// A Kubernetes naming rule, with the words that name it in messages.
+pub struct NameRule {
+    pub check: fn(&str) -> Result<(), Vec<String>>,
+    pub rule_name: &'static str,
+}
+
+pub const DNS_LABEL: NameRule = NameRule {
+    check: rules::dns1123_label,
+    rule_name: "a DNS-1123 label",
+};
+pub const DNS_1035_LABEL: NameRule = NameRule {
+    check: rules::dns1035_label,
+    rule_name: "a DNS-1035 label",
+};
+pub const DNS_SUBDOMAIN: NameRule = NameRule {
+    check: rules::dns1123_subdomain,
+    rule_name: "a DNS-1123 subdomain",
+};
+pub const IANA_NAME: NameRule = NameRule {
+    check: rules::iana_service_name,
+    rule_name: "an IANA service name",
+};
+
+/// Checks a name against a rule: `` `Web_1` is not a valid app name``, with the reasons
+/// and, when a simple rewrite is valid, "try `web-1`".
+pub fn name(diags: &mut Diagnostics, code: Code, what: &str, rule: &NameRule, name: &Name) -> bool {
+    let Err(reasons) = (rule.check)(&name.node) else {
+        return true;
+    };
+    let mut diagnostic = Diagnostic::new(
+        code,
+        format!("`{}` is not a valid {what}", name.node),
+        name.span,
+    )
+    .label(reasons.first().cloned().unwrap_or_default())
+    .note(format!("a {what} must be {}", rule.rule_name));
+    for reason in reasons.iter().skip(1) {
+        diagnostic = diagnostic.note(format!("it {reason}"));
+    }
+    let fixed = suggest_fix(&name.node);
+    if fixed != name.node && (rule.check)(&fixed).is_ok() {
+        diagnostic = diagnostic.help(format!("try `{fixed}`"));
+    }
+    diags.push(diagnostic);
+    false
+}
+
+/// Lowercase, `_` and `.` to `-`: the usual repair of a Kubernetes name.
+fn suggest_fix(name: &str) -> String {
+    name.to_ascii_lowercase().replace(['_', '.'], "-")
+}
+
+/// A port number, 1..=65535.
+pub fn port(diags: &mut Diagnostics, number: &Number, what: &str) -> Option<u16> {
+    match u16::try_from(number.node) {
+        Ok(port) if port >= 1 => Some(port),
+        _ => {
+            diags.push(
+                Diagnostic::new(
+                    Code::PortOutOfRange,
+                    format!("{what} `{}` is out of range", shown(number.node)),
+                    number.span,
+                )
+                .label("must be between 1 and 65535, inclusive"),
+            );
+            None
+        }
+    }
+}
+
+/// Numbers too long for u64 saturate in the parser; show them as "too large".
+fn shown(n: u64) -> String {
+    if n == u64::MAX {
+        "…".to_string()
+    } else {
+        n.to_string()
+    }
+}
+
+/// Any number up to `max`.
+pub fn bounded(diags: &mut Diagnostics, number: &Number, what: &str, max: u64) -> Option<u64> {
+    if number.node <= max {
+        return Some(number.node);
+    }
+    diags.push(
+        Diagnostic::new(
+            Code::NumberTooLarge,
+            format!("{what} `{}` is too large", shown(number.node)),
+            number.span,
+        )
+        .label(format!("must be at most {max}")),
+    );
+    None
+}
+
+const PROTOCOLS: [&str; 3] = ["tcp", "udp", "sctp"];
+
+/// `tcp` (the default when absent), `udp` or `sctp`.
+pub fn protocol(diags: &mut Diagnostics, written: Option<&Name>) -> Option<Protocol> {
+    let Some(name) = written else {
+        return Some(Protocol::Tcp);
+    };
+    match name.node.as_str() {
+        "tcp" => Some(Protocol::Tcp),
+        "udp" => Some(Protocol::Udp),
+        "sctp" => Some(Protocol::Sctp),
+        other => {
+            let help = did_you_mean(other, PROTOCOLS)
+                .map(|p| format!("did you mean `{p}`?"))
+                .unwrap_or_else(|| "knet protocols are `tcp`, `udp` and `sctp`".to_string());
+            diags.push(
+                Diagnostic::new(
+                    Code::UnknownProtocol,
+                    format!("unknown protocol `{other}`"),
+                    name.span,
+                )
+                .label("expected `tcp`, `udp` or `sctp`")
+                .help(help),
+            );
+            None
+        }
+    }
+}
+
+/// One of a fixed set of words (service types, traffic policies...).
+pub fn keyword<T: Copy>(
+    diags: &mut Diagnostics,
+    code: Code,
+    what: &str,
+    written: &Name,
+    choices: &[(&'static str, T)],
+) -> Option<T> {
+    if let Some((_, value)) = choices.iter().find(|(word, _)| *word == written.node) {
+        return Some(*value);
+    }
+    let words: Vec<&str> = choices.iter().map(|(w, _)| *w).collect();
+    let listed = words
+        .iter()
+        .map(|w| format!("`{w}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let help = did_you_mean(&written.node, words.iter().copied())
+        .map(|w| format!("did you mean `{w}`?"))
+        .unwrap_or_else(|| format!("use one of {listed}"));
+    diags.push(
+        Diagnostic::new(code, format!("unknown {what} `{}`", written.node), written.span)
+            .label(format!("expected one of {listed}"))
+            .help(help),
+    );
+    None
+}
+
+/// An IP address in strict, canonical form.
+pub fn ip(diags: &mut Diagnostics, written: &Spanned<String>) -> Option<IpAddr> {
+    rules::ip_strict(&written.node)
+        .map_err(|reasons| {
+            diags.push(value_error(
+                Code::InvalidIp,
+                format!("`{}` is not a valid IP address", written.node),
+                written.span,
+                &reasons,
+            ));
+        })
+        .ok()
+}
+
+/// A CIDR in strict, canonical form (no host bits).
+pub fn cidr(diags: &mut Diagnostics, written: &Spanned<String>) -> Option<IpNet> {
+    rules::cidr_strict(&written.node)
+        .map_err(|reasons| {
+            diags.push(value_error(
+                Code::InvalidCidr,
+                format!("`{}` is not a valid CIDR", written.node),
+                written.span,
+                &reasons,
+            ));
+        })
+        .ok()
+}
+
+/// An error whose label is the first reason and whose notes are the others; a reason
+/// ending in "did you mean `x`?" becomes the help line.
+pub fn value_error(
+    code: Code,
+    message: String,
+    span: crate::source::Span,
+    reasons: &[String],
+) -> Diagnostic {
+    let mut diagnostic = Diagnostic::new(code, message, span);
+    for (i, reason) in reasons.iter().enumerate() {
+        let (reason, help) = match reason.split_once(": did you mean") {
+            Some((reason, rest)) => (reason.to_string(), Some(format!("did you mean{rest}"))),
+            None => (reason.clone(), None),
+        };
+        diagnostic = if i == 0 {
+            diagnostic.label(reason)
+        } else {
+            diagnostic.note(format!("it {reason}"))
+        };
+        if let Some(help) = help {
+            diagnostic = diagnostic.help(help);
+        }
+    }
+    diagnostic
+}
+
+/// A label set: keys and values checked, duplicate keys reported.
+pub fn labels(diags: &mut Diagnostics, written: &[ast::Label]) -> Labels {
+    let mut labels = Labels::new();
+    let mut seen: Vec<&ast::Label> = Vec::new();
+    for label in written {
+        let mut ok = true;
+        if let Err(reasons) = rules::label_key(&label.key.node) {
+            diags.push(value_error(
+                Code::InvalidLabelKey,
+                format!("`{}` is not a valid label key", label.key.node),
+                label.key.span,
+                &reasons,
+            ));
+            ok = false;
+        }
+        if let Err(reasons) = rules::label_value(&label.value.node) {
+            diags.push(value_error(
+                Code::InvalidLabelValue,
+                format!("`{}` is not a valid label value", label.value.node),
+                label.value.span,
+                &reasons,
+            ));
+            ok = false;
+        }
+        if let Some(first) = seen.iter().find(|l| l.key.node == label.key.node) {
+            diags.push(
+                Diagnostic::new(
+                    Code::DuplicateLabelKey,
+                    format!("label key `{}` is given twice", label.key.node),
+                    label.key.span,
+                )
+                .label("given again here")
+                .secondary(first.key.span, "first given here")
+                .help("a label key can have one value: remove one of them"),
+            );
+            ok = false;
+        }
+        seen.push(label);
+        if ok {
+            labels.insert(label.key.node.clone(), label.value.node.clone());
+        }
+    }
+    labels
+}
+
+/// Annotations: keys checked; the total size limit is checked by the caller.
+pub fn annotation_key(diags: &mut Diagnostics, key: &Spanned<String>) -> bool {
+    match rules::annotation_key(&key.node) {
+        Ok(()) => true,
+        Err(reasons) => {
+            diags.push(value_error(
+                Code::InvalidAnnotationKey,
+                format!("`{}` is not a valid annotation key", key.node),
+                key.span,
+                &reasons,
+            ));
+            false
+        }
+    }
+}
+
+/// Kubernetes limits all annotations of one object to 256 KiB (keys and values).
+pub const ANNOTATIONS_MAX_BYTES: usize = 262_144;

@@ -1,0 +1,72 @@
+//! The arguments of `knet`, with their `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// knet compiles `.knet` files, which describe apps, how they are exposed and which
+/// flows between them are allowed, to Kubernetes Service, Ingress and NetworkPolicy YAML.
+#[derive(Debug, Parser)]
+#[command(name = "knet", version, about, long_about = None)]
+#[command(after_help = "Exit status: 0 success, 1 the input has errors (or warnings with \
+--deny-warnings), 2 usage or I/O error.\nDocumentation: see the knet book (book/ in the repository).")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse and check the model; print diagnostics only
+    Check {
+        /// `.knet` files, or directories whose `*.knet` files (recursively) form one model
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Compile the model to Kubernetes YAML (one multi-document stream)
+    Build {
+        /// `.knet` files, or directories whose `*.knet` files (recursively) form one model
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// Write the YAML to this file instead of standard output. The file is replaced
+        /// whole, or, on any error, left as it was.
+        #[arg(short = 'o', long = "output", value_name = "OUT")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Print the long explanation of a diagnostic code, such as E0112
+    Explain {
+        /// The code, such as `E0112`
+        code: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct Common {
+    /// When to colour diagnostics; `auto` colours a terminal unless NO_COLOR is set
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+    /// Treat warnings as errors (exit 1, write nothing)
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// `human` renders diagnostics for people; `json` prints one JSON object per
+    /// diagnostic per line on standard error
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human, value_name = "FORMAT")]
+    pub message_format: MessageFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MessageFormat {
+    Human,
+    Json,
+}

@@ -1,0 +1,132 @@
+//! The registry of diagnostic codes.
+//!
+//! Codes are stable: a code is never reused for another meaning, and a retired code stays
+//! listed. Ranges: `E00xx` syntax, `E01xx` names, `E02xx` values, `E03xx` rules across
+//! objects, `W0xxx` warnings. Every code has a page `book/src/codes/CODE.md`; the test
+//! `tests/integration/codes.rs` keeps this list, the pages and the UI snapshots in sync.
+
+macro_rules! registry {
+    ($($variant:ident = $code:literal: $summary:literal,)*) => {
+        /// A stable diagnostic code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $(
+                #[doc = $summary]
+                $variant,
+            )*
+        }
+
+        impl Code {
+            /// Every code, in registry order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// The code as written: `E0102`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $code,)*
+                }
+            }
+
+            /// A one-line summary (the title of the code's book page).
+            pub fn summary(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $summary,)*
+                }
+            }
+        }
+    };
+}
+
+registry! {
+    // ── E00xx: syntax ──
+    Syntax = "E0001": "syntax error",
+    NotUtf8 = "E0002": "a source file is not valid UTF-8",
+
+    // ── E01xx: names ──
+    InvalidNamespaceName = "E0101": "invalid namespace name",
+    InvalidServiceName = "E0102": "invalid app or external name",
+    InvalidIngressName = "E0103": "invalid ingress name",
+    InvalidPortName = "E0104": "invalid port name",
+    InvalidLabelKey = "E0105": "invalid label key",
+    InvalidLabelValue = "E0106": "invalid label value",
+    InvalidAnnotationKey = "E0107": "invalid annotation key",
+    InvalidSecretName = "E0108": "invalid TLS secret name",
+    InvalidClassName = "E0109": "invalid ingress class name",
+    InvalidNodeName = "E0110": "invalid node name",
+    UnknownPeer = "E0111": "unknown app or external",
+    UnknownPort = "E0112": "unknown port",
+    UnknownNamespace = "E0113": "namespace not declared in knet",
+    DuplicateName = "E0114": "name defined twice",
+    DuplicatePortName = "E0115": "port name defined twice",
+    DuplicateLabelKey = "E0116": "label key given twice",
+    ReservedName = "E0117": "reserved name",
+    DuplicateObjectName = "E0118": "two generated objects with one name",
+
+    // ── E02xx: values ──
+    UnknownProtocol = "E0201": "unknown protocol",
+    UnknownServiceType = "E0202": "unknown service type",
+    UnknownTrafficPolicy = "E0203": "unknown traffic policy",
+    UnknownSessionAffinity = "E0204": "unknown session affinity",
+    PortOutOfRange = "E0205": "port number out of range",
+    NodePortOutOfRange = "E0206": "node port outside the cluster's node-port range",
+    InvalidIp = "E0207": "invalid IP address",
+    InvalidCidr = "E0208": "invalid CIDR",
+    InvalidExcept = "E0209": "`except` is not a strict subset of its CIDR",
+    InvalidExternalIp = "E0210": "address not allowed as an external IP",
+    InvalidIngressHost = "E0211": "invalid ingress host",
+    InvalidExternalHost = "E0212": "invalid external host",
+    InvalidPath = "E0213": "invalid path for its path type",
+    InvalidAffinityTimeout = "E0214": "session-affinity timeout out of range",
+    InvalidPortRange = "E0215": "invalid port range",
+    InvalidMasqueradeMark = "E0216": "invalid masquerade mark",
+    NumberTooLarge = "E0217": "number out of range",
+    PortNumberForName = "E0218": "a port number where a port name is required",
+    InvalidPolicyVersion = "E0219": "invalid policy version",
+
+    // ── E03xx: rules across objects ──
+    SecondClusterBlock = "E0301": "more than one `cluster` block",
+    SettingTwice = "E0302": "setting given twice",
+    ConflictingDefaults = "E0303": "conflicting namespace defaults",
+    PortsOnSource = "E0304": "ports on a flow source",
+    ExternalWithoutCidr = "E0305": "flow to an external without `cidr`",
+    AmbiguousBackendPort = "E0306": "route to an app without naming one of its ports",
+    BackendWithoutService = "E0307": "route to an app that has no Service",
+    DuplicateRoute = "E0308": "two routes for one host, path type and path",
+    DuplicateServicePort = "E0309": "two ports with one number and protocol",
+    DuplicateNodePort = "E0310": "node port used twice",
+    NodePortNotExposed = "E0311": "`node-port` on a Service that is not exposed on nodes",
+    SourceRangesNotLoadBalancer = "E0312": "`source-ranges` on a Service that is not a load balancer",
+    TrafficPolicyNotExternal = "E0313": "`traffic-policy` on a Service that is not externally accessible",
+    HealthCheckNodePortMisplaced = "E0314": "`health-check-node-port` without a local load balancer",
+    HeadlessExposed = "E0315": "headless Service with node ports",
+    ClusterIpNotAllowed = "E0316": "`cluster-ip` on a Service that cannot have one",
+    ReplicasAndEndpoints = "E0317": "both `replicas` and `endpoint`",
+    EmptyIngress = "E0318": "ingress with no route",
+    FlowOutsideKnet = "E0319": "flow with no side in a knet namespace",
+    ServiceWithoutPorts = "E0320": "Service settings on an app without ports",
+    DuplicateHost = "E0321": "host block given twice",
+    IngressClassMismatch = "E0322": "`kubernetes.io/ingress.class` annotation disagrees with `class`",
+    AnnotationsTooLong = "E0323": "annotations larger than 256 KiB",
+    ClusterIpOutsideRange = "E0324": "`cluster-ip` outside the service CIDR",
+    DuplicateClusterIp = "E0325": "ClusterIP pinned twice",
+    PortOnPeerWithoutPorts = "E0326": "port on a peer that has no ports",
+    UnreachablePeerKind = "E0327": "peer that cannot be a flow side here",
+}
+
+impl Code {
+    /// Warnings are `W` codes; everything else is an error.
+    pub fn severity(self) -> super::Severity {
+        if self.as_str().starts_with('W') {
+            super::Severity::Warning
+        } else {
+            super::Severity::Error
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Code> {
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str().eq_ignore_ascii_case(text))
+    }
+}

@@ -1,0 +1,135 @@
+//! Services (every type, and `ExternalName` for externals with `host`) and Ingresses.
+
+use super::tree::{string_map, Node};
+use super::{metadata, object};
+use crate::ir::{self, ServiceType, TargetPort, TrafficPolicy};
+
+pub fn services(ns: &ir::Namespace) -> Vec<Node> {
+    let apps = ns
+        .apps
+        .values()
+        .filter(|app| app.service != ServiceType::None && !app.ports.is_empty())
+        .map(|app| app_service(&ns.name, app));
+    let externals = ns.externals.values().filter_map(|external| {
+        let host = external.host.as_ref()?;
+        let spec = Node::map()
+            .with("type", "ExternalName")
+            .with("externalName", host);
+        Some(object("v1", "Service", metadata(&external.name, &ns.name, None), spec))
+    });
+    apps.chain(externals).collect()
+}
+
+fn annotations(map: &indexmap::IndexMap<String, String>) -> Option<Node> {
+    (!map.is_empty()).then(|| string_map(map))
+}
+
+fn app_service(namespace: &str, app: &ir::App) -> Node {
+    let kind = match app.service {
+        ServiceType::NodePort => "NodePort",
+        ServiceType::LoadBalancer => "LoadBalancer",
+        ServiceType::ClusterIp | ServiceType::Headless | ServiceType::None => "ClusterIP",
+    };
+    let cluster_ip = match app.service {
+        ServiceType::Headless => Some("None".to_string()),
+        _ => app.cluster_ip.map(|ip| ip.to_string()),
+    };
+    let ports = app
+        .ports
+        .iter()
+        .map(|port| {
+            let target = match &port.target {
+                TargetPort::Number(n) => Node::from(*n),
+                TargetPort::Name(name) => Node::from(name),
+            };
+            Node::map()
+                .with("name", &port.name)
+                .with("port", port.port)
+                .with("targetPort", target)
+                .with("protocol", port.protocol.as_k8s())
+                .with_opt("nodePort", port.node_port)
+        })
+        .collect();
+    let affinity_config = app.session_affinity.flatten().map(|timeout| {
+        Node::map().with("clientIP", Node::map().with("timeoutSeconds", timeout))
+    });
+    let spec = Node::map()
+        .with("type", kind)
+        .with_opt("clusterIP", cluster_ip)
+        .with("selector", string_map(&app.labels))
+        .with("ports", Node::Seq(ports))
+        .with_seq(
+            "externalIPs",
+            app.external_ips.iter().map(|ip| Node::from(ip.to_string())).collect(),
+        )
+        .with_seq(
+            "loadBalancerSourceRanges",
+            app.source_ranges.iter().map(|r| Node::from(r.to_string())).collect(),
+        )
+        .with_opt(
+            "externalTrafficPolicy",
+            app.traffic_policy.map(|p| match p {
+                TrafficPolicy::Local => "Local",
+                TrafficPolicy::Cluster => "Cluster",
+            }),
+        )
+        .with_opt("healthCheckNodePort", app.health_check_node_port)
+        .with_opt("sessionAffinity", app.session_affinity.map(|_| "ClientIP"))
+        .with_opt("sessionAffinityConfig", affinity_config);
+    object(
+        "v1",
+        "Service",
+        metadata(&app.name, namespace, annotations(&app.annotations)),
+        spec,
+    )
+}
+
+fn backend(backend: &ir::Backend) -> Node {
+    Node::map().with(
+        "service",
+        Node::map()
+            .with("name", &backend.service)
+            .with("port", Node::map().with("number", backend.port)),
+    )
+}
+
+pub fn ingress(namespace: &str, ingress: &ir::Ingress) -> Node {
+    let tls = ingress
+        .tls
+        .iter()
+        .map(|(secret, hosts)| {
+            Node::map()
+                .with("hosts", Node::Seq(hosts.iter().map(Node::from).collect()))
+                .with("secretName", secret)
+        })
+        .collect();
+    let rules = ingress
+        .rules
+        .iter()
+        .map(|rule| {
+            let paths: Vec<Node> = rule
+                .paths
+                .iter()
+                .map(|path| {
+                    Node::map()
+                        .with("path", &path.path)
+                        .with("pathType", path.path_type.as_k8s())
+                        .with("backend", backend(&path.backend))
+                })
+                .collect();
+            let http = (!paths.is_empty()).then(|| Node::map().with("paths", Node::Seq(paths)));
+            Node::map().with_opt("host", rule.host.as_ref()).with_opt("http", http)
+        })
+        .collect();
+    let spec = Node::map()
+        .with_opt("ingressClassName", ingress.class.as_ref())
+        .with_opt("defaultBackend", ingress.default_backend.as_ref().map(backend))
+        .with_seq("tls", tls)
+        .with_seq("rules", rules);
+    object(
+        "networking.k8s.io/v1",
+        "Ingress",
+        metadata(&ingress.name, namespace, annotations(&ingress.annotations)),
+        spec,
+    )
+}

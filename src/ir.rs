@@ -1,0 +1,249 @@
+//! The intermediate representation: what a model means.
+//!
+//! Built by the checker from the AST of every file. Names are resolved, ports are
+//! numbers, defaults are applied, implied flows (ingress routes, node ports, load
+//! balancers) are added, and maps keep source order. Backends read only this and can
+//! not fail on user input.
+
+use std::net::IpAddr;
+
+use indexmap::IndexMap;
+use ipnet::IpNet;
+
+pub type Labels = IndexMap<String, String>;
+
+/// A whole compilation unit.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub cluster: Cluster,
+    /// In order of first appearance.
+    pub namespaces: IndexMap<String, Namespace>,
+    /// Every flow, declared and implied, in source order.
+    pub flows: Vec<Flow>,
+}
+
+/// The target cluster (the `cluster` block, with kubeadm defaults).
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    pub service_cidr: IpNet,
+    pub pod_cidr: IpNet,
+    pub node_port_range: (u16, u16),
+    pub dns: Selector,
+    pub dns_port: u16,
+    pub ingress_controller: Selector,
+    pub node_ip: IpAddr,
+    pub node_name: String,
+    pub masquerade_mark: String,
+    pub localhost_node_ports: bool,
+    pub random_fully: bool,
+    pub nfacct: bool,
+    pub policy_version: String,
+}
+
+/// Pods in a namespace, picked by name and labels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selector {
+    pub namespace: String,
+    pub labels: Labels,
+}
+
+#[derive(Debug, Clone)]
+pub struct Namespace {
+    pub name: String,
+    pub isolate_ingress: bool,
+    pub isolate_egress: bool,
+    pub dns: bool,
+    pub apps: IndexMap<String, App>,
+    pub externals: IndexMap<String, External>,
+    pub ingresses: IndexMap<String, Ingress>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Protocol {
+    Tcp,
+    Udp,
+    Sctp,
+}
+
+impl Protocol {
+    /// As Kubernetes spells it.
+    pub fn as_k8s(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "TCP",
+            Protocol::Udp => "UDP",
+            Protocol::Sctp => "SCTP",
+        }
+    }
+
+    /// As iptables spells it.
+    pub fn as_lower(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
+            Protocol::Sctp => "sctp",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceType {
+    ClusterIp,
+    NodePort,
+    LoadBalancer,
+    Headless,
+    /// `service none`: no Service object; the ports still serve policies.
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrafficPolicy {
+    Local,
+    Cluster,
+}
+
+/// The container port a Service port forwards to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TargetPort {
+    Number(u16),
+    Name(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServicePort {
+    pub name: String,
+    pub port: u16,
+    pub protocol: Protocol,
+    pub target: TargetPort,
+    pub node_port: Option<u16>,
+}
+
+#[derive(Debug, Clone)]
+pub struct App {
+    pub name: String,
+    pub labels: Labels,
+    pub ports: Vec<ServicePort>,
+    /// `ServiceType::None` for an app without ports.
+    pub service: ServiceType,
+    pub cluster_ip: Option<IpAddr>,
+    pub external_ips: Vec<IpAddr>,
+    pub source_ranges: Vec<IpNet>,
+    pub traffic_policy: Option<TrafficPolicy>,
+    pub health_check_node_port: Option<u16>,
+    /// `Some(timeout)` for `session-affinity client-ip`.
+    pub session_affinity: Option<Option<u32>>,
+    pub annotations: IndexMap<String, String>,
+    pub preview: AppPreview,
+}
+
+/// Lines that only the previews read.
+#[derive(Debug, Clone, Default)]
+pub struct AppPreview {
+    pub replicas: u32,
+    pub endpoints: Vec<PreviewEndpoint>,
+    pub load_balancer_ingress: Vec<IpAddr>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviewEndpoint {
+    pub address: IpAddr,
+    pub local: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct External {
+    pub name: String,
+    pub host: Option<String>,
+    pub cidrs: Vec<IpBlock>,
+    pub ports: Vec<ExternalPort>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IpBlock {
+    pub cidr: IpNet,
+    pub except: Vec<IpNet>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExternalPort {
+    pub name: String,
+    pub port: u16,
+    pub protocol: Protocol,
+}
+
+#[derive(Debug, Clone)]
+pub struct Ingress {
+    pub name: String,
+    pub class: Option<String>,
+    pub annotations: IndexMap<String, String>,
+    pub default_backend: Option<Backend>,
+    /// Rules in source order; `host: None` is the rule without host.
+    pub rules: Vec<IngressRule>,
+    /// TLS entries grouped by secret, in order of first use.
+    pub tls: IndexMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct IngressRule {
+    pub host: Option<String>,
+    pub paths: Vec<IngressPath>,
+}
+
+#[derive(Debug, Clone)]
+pub struct IngressPath {
+    pub path: String,
+    pub path_type: PathType,
+    pub backend: Backend,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PathType {
+    Exact,
+    Prefix,
+    ImplementationSpecific,
+}
+
+impl PathType {
+    pub fn as_k8s(self) -> &'static str {
+        match self {
+            PathType::Exact => "Exact",
+            PathType::Prefix => "Prefix",
+            PathType::ImplementationSpecific => "ImplementationSpecific",
+        }
+    }
+}
+
+/// A Service port of an app of the ingress's namespace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backend {
+    pub service: String,
+    pub port: u16,
+}
+
+/// One allowed flow: `from` may open connections to `to` on `ports` (empty: all ports).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flow {
+    pub from: Peer,
+    pub to: Peer,
+    pub ports: Vec<PolicyPort>,
+}
+
+/// One side of a flow, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Peer {
+    /// An app of a namespace declared in knet.
+    App { namespace: String, app: String, labels: Labels },
+    /// Every pod of a namespace.
+    Namespace { namespace: String },
+    /// Pods picked by labels in a namespace (the ingress controller, cluster DNS).
+    Pods(Selector),
+    /// Addresses outside the cluster (`world`, externals, source ranges).
+    Addresses(Vec<IpBlock>),
+}
+
+/// A port in a NetworkPolicy: a number (with `endPort` for ranges) or a named port.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PolicyPort {
+    pub protocol: Protocol,
+    pub port: TargetPort,
+    pub end_port: Option<u16>,
+}

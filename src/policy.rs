@@ -1,0 +1,191 @@
+//! The NetworkPolicy plan: the model's flows grouped into the policies of each
+//! namespace, before they are written as YAML.
+//!
+//! Shared by the checker (generated names must not collide, `E0118`) and the backends
+//! (YAML, the kube-router preview), so that both see the same policies.
+//!
+//! Per namespace, in this order: `default-deny` (the isolated directions), `allow-dns`
+//! (egress isolated and DNS on), then for each app in source order `APP-ingress` and
+//! `APP-egress`, then `all-pods-ingress` and `all-pods-egress`. A policy exists only for
+//! an isolated direction that has flows. Its rules group the flows by port set, in order
+//! of first appearance; each rule lists its peers once.
+
+use indexmap::IndexMap;
+
+use crate::ir::{Labels, Model, Peer, PolicyPort, Protocol, TargetPort};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Direction {
+    Ingress,
+    Egress,
+}
+
+impl Direction {
+    pub fn as_k8s(self) -> &'static str {
+        match self {
+            Direction::Ingress => "Ingress",
+            Direction::Egress => "Egress",
+        }
+    }
+
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Direction::Ingress => "ingress",
+            Direction::Egress => "egress",
+        }
+    }
+}
+
+/// One NetworkPolicy to emit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyPlan {
+    pub namespace: String,
+    pub name: String,
+    /// `None` selects every pod of the namespace (`podSelector: {}`).
+    pub pod_selector: Option<Labels>,
+    /// The app the policy is for, if any.
+    pub app: Option<String>,
+    pub types: Vec<Direction>,
+    pub rules: Vec<PolicyRule>,
+    /// Which direction `rules` are for (empty for `default-deny`).
+    pub direction: Option<Direction>,
+}
+
+/// Peers and the ports they may use (empty ports: all ports).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyRule {
+    pub peers: Vec<Peer>,
+    pub ports: Vec<PolicyPort>,
+}
+
+/// The subject of a policy: one app, or every pod of the namespace.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Subject {
+    App(String),
+    AllPods,
+}
+
+type Key = (String, Subject, Direction);
+
+/// Every policy of the model, namespace by namespace.
+pub fn plan(model: &Model) -> Vec<PolicyPlan> {
+    let sides = index_flows(model);
+    let mut plans = Vec::new();
+    for ns in model.namespaces.values() {
+        let isolated: Vec<Direction> = [
+            (Direction::Ingress, ns.isolate_ingress),
+            (Direction::Egress, ns.isolate_egress),
+        ]
+        .into_iter()
+        .filter_map(|(d, on)| on.then_some(d))
+        .collect();
+        if !isolated.is_empty() {
+            plans.push(PolicyPlan {
+                namespace: ns.name.clone(),
+                name: "default-deny".into(),
+                pod_selector: None,
+                app: None,
+                types: isolated.clone(),
+                rules: Vec::new(),
+                direction: None,
+            });
+        }
+        if ns.isolate_egress && ns.dns {
+            let port = |protocol| PolicyPort {
+                protocol,
+                port: TargetPort::Number(model.cluster.dns_port),
+                end_port: None,
+            };
+            plans.push(PolicyPlan {
+                namespace: ns.name.clone(),
+                name: "allow-dns".into(),
+                pod_selector: None,
+                app: None,
+                types: vec![Direction::Egress],
+                rules: vec![PolicyRule {
+                    peers: vec![Peer::Pods(model.cluster.dns.clone())],
+                    ports: vec![port(Protocol::Udp), port(Protocol::Tcp)],
+                }],
+                direction: Some(Direction::Egress),
+            });
+        }
+        let subjects = ns
+            .apps
+            .values()
+            .map(|app| (Subject::App(app.name.clone()), Some(app.labels.clone()), app.name.clone()))
+            .chain(std::iter::once((Subject::AllPods, None, "all-pods".to_string())));
+        for (subject, selector, prefix) in subjects {
+            for &direction in &isolated {
+                let key = (ns.name.clone(), subject.clone(), direction);
+                let Some(flows) = sides.get(&key) else {
+                    continue;
+                };
+                plans.push(PolicyPlan {
+                    namespace: ns.name.clone(),
+                    name: format!("{prefix}-{}", direction.suffix()),
+                    pod_selector: selector.clone(),
+                    app: match &subject {
+                        Subject::App(a) => Some(a.clone()),
+                        Subject::AllPods => None,
+                    },
+                    types: vec![direction],
+                    rules: group(flows),
+                    direction: Some(direction),
+                });
+            }
+        }
+    }
+    plans
+}
+
+/// For each (namespace, subject, direction): the peers on the other side, with ports.
+fn index_flows(model: &Model) -> IndexMap<Key, Vec<(&Peer, &Vec<PolicyPort>)>> {
+    let mut sides: IndexMap<Key, Vec<(&Peer, &Vec<PolicyPort>)>> = IndexMap::new();
+    for flow in &model.flows {
+        if let Some((ns, subject)) = subject_of(model, &flow.to) {
+            sides
+                .entry((ns, subject, Direction::Ingress))
+                .or_default()
+                .push((&flow.from, &flow.ports));
+        }
+        if let Some((ns, subject)) = subject_of(model, &flow.from) {
+            sides
+                .entry((ns, subject, Direction::Egress))
+                .or_default()
+                .push((&flow.to, &flow.ports));
+        }
+    }
+    sides
+}
+
+/// The knet namespace and subject a peer stands for, if a policy can select it.
+fn subject_of(model: &Model, peer: &Peer) -> Option<(String, Subject)> {
+    match peer {
+        Peer::App { namespace, app, .. } => Some((namespace.clone(), Subject::App(app.clone()))),
+        Peer::Namespace { namespace } if model.namespaces.contains_key(namespace) => {
+            Some((namespace.clone(), Subject::AllPods))
+        }
+        _ => None,
+    }
+}
+
+/// Flows grouped by port set, in order of first appearance; peers listed once.
+fn group(flows: &[(&Peer, &Vec<PolicyPort>)]) -> Vec<PolicyRule> {
+    let mut rules: Vec<PolicyRule> = Vec::new();
+    for (peer, ports) in flows {
+        let mut ports = (*ports).clone();
+        ports.sort();
+        match rules.iter_mut().find(|r| r.ports == ports) {
+            Some(rule) => {
+                if !rule.peers.contains(peer) {
+                    rule.peers.push((*peer).clone());
+                }
+            }
+            None => rules.push(PolicyRule {
+                peers: vec![(*peer).clone()],
+                ports,
+            }),
+        }
+    }
+    rules
+}

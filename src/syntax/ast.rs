@@ -1,0 +1,333 @@
+//! The abstract syntax tree: what was written, with the byte span of every node.
+//!
+//! Nothing here is validated beyond the grammar: names may be invalid Kubernetes names,
+//! numbers may be out of range, addresses may not parse. The checker (`crate::check`)
+//! reads this tree and says what is wrong; the lowering (`super::lower`) builds it.
+
+use crate::source::Span;
+
+/// A value with the span of the text it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spanned<T> {
+    pub node: T,
+    pub span: Span,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(node: T, span: Span) -> Self {
+        Spanned { node, span }
+    }
+}
+
+/// A name as written (an app, namespace, port, secret...).
+pub type Name = Spanned<String>;
+
+/// A decimal number as written; numbers too large for `u64` saturate (the checker
+/// reports them as out of range).
+pub type Number = Spanned<u64>;
+
+/// One parsed `.knet` file.
+#[derive(Debug, Clone)]
+pub struct File {
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Item {
+    Cluster(ClusterBlock),
+    Namespace(NamespaceBlock),
+}
+
+/// `cluster { ... }`
+#[derive(Debug, Clone)]
+pub struct ClusterBlock {
+    /// The `cluster` keyword: where "a second `cluster` block" points.
+    pub keyword: Span,
+    pub settings: Vec<Spanned<ClusterSetting>>,
+}
+
+#[derive(Debug, Clone)]
+pub enum ClusterSetting {
+    ServiceCidr(Spanned<String>),
+    PodCidr(Spanned<String>),
+    NodePortRange(PortRange),
+    Dns {
+        namespace: Option<Name>,
+        labels: Option<Vec<Label>>,
+        port: Option<Number>,
+    },
+    IngressController {
+        namespace: Option<Name>,
+        labels: Option<Vec<Label>>,
+    },
+    NodeIp(Spanned<String>),
+    NodeName(Name),
+    MasqueradeMark(Spanned<String>),
+    LocalhostNodePorts(Spanned<bool>),
+    RandomFully(Spanned<bool>),
+    Nfacct(Spanned<bool>),
+    PolicyVersion(Spanned<String>),
+}
+
+impl ClusterSetting {
+    /// The setting's keyword, for "set twice" diagnostics.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            ClusterSetting::ServiceCidr(_) => "service-cidr",
+            ClusterSetting::PodCidr(_) => "pod-cidr",
+            ClusterSetting::NodePortRange(_) => "node-port-range",
+            ClusterSetting::Dns { .. } => "dns",
+            ClusterSetting::IngressController { .. } => "ingress-controller",
+            ClusterSetting::NodeIp(_) => "node-ip",
+            ClusterSetting::NodeName(_) => "node-name",
+            ClusterSetting::MasqueradeMark(_) => "masquerade-mark",
+            ClusterSetting::LocalhostNodePorts(_) => "localhost-node-ports",
+            ClusterSetting::RandomFully(_) => "random-fully",
+            ClusterSetting::Nfacct(_) => "nfacct",
+            ClusterSetting::PolicyVersion(_) => "policy-version",
+        }
+    }
+}
+
+/// `namespace NAME { ... }`
+#[derive(Debug, Clone)]
+pub struct NamespaceBlock {
+    pub name: Name,
+    pub items: Vec<NamespaceItem>,
+}
+
+#[derive(Debug, Clone)]
+pub enum NamespaceItem {
+    App(App),
+    External(External),
+    Ingress(Ingress),
+    Flow(Flow),
+    Default(Spanned<DefaultPolicy>),
+    /// `dns off`
+    DnsOff(Span),
+}
+
+/// `default deny`, `default allow [ingress|egress]`
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefaultPolicy {
+    Deny,
+    AllowIngress,
+    AllowEgress,
+    AllowBoth,
+}
+
+/// `app NAME { ... }`
+#[derive(Debug, Clone)]
+pub struct App {
+    pub name: Name,
+    pub lines: Vec<Spanned<AppLine>>,
+}
+
+#[derive(Debug, Clone)]
+pub enum AppLine {
+    Labels(Vec<Label>),
+    Port(PortDecl),
+    Service(Name),
+    ClusterIp(Spanned<String>),
+    ExternalIps(Vec<Spanned<String>>),
+    SourceRanges(Vec<Spanned<String>>),
+    TrafficPolicy(Name),
+    HealthCheckNodePort(Number),
+    SessionAffinity {
+        mode: Name,
+        timeout: Option<Number>,
+    },
+    Annotation(Annotation),
+    Replicas(Number),
+    Endpoint {
+        address: Spanned<String>,
+        local: bool,
+    },
+    LoadBalancerIngress(Spanned<String>),
+}
+
+impl AppLine {
+    /// The line's keyword, for "set twice" diagnostics.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            AppLine::Labels(_) => "labels",
+            AppLine::Port(_) => "port",
+            AppLine::Service(_) => "service",
+            AppLine::ClusterIp(_) => "cluster-ip",
+            AppLine::ExternalIps(_) => "external-ips",
+            AppLine::SourceRanges(_) => "source-ranges",
+            AppLine::TrafficPolicy(_) => "traffic-policy",
+            AppLine::HealthCheckNodePort(_) => "health-check-node-port",
+            AppLine::SessionAffinity { .. } => "session-affinity",
+            AppLine::Annotation(_) => "annotation",
+            AppLine::Replicas(_) => "replicas",
+            AppLine::Endpoint { .. } => "endpoint",
+            AppLine::LoadBalancerIngress(_) => "load-balancer-ingress",
+        }
+    }
+}
+
+/// `key=value`
+#[derive(Debug, Clone)]
+pub struct Label {
+    pub key: Spanned<String>,
+    pub value: Spanned<String>,
+}
+
+/// `annotation "KEY" "VALUE"`
+#[derive(Debug, Clone)]
+pub struct Annotation {
+    pub key: Spanned<String>,
+    pub value: Spanned<String>,
+}
+
+/// A port number with its optional protocol: `443`, `53/udp`.
+#[derive(Debug, Clone)]
+pub struct PortNumber {
+    pub number: Number,
+    pub protocol: Option<Name>,
+}
+
+/// `30000-30100[/udp]`
+#[derive(Debug, Clone)]
+pub struct PortRange {
+    pub low: Number,
+    pub high: Number,
+    pub protocol: Option<Name>,
+    pub span: Span,
+}
+
+/// `port NAME NUMBER[/PROTO] [-> TARGET] [node-port N]` (apps) or
+/// `port NAME NUMBER[/PROTO]` (externals).
+#[derive(Debug, Clone)]
+pub struct PortDecl {
+    pub name: Name,
+    pub port: PortNumber,
+    pub target: Option<Spanned<PortTarget>>,
+    pub node_port: Option<Number>,
+}
+
+/// The container port a Service port forwards to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PortTarget {
+    Number(u64),
+    Name(String),
+}
+
+/// `external NAME { ... }`
+#[derive(Debug, Clone)]
+pub struct External {
+    pub name: Name,
+    pub lines: Vec<Spanned<ExternalLine>>,
+}
+
+#[derive(Debug, Clone)]
+pub enum ExternalLine {
+    Host(Spanned<String>),
+    Cidr(Vec<CidrEntry>),
+    Port(PortDecl),
+}
+
+/// `CIDR [except CIDR | except {CIDR, ...}]`
+#[derive(Debug, Clone)]
+pub struct CidrEntry {
+    pub cidr: Spanned<String>,
+    pub except: Vec<Spanned<String>>,
+}
+
+/// `ingress NAME { ... }`
+#[derive(Debug, Clone)]
+pub struct Ingress {
+    pub name: Name,
+    pub lines: Vec<Spanned<IngressLine>>,
+}
+
+#[derive(Debug, Clone)]
+pub enum IngressLine {
+    Class(Name),
+    Annotation(Annotation),
+    Host(HostBlock),
+    /// A route outside any `host` block: a rule without host.
+    Route(Route),
+    /// `default -> APP[:PORT]`
+    Default(Backend),
+}
+
+/// `host HOST { tls SECRET; routes }`
+#[derive(Debug, Clone)]
+pub struct HostBlock {
+    pub host: Spanned<String>,
+    pub tls: Vec<Name>,
+    pub routes: Vec<Route>,
+}
+
+/// `[exact|prefix|implementation-specific] PATH -> APP[:PORT]`
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// `None` when no path type was written (`prefix` is the default).
+    pub path_type: Option<Spanned<PathType>>,
+    pub path: Spanned<String>,
+    pub backend: Backend,
+    /// The whole route line.
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PathType {
+    Exact,
+    Prefix,
+    ImplementationSpecific,
+}
+
+/// `APP[:PORT]`
+#[derive(Debug, Clone)]
+pub struct Backend {
+    pub app: Name,
+    pub port: Option<Name>,
+    pub span: Span,
+}
+
+/// `allow SOURCES -> DESTINATIONS`
+#[derive(Debug, Clone)]
+pub struct Flow {
+    pub sources: Vec<Peer>,
+    pub destinations: Vec<Peer>,
+    /// The whole statement.
+    pub span: Span,
+}
+
+/// One side of a flow, with the ports written after `:`.
+#[derive(Debug, Clone)]
+pub struct Peer {
+    pub target: Spanned<PeerTarget>,
+    pub ports: Vec<Spanned<PortRef>>,
+    /// The whole peer, ports included.
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeerTarget {
+    /// A single name: an app or external of this namespace, `world` or `ingress`.
+    Name(String),
+    /// `NS/APP`
+    Qualified { namespace: Name, app: Name },
+    /// `NS/*`
+    NamespacePods(Name),
+    /// `*`
+    AllPods,
+}
+
+/// A port as a flow names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PortRef {
+    /// `:http`: a declared port of the peer.
+    Name(String),
+    /// `:443`, `:443/udp`
+    Number { port: u64, protocol: Option<Name> },
+    /// `:30000-30100/udp`
+    Range {
+        low: u64,
+        high: u64,
+        protocol: Option<Name>,
+    },
+}

@@ -1,0 +1,590 @@
+//! Pest pairs to AST, one function per grammar rule.
+//!
+//! The grammar guarantees the shape of every pair, so the functions here match on rule
+//! names and skip what they do not expect instead of failing: a mismatch would be a bug
+//! in this file, caught by the tests over every construct, never a panic on user input.
+
+use pest::iterators::Pair;
+
+use super::ast::*;
+use super::Rule;
+use crate::source::{FileId, Span};
+
+type P<'i> = Pair<'i, Rule>;
+
+fn span(file: FileId, pair: &P) -> Span {
+    let s = pair.as_span();
+    Span::new(file, s.start(), s.end())
+}
+
+/// The meaningful children of a pair: punctuation and line ends dropped.
+fn parts<'i>(pair: P<'i>) -> Vec<P<'i>> {
+    pair.into_inner()
+        .filter(|p| {
+            !matches!(
+                p.as_rule(),
+                Rule::lbrace | Rule::rbrace | Rule::arrow | Rule::colon | Rule::eol | Rule::EOI
+            )
+        })
+        .collect()
+}
+
+/// The children that are not keywords.
+fn values<'i>(pair: P<'i>) -> Vec<P<'i>> {
+    parts(pair)
+        .into_iter()
+        .filter(|p| !is_keyword(p.as_rule()))
+        .collect()
+}
+
+fn is_keyword(rule: Rule) -> bool {
+    format!("{rule:?}").starts_with("kw_")
+}
+
+fn text(file: FileId, pair: &P) -> Spanned<String> {
+    Spanned::new(pair.as_str().to_string(), span(file, pair))
+}
+
+fn number(file: FileId, pair: &P) -> Number {
+    // Digits only (the grammar says so); too many digits saturate and are reported by
+    // the checker as out of range.
+    let value = pair.as_str().bytes().fold(0u64, |acc, digit| {
+        acc.saturating_mul(10)
+            .saturating_add(u64::from(digit.wrapping_sub(b'0')))
+    });
+    Spanned::new(value, span(file, pair))
+}
+
+pub fn file(file_id: FileId, root: P) -> File {
+    let mut items = Vec::new();
+    for pair in parts(root) {
+        match pair.as_rule() {
+            Rule::cluster_block => items.push(Item::Cluster(cluster_block(file_id, pair))),
+            Rule::namespace_block => items.push(Item::Namespace(namespace_block(file_id, pair))),
+            _ => {}
+        }
+    }
+    File { items }
+}
+
+// ───────────────────────────── cluster ─────────────────────────────
+
+fn cluster_block(file: FileId, pair: P) -> ClusterBlock {
+    let mut keyword = span(file, &pair);
+    let mut settings = Vec::new();
+    for part in parts(pair) {
+        if part.as_rule() == Rule::kw_cluster {
+            keyword = span(file, &part);
+        } else if let Some(setting) = cluster_setting(file, part) {
+            settings.push(setting);
+        }
+    }
+    ClusterBlock { keyword, settings }
+}
+
+fn cluster_setting(file: FileId, pair: P) -> Option<Spanned<ClusterSetting>> {
+    let whole = span(file, &pair);
+    let rule = pair.as_rule();
+    let mut values = values(pair);
+    let first = if values.is_empty() {
+        None
+    } else {
+        Some(values.remove(0))
+    };
+    let setting = match (rule, first) {
+        (Rule::service_cidr_setting, Some(v)) => ClusterSetting::ServiceCidr(text(file, &v)),
+        (Rule::pod_cidr_setting, Some(v)) => ClusterSetting::PodCidr(text(file, &v)),
+        (Rule::node_port_range_setting, Some(v)) => {
+            ClusterSetting::NodePortRange(port_range(file, v))
+        }
+        (Rule::dns_setting, first) => {
+            let (namespace, labels, port) = clauses(file, first.into_iter().chain(values));
+            ClusterSetting::Dns {
+                namespace,
+                labels,
+                port,
+            }
+        }
+        (Rule::ingress_controller_setting, first) => {
+            let (namespace, labels, _) = clauses(file, first.into_iter().chain(values));
+            ClusterSetting::IngressController { namespace, labels }
+        }
+        (Rule::node_ip_setting, Some(v)) => ClusterSetting::NodeIp(text(file, &v)),
+        (Rule::node_name_setting, Some(v)) => ClusterSetting::NodeName(text(file, &v)),
+        (Rule::masquerade_mark_setting, Some(v)) => {
+            ClusterSetting::MasqueradeMark(text(file, &v))
+        }
+        (Rule::localhost_node_ports_setting, Some(v)) => {
+            ClusterSetting::LocalhostNodePorts(switch(file, v))
+        }
+        (Rule::random_fully_setting, Some(v)) => ClusterSetting::RandomFully(switch(file, v)),
+        (Rule::nfacct_setting, Some(v)) => ClusterSetting::Nfacct(switch(file, v)),
+        (Rule::policy_version_setting, Some(v)) => {
+            let value = if v.as_rule() == Rule::string {
+                string(file, v)
+            } else {
+                text(file, &v)
+            };
+            ClusterSetting::PolicyVersion(value)
+        }
+        _ => return None,
+    };
+    Some(Spanned::new(setting, whole))
+}
+
+type Clauses = (Option<Name>, Option<Vec<Label>>, Option<Number>);
+
+/// `namespace NS`, `labels K=V, ...`, `port N` clauses of `dns` and `ingress-controller`.
+fn clauses<'i>(file: FileId, pairs: impl Iterator<Item = P<'i>>) -> Clauses {
+    let (mut namespace, mut labels, mut port) = (None, None, None);
+    for clause in pairs {
+        let rule = clause.as_rule();
+        let Some(value) = values(clause).into_iter().next() else {
+            continue;
+        };
+        match rule {
+            Rule::namespace_clause => namespace = Some(text(file, &value)),
+            Rule::labels_clause => labels = Some(label_list(file, value)),
+            Rule::port_clause => port = Some(number(file, &value)),
+            _ => {}
+        }
+    }
+    (namespace, labels, port)
+}
+
+fn switch(file: FileId, pair: P) -> Spanned<bool> {
+    let on = pair
+        .clone()
+        .into_inner()
+        .any(|p| p.as_rule() == Rule::kw_on);
+    Spanned::new(on, span(file, &pair))
+}
+
+// ───────────────────────────── namespace ─────────────────────────────
+
+fn namespace_block(file: FileId, pair: P) -> NamespaceBlock {
+    let mut parts = parts(pair).into_iter().filter(|p| p.as_rule() != Rule::kw_namespace);
+    let name = parts
+        .next()
+        .map(|p| text(file, &p))
+        .unwrap_or_else(|| Spanned::new(String::new(), Span::default()));
+    let items = parts.filter_map(|p| namespace_item(file, p)).collect();
+    NamespaceBlock { name, items }
+}
+
+fn namespace_item(file: FileId, pair: P) -> Option<NamespaceItem> {
+    let whole = span(file, &pair);
+    Some(match pair.as_rule() {
+        Rule::app_block => NamespaceItem::App(app_block(file, pair)),
+        Rule::external_block => NamespaceItem::External(external_block(file, pair)),
+        Rule::ingress_block => NamespaceItem::Ingress(ingress_block(file, pair)),
+        Rule::allow_stmt => NamespaceItem::Flow(allow_stmt(file, pair)),
+        Rule::default_stmt => NamespaceItem::Default(default_stmt(file, pair)),
+        Rule::dns_stmt => NamespaceItem::DnsOff(whole),
+        _ => return None,
+    })
+}
+
+fn default_stmt(file: FileId, pair: P) -> Spanned<DefaultPolicy> {
+    let whole = span(file, &pair);
+    let rules: Vec<Rule> = parts(pair).iter().map(|p| p.as_rule()).collect();
+    let policy = if rules.contains(&Rule::kw_deny) {
+        DefaultPolicy::Deny
+    } else if rules.contains(&Rule::kw_ingress) {
+        DefaultPolicy::AllowIngress
+    } else if rules.contains(&Rule::kw_egress) {
+        DefaultPolicy::AllowEgress
+    } else {
+        DefaultPolicy::AllowBoth
+    };
+    Spanned::new(policy, whole)
+}
+
+/// The name after a block keyword and the remaining children.
+fn named_block<'i>(file: FileId, pair: P<'i>) -> (Name, Vec<P<'i>>) {
+    let mut values = values(pair);
+    let name = if values.is_empty() {
+        Spanned::new(String::new(), Span::default())
+    } else {
+        let first = values.remove(0);
+        text(file, &first)
+    };
+    (name, values)
+}
+
+// ───────────────────────────── app ─────────────────────────────
+
+fn app_block(file: FileId, pair: P) -> App {
+    let (name, lines) = named_block(file, pair);
+    let lines = lines.into_iter().filter_map(|p| app_line(file, p)).collect();
+    App { name, lines }
+}
+
+fn app_line(file: FileId, pair: P) -> Option<Spanned<AppLine>> {
+    let whole = span(file, &pair);
+    let rule = pair.as_rule();
+    let all = parts(pair);
+    let has_local = all.iter().any(|p| p.as_rule() == Rule::kw_local);
+    let mut vals = all.into_iter().filter(|p| !is_keyword(p.as_rule()));
+    let line = match rule {
+        Rule::labels_line => AppLine::Labels(label_list(file, vals.next()?)),
+        Rule::port_line => AppLine::Port(port_decl(file, whole, vals)?),
+        Rule::service_line => AppLine::Service(text(file, &vals.next()?)),
+        Rule::cluster_ip_line => AppLine::ClusterIp(text(file, &vals.next()?)),
+        Rule::external_ips_line => AppLine::ExternalIps(address_list(file, vals.next()?)),
+        Rule::source_ranges_line => AppLine::SourceRanges(address_list(file, vals.next()?)),
+        Rule::traffic_policy_line => AppLine::TrafficPolicy(text(file, &vals.next()?)),
+        Rule::health_check_node_port_line => {
+            AppLine::HealthCheckNodePort(number(file, &vals.next()?))
+        }
+        Rule::session_affinity_line => AppLine::SessionAffinity {
+            mode: text(file, &vals.next()?),
+            timeout: vals.next().map(|p| number(file, &p)),
+        },
+        Rule::annotation_line => AppLine::Annotation(annotation(file, vals)?),
+        Rule::replicas_line => AppLine::Replicas(number(file, &vals.next()?)),
+        Rule::endpoint_line => AppLine::Endpoint {
+            address: text(file, &vals.next()?),
+            local: has_local,
+        },
+        Rule::load_balancer_ingress_line => {
+            AppLine::LoadBalancerIngress(text(file, &vals.next()?))
+        }
+        _ => return None,
+    };
+    Some(Spanned::new(line, whole))
+}
+
+/// `port NAME NUMBER[/PROTO] [-> TARGET] [node-port N]`; the `node-port` keyword is
+/// dropped by `values`, so a number after the target (or after the port) is the node port.
+fn port_decl<'i>(
+    file: FileId,
+    whole: Span,
+    mut vals: impl Iterator<Item = P<'i>>,
+) -> Option<PortDecl> {
+    let _ = whole;
+    let name = text(file, &vals.next()?);
+    let port = port_number(file, vals.next()?);
+    let mut target = None;
+    let mut node_port = None;
+    for value in vals {
+        match value.as_rule() {
+            Rule::port_target => {
+                let inner = value.clone().into_inner().next()?;
+                let node = if inner.as_rule() == Rule::number {
+                    PortTarget::Number(number(file, &inner).node)
+                } else {
+                    PortTarget::Name(inner.as_str().to_string())
+                };
+                target = Some(Spanned::new(node, span(file, &value)));
+            }
+            Rule::number => node_port = Some(number(file, &value)),
+            _ => {}
+        }
+    }
+    Some(PortDecl {
+        name,
+        port,
+        target,
+        node_port,
+    })
+}
+
+fn port_number(file: FileId, pair: P) -> PortNumber {
+    let mut number_part = None;
+    let mut protocol = None;
+    for part in pair.into_inner() {
+        match part.as_rule() {
+            Rule::number => number_part = Some(number(file, &part)),
+            Rule::protocol => protocol = Some(text(file, &part)),
+            _ => {}
+        }
+    }
+    PortNumber {
+        number: number_part.unwrap_or_else(|| Spanned::new(0, Span::default())),
+        protocol,
+    }
+}
+
+fn port_range(file: FileId, pair: P) -> PortRange {
+    let whole = span(file, &pair);
+    let mut numbers = Vec::new();
+    let mut protocol = None;
+    for part in pair.into_inner() {
+        match part.as_rule() {
+            Rule::number => numbers.push(number(file, &part)),
+            Rule::protocol => protocol = Some(text(file, &part)),
+            _ => {}
+        }
+    }
+    let zero = Spanned::new(0, whole);
+    PortRange {
+        low: numbers.first().cloned().unwrap_or_else(|| zero.clone()),
+        high: numbers.get(1).cloned().unwrap_or(zero),
+        protocol,
+        span: whole,
+    }
+}
+
+fn label_list(file: FileId, pair: P) -> Vec<Label> {
+    pair.into_inner()
+        .filter(|p| p.as_rule() == Rule::label)
+        .filter_map(|p| label(file, p))
+        .collect()
+}
+
+fn label(file: FileId, pair: P) -> Option<Label> {
+    let mut inner = pair.into_inner();
+    let key = text(file, &inner.next()?);
+    let value_pair = inner.next()?;
+    let value_span = span(file, &value_pair);
+    let value = match value_pair.into_inner().next() {
+        Some(v) if v.as_rule() == Rule::string => string(file, v),
+        Some(v) => text(file, &v),
+        None => Spanned::new(String::new(), value_span),
+    };
+    Some(Label { key, value })
+}
+
+fn address_list(file: FileId, pair: P) -> Vec<Spanned<String>> {
+    pair.into_inner()
+        .filter(|p| p.as_rule() == Rule::address)
+        .map(|p| text(file, &p))
+        .collect()
+}
+
+fn annotation<'i>(file: FileId, mut vals: impl Iterator<Item = P<'i>>) -> Option<Annotation> {
+    let key = string(file, vals.next()?);
+    let value = string(file, vals.next()?);
+    Some(Annotation { key, value })
+}
+
+/// A quoted string, unescaped. The span covers the quotes.
+fn string(file: FileId, pair: P) -> Spanned<String> {
+    let whole = span(file, &pair);
+    let raw = pair
+        .into_inner()
+        .next()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(escaped) = chars.next() {
+                out.push(escaped);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Spanned::new(out, whole)
+}
+
+// ───────────────────────────── external ─────────────────────────────
+
+fn external_block(file: FileId, pair: P) -> External {
+    let (name, lines) = named_block(file, pair);
+    let lines = lines
+        .into_iter()
+        .filter_map(|p| external_line(file, p))
+        .collect();
+    External { name, lines }
+}
+
+fn external_line(file: FileId, pair: P) -> Option<Spanned<ExternalLine>> {
+    let whole = span(file, &pair);
+    let rule = pair.as_rule();
+    let mut vals = values(pair).into_iter();
+    let line = match rule {
+        Rule::host_line => ExternalLine::Host(text(file, &vals.next()?)),
+        Rule::cidr_line => ExternalLine::Cidr(vals.map(|p| cidr_entry(file, p)).collect()),
+        Rule::external_port_line => ExternalLine::Port(port_decl(file, whole, vals)?),
+        _ => return None,
+    };
+    Some(Spanned::new(line, whole))
+}
+
+fn cidr_entry(file: FileId, pair: P) -> CidrEntry {
+    let mut cidr = Spanned::new(String::new(), span(file, &pair));
+    let mut except = Vec::new();
+    for (i, part) in values(pair).into_iter().enumerate() {
+        match part.as_rule() {
+            Rule::address if i == 0 => cidr = text(file, &part),
+            Rule::address => except.push(text(file, &part)),
+            Rule::address_list => except.extend(address_list(file, part)),
+            _ => {}
+        }
+    }
+    CidrEntry { cidr, except }
+}
+
+// ───────────────────────────── ingress ─────────────────────────────
+
+fn ingress_block(file: FileId, pair: P) -> Ingress {
+    let (name, lines) = named_block(file, pair);
+    let lines = lines
+        .into_iter()
+        .filter_map(|p| ingress_line(file, p))
+        .collect();
+    Ingress { name, lines }
+}
+
+fn ingress_line(file: FileId, pair: P) -> Option<Spanned<IngressLine>> {
+    let whole = span(file, &pair);
+    let rule = pair.as_rule();
+    let line = match rule {
+        Rule::class_line => IngressLine::Class(text(file, values(pair).first()?)),
+        Rule::annotation_line => IngressLine::Annotation(annotation(file, values(pair).into_iter())?),
+        Rule::host_block => IngressLine::Host(host_block(file, pair)?),
+        Rule::route_line => IngressLine::Route(route(file, pair)?),
+        Rule::default_backend_line => {
+            IngressLine::Default(backend(file, values(pair).into_iter().next()?))
+        }
+        _ => return None,
+    };
+    Some(Spanned::new(line, whole))
+}
+
+fn host_block(file: FileId, pair: P) -> Option<HostBlock> {
+    let mut vals = values(pair).into_iter();
+    let host = text(file, &vals.next()?);
+    let mut tls = Vec::new();
+    let mut routes = Vec::new();
+    for item in vals {
+        match item.as_rule() {
+            Rule::tls_line => {
+                if let Some(secret) = values(item).first() {
+                    tls.push(text(file, secret));
+                }
+            }
+            Rule::route_line => routes.extend(route(file, item)),
+            _ => {}
+        }
+    }
+    Some(HostBlock { host, tls, routes })
+}
+
+fn route(file: FileId, pair: P) -> Option<Route> {
+    let whole = span(file, &pair);
+    let mut path_type = None;
+    let mut path = None;
+    let mut target = None;
+    for part in parts(pair) {
+        match part.as_rule() {
+            Rule::path_type => {
+                let kind = match part.clone().into_inner().next().map(|p| p.as_rule()) {
+                    Some(Rule::kw_exact) => PathType::Exact,
+                    Some(Rule::kw_implementation_specific) => PathType::ImplementationSpecific,
+                    _ => PathType::Prefix,
+                };
+                path_type = Some(Spanned::new(kind, span(file, &part)));
+            }
+            Rule::path => path = Some(text(file, &part)),
+            Rule::backend => target = Some(backend(file, part)),
+            _ => {}
+        }
+    }
+    // The route's span stops at the end of its backend, not at the next line.
+    let backend = target?;
+    let span = Span::new(whole.file, whole.start, backend.span.end);
+    Some(Route {
+        path_type,
+        path: path?,
+        backend,
+        span,
+    })
+}
+
+fn backend(file: FileId, pair: P) -> Backend {
+    let whole = span(file, &pair);
+    let mut names = values(pair).into_iter();
+    let app = names
+        .next()
+        .map(|p| text(file, &p))
+        .unwrap_or_else(|| Spanned::new(String::new(), whole));
+    let port = names.next().map(|p| text(file, &p));
+    Backend {
+        app,
+        port,
+        span: whole,
+    }
+}
+
+// ───────────────────────────── flows ─────────────────────────────
+
+fn allow_stmt(file: FileId, pair: P) -> Flow {
+    let whole = span(file, &pair);
+    let mut lists = values(pair).into_iter();
+    let sources = lists.next().map(|p| peer_list(file, p)).unwrap_or_default();
+    let destinations = lists.next().map(|p| peer_list(file, p)).unwrap_or_default();
+    let end = destinations.last().map_or(whole.end, |p: &Peer| p.span.end);
+    Flow {
+        sources,
+        destinations,
+        span: Span::new(file, whole.start, end),
+    }
+}
+
+fn peer_list(file: FileId, pair: P) -> Vec<Peer> {
+    pair.into_inner()
+        .filter(|p| p.as_rule() == Rule::peer)
+        .filter_map(|p| peer(file, p))
+        .collect()
+}
+
+fn peer(file: FileId, pair: P) -> Option<Peer> {
+    let whole = span(file, &pair);
+    let mut parts = parts(pair).into_iter();
+    let target_pair = parts.next()?;
+    let target_span = span(file, &target_pair);
+    let target = match target_pair.as_rule() {
+        Rule::all_pods => PeerTarget::AllPods,
+        Rule::qualified_peer => {
+            let mut inner = target_pair.into_inner();
+            let namespace = text(file, &inner.next()?);
+            let second = inner.next()?;
+            if second.as_rule() == Rule::all_pods {
+                PeerTarget::NamespacePods(namespace)
+            } else {
+                PeerTarget::Qualified {
+                    namespace,
+                    app: text(file, &second),
+                }
+            }
+        }
+        _ => PeerTarget::Name(target_pair.as_str().to_string()),
+    };
+    let ports = parts
+        .filter(|p| p.as_rule() == Rule::port_set)
+        .flat_map(|set| values(set).into_iter().map(|p| port_ref(file, p)).collect::<Vec<_>>())
+        .collect();
+    Some(Peer {
+        target: Spanned::new(target, target_span),
+        ports,
+        span: whole,
+    })
+}
+
+fn port_ref(file: FileId, pair: P) -> Spanned<PortRef> {
+    let whole = span(file, &pair);
+    let node = match pair.as_rule() {
+        Rule::port_range => {
+            let range = port_range(file, pair);
+            PortRef::Range {
+                low: range.low.node,
+                high: range.high.node,
+                protocol: range.protocol,
+            }
+        }
+        Rule::port_number => {
+            let number = port_number(file, pair);
+            PortRef::Number {
+                port: number.number.node,
+                protocol: number.protocol,
+            }
+        }
+        _ => PortRef::Name(pair.as_str().to_string()),
+    };
+    Spanned::new(node, whole)
+}
