@@ -291,32 +291,19 @@ fn port_decl<'i>(
 }
 
 fn port_number(file: FileId, pair: P) -> PortNumber {
-    let mut number_part = None;
-    let mut protocol = None;
-    for part in pair.into_inner() {
-        match part.as_rule() {
-            Rule::number => number_part = Some(number(file, &part)),
-            Rule::protocol => protocol = Some(text(file, &part)),
-            _ => {}
-        }
-    }
+    let (numbers, protocol) = split_port(file, &pair);
     PortNumber {
-        number: number_part.unwrap_or_else(|| Spanned::new(0, Span::default())),
+        number: numbers
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Spanned::new(0, span(file, &pair))),
         protocol,
     }
 }
 
 fn port_range(file: FileId, pair: P) -> PortRange {
     let whole = span(file, &pair);
-    let mut numbers = Vec::new();
-    let mut protocol = None;
-    for part in pair.into_inner() {
-        match part.as_rule() {
-            Rule::number => numbers.push(number(file, &part)),
-            Rule::protocol => protocol = Some(text(file, &part)),
-            _ => {}
-        }
-    }
+    let (numbers, protocol) = split_port(file, &pair);
     let zero = Spanned::new(0, whole);
     PortRange {
         low: numbers.first().cloned().unwrap_or_else(|| zero.clone()),
@@ -324,6 +311,37 @@ fn port_range(file: FileId, pair: P) -> PortRange {
         protocol,
         span: whole,
     }
+}
+
+/// `30000-30100/udp` -> the numbers with their spans, and the protocol.
+fn split_port(file: FileId, pair: &P) -> (Vec<Number>, Option<Name>) {
+    let text = pair.as_str();
+    let start = pair.as_span().start();
+    let (numbers_text, protocol) = match text.split_once('/') {
+        Some((numbers, protocol)) => {
+            let at = start + numbers.len() + 1;
+            let name = Spanned::new(
+                protocol.to_string(),
+                Span::new(file, at, at + protocol.len()),
+            );
+            (numbers, Some(name))
+        }
+        None => (text, None),
+    };
+    let mut numbers = Vec::new();
+    let mut offset = start;
+    for digits in numbers_text.split('-') {
+        let value = digits.bytes().fold(0u64, |acc, digit| {
+            acc.saturating_mul(10)
+                .saturating_add(u64::from(digit.wrapping_sub(b'0')))
+        });
+        numbers.push(Spanned::new(
+            value,
+            Span::new(file, offset, offset + digits.len()),
+        ));
+        offset += digits.len() + 1;
+    }
+    (numbers, protocol)
 }
 
 fn label_list(file: FileId, pair: P) -> Vec<Label> {

@@ -1,0 +1,97 @@
+//! The code registry, the book pages and the UI cases agree: every code has a page
+//! `book/src/codes/CODE.md` listed in the book's summary, whose first failing example
+//! produces exactly that code, and at least one UI case; no page or UI case names an
+//! unknown code.
+
+use knetc::diagnostic::Code;
+
+use crate::book::{blocks, check_block, expectation};
+use crate::common::root;
+use crate::ui::expected_codes;
+
+fn page(code: Code) -> Option<String> {
+    std::fs::read_to_string(root().join(format!("book/src/codes/{}.md", code.as_str()))).ok()
+}
+
+#[test]
+fn every_code_has_a_page_with_a_failing_and_a_fixed_example() {
+    let summary = std::fs::read_to_string(root().join("book/src/SUMMARY.md")).expect("SUMMARY.md");
+    let mut problems = Vec::new();
+    for &code in Code::ALL {
+        let id = code.as_str();
+        let Some(text) = page(code) else {
+            problems.push(format!("{id}: no page book/src/codes/{id}.md"));
+            continue;
+        };
+        if !summary.contains(&format!("codes/{id}.md")) {
+            problems.push(format!("{id}: page not listed in SUMMARY.md"));
+        }
+        if !text.starts_with(&format!("# {id}")) {
+            problems.push(format!("{id}: page must start with `# {id}`"));
+        }
+        let examples = blocks(&text);
+        let failing = examples.iter().find(|b| {
+            expectation(&b.info).is_some_and(|(kind, codes)| kind != "" && codes == [id])
+        });
+        match failing {
+            None => problems.push(format!("{id}: no example marked `knet,error={id}` or `knet,warning={id}`")),
+            Some(block) => problems.extend(check_block(&format!("codes/{id}.md"), block)),
+        }
+        let fixed = examples
+            .iter()
+            .any(|b| expectation(&b.info).is_some_and(|(kind, _)| kind.is_empty()));
+        if !fixed {
+            problems.push(format!("{id}: no fixed example (a plain `knet` block)"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn every_code_has_a_ui_case_and_no_case_names_an_unknown_code() {
+    let mut covered = Vec::new();
+    let mut problems = Vec::new();
+    for entry in std::fs::read_dir(root().join("tests/ui")).expect("tests/ui").flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "knet") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        for code in expected_codes(&text) {
+            match Code::parse(&code) {
+                Some(c) => covered.push(c),
+                None => problems.push(format!("{}: unknown code {code}", path.display())),
+            }
+        }
+    }
+    for &code in Code::ALL {
+        if !covered.contains(&code) {
+            problems.push(format!("{}: no UI case in tests/ui", code.as_str()));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn no_page_for_an_unknown_code() {
+    for entry in std::fs::read_dir(root().join("book/src/codes")).expect("book/src/codes").flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        let Some(id) = name.strip_suffix(".md") else { continue };
+        if id == "index" {
+            continue;
+        }
+        assert!(Code::parse(id).is_some(), "book/src/codes/{name} is not a registered code");
+    }
+}
+
+#[test]
+fn codes_are_unique_and_well_formed() {
+    let mut seen = std::collections::BTreeSet::new();
+    for &code in Code::ALL {
+        let id = code.as_str();
+        assert!(seen.insert(id), "{id} registered twice");
+        assert_eq!(id.len(), 5, "{id}");
+        assert!(id.starts_with('E') || id.starts_with('W'), "{id}");
+        assert!(id[1..].bytes().all(|b| b.is_ascii_digit()), "{id}");
+    }
+}

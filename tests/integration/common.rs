@@ -1,0 +1,52 @@
+//! Helpers shared by the test modules.
+
+use std::path::{Path, PathBuf};
+
+use knetc::diagnostic::{render, Diagnostic};
+use knetc::source::Sources;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A path relative to the repository root, with `/` separators, for snapshot names.
+pub fn relative(path: &Path) -> String {
+    path.strip_prefix(root())
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// Sources from one file on disk, named by its path relative to the root.
+pub fn sources_of(path: &Path) -> Sources {
+    let text = std::fs::read_to_string(path).expect("test input is readable UTF-8");
+    let mut sources = Sources::new();
+    sources.add(relative(path), text);
+    sources
+}
+
+/// Sources from text, named `name`.
+pub fn sources_from(name: &str, text: &str) -> Sources {
+    let mut sources = Sources::new();
+    sources.add(name, text);
+    sources
+}
+
+/// Diagnostics rendered without colour, as the terminal would show them.
+pub fn rendered(diagnostics: &[Diagnostic], sources: &Sources) -> String {
+    let mut out = render::render(diagnostics, sources, false);
+    if let Some(summary) = render::summary(diagnostics) {
+        out.push_str(&summary);
+        out.push('\n');
+    }
+    out
+}
+
+/// Runs `f` with insta writing snapshots to `snapshots/<folder>`.
+pub fn with_snapshots(folder: &str, f: impl FnOnce()) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(root().join("snapshots").join(folder));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(f);
+}

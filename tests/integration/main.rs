@@ -1,0 +1,18 @@
+//! The integration tests of knet, one binary with a module per concern:
+//!
+//! - `ui`: every failing input under `tests/ui/` with its rendered diagnostics;
+//! - `valid`: the YAML of every example and of every valid case under `tests/valid/`;
+//! - `cli`: exit codes, output files, message formats, directories, colour;
+//! - `book`: every `knet` block of the book and the README compiles (or fails with its code);
+//! - `codes`: the code registry, the book pages and the UI cases agree;
+//! - `props`: no input makes the compiler panic.
+//!
+//! Snapshots live under the top-level `snapshots/` folder.
+
+mod book;
+mod cli;
+mod codes;
+mod common;
+mod props;
+mod ui;
+mod valid;

@@ -1,0 +1,52 @@
+//! UI tests: each `tests/ui/*.knet` must fail, and its snapshot shows the source and the
+//! diagnostics exactly as a user sees them. The first line of each case names the codes
+//! it must produce (`# expect: E0111, E0112`); the test checks that every diagnostic's
+//! code is listed there and every listed code appears.
+
+use crate::common::{relative, rendered, sources_of, with_snapshots};
+
+/// The codes a UI case declares on its first line.
+pub fn expected_codes(text: &str) -> Vec<String> {
+    text.lines()
+        .next()
+        .and_then(|line| line.strip_prefix("# expect:"))
+        .map(|codes| {
+            codes
+                .split(',')
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn ui_cases() {
+    with_snapshots("ui", || {
+        insta::glob!("../ui", "*.knet", |path| {
+            let sources = sources_of(path);
+            let text = std::fs::read_to_string(path).expect("readable");
+            let checked = knetc::compile(&sources);
+            let name = relative(path);
+            assert!(
+                !checked.diagnostics.is_empty(),
+                "{name}: a UI case must produce diagnostics"
+            );
+            let mut codes: Vec<String> = checked
+                .diagnostics
+                .iter()
+                .map(|d| d.code.as_str().to_string())
+                .collect();
+            codes.sort();
+            codes.dedup();
+            let mut expected = expected_codes(&text);
+            expected.sort();
+            assert_eq!(codes, expected, "{name}: codes produced vs `# expect:` line");
+            let snapshot = format!(
+                "{text}\n----- diagnostics -----\n{}",
+                rendered(&checked.diagnostics, &sources)
+            );
+            insta::assert_snapshot!(snapshot);
+        });
+    });
+}
