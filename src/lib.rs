@@ -14,6 +14,7 @@ pub mod diagnostic;
 pub mod emit;
 pub mod ir;
 pub mod policy;
+pub mod preview;
 pub mod source;
 pub mod syntax;
 

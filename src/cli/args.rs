@@ -8,8 +8,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// flows between them are allowed, to Kubernetes Service, Ingress and NetworkPolicy YAML.
 #[derive(Debug, Parser)]
 #[command(name = "knet", version, about, long_about = None)]
-#[command(after_help = "Exit status: 0 success, 1 the input has errors (or warnings with \
---deny-warnings), 2 usage or I/O error.\nDocumentation: see the knet book (book/ in the repository).")]
+#[command(
+    after_help = "Exit status: 0 success, 1 the input has errors (or warnings with \
+--deny-warnings), 2 usage or I/O error.\nDocumentation: see the knet book (book/ in the repository)."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -37,11 +39,46 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Preview the rules a node would carry for the model
+    #[command(subcommand)]
+    Preview(Preview),
     /// Print the long explanation of a diagnostic code, such as E0112
     Explain {
         /// The code, such as `E0112`
         code: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Preview {
+    /// The iptables rules of kube-proxy (iptables mode) for the Services, followed by
+    /// kube-router's rules for the NetworkPolicies, on the node of the `cluster` block
+    Iptables {
+        /// `.knet` files, or directories whose `*.knet` files (recursively) form one model
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// `save`: what `iptables-save` prints on the node (diff it against a real node);
+        /// `restore`: kube-proxy's own `iptables-restore` payload, byte for byte, in the
+        /// canonical order of its tests, then kube-router's
+        #[arg(long, value_enum, default_value_t = PreviewFormat::Save)]
+        format: PreviewFormat,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// The ipsets kube-router's rules match on, in `ipset save` format
+    Ipset {
+        /// `.knet` files, or directories whose `*.knet` files (recursively) form one model
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PreviewFormat {
+    Save,
+    Restore,
 }
 
 #[derive(Debug, Args)]

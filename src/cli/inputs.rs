@@ -33,8 +33,8 @@ pub fn read(paths: &[PathBuf]) -> Result<Sources, String> {
             continue;
         }
         seen.push(canonical);
-        let bytes = std::fs::read(&file)
-            .map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
+        let bytes =
+            std::fs::read(&file).map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
         let name = display_name(&file);
         match String::from_utf8(bytes) {
             Ok(text) => {
@@ -69,5 +69,8 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), String> {
 /// Paths are shown as given, with `./` dropped.
 fn display_name(path: &Path) -> String {
     let shown = path.display().to_string();
-    shown.strip_prefix("./").map(str::to_string).unwrap_or(shown)
+    shown
+        .strip_prefix("./")
+        .map(str::to_string)
+        .unwrap_or(shown)
 }

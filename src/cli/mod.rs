@@ -22,7 +22,11 @@ pub fn run() -> i32 {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return if error.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            return if error.use_stderr() {
+                EXIT_USAGE
+            } else {
+                EXIT_OK
+            };
         }
     };
     match cli.command {
@@ -32,6 +36,22 @@ pub fn run() -> i32 {
             output,
             common,
         } => build(&paths, output.as_deref(), &common),
+        Command::Preview(args::Preview::Iptables {
+            paths,
+            format,
+            common,
+        }) => {
+            let format = match format {
+                args::PreviewFormat::Save => knetc::preview::Format::Save,
+                args::PreviewFormat::Restore => knetc::preview::Format::Restore,
+            };
+            emit_model(&paths, &common, |model| {
+                knetc::preview::iptables(model, format)
+            })
+        }
+        Command::Preview(args::Preview::Ipset { paths, common }) => {
+            emit_model(&paths, &common, knetc::preview::ipset)
+        }
         Command::Explain { code } => explain(&code),
     }
 }
@@ -68,15 +88,41 @@ fn build(paths: &[std::path::PathBuf], output: Option<&std::path::Path>, common:
                     Ok(()) => EXIT_OK,
                     Err(message) => fail(&message),
                 },
-                None => {
-                    let mut stdout = std::io::stdout().lock();
-                    match stdout.write_all(yaml.as_bytes()).and_then(|()| stdout.flush()) {
-                        Ok(()) => EXIT_OK,
-                        Err(error) => fail(&format!("cannot write to standard output: {error}")),
-                    }
-                }
+                None => write_stdout(&yaml),
             }
         }
+    }
+}
+
+/// Checks the model and prints what `render` makes of it on stdout.
+fn emit_model(
+    paths: &[std::path::PathBuf],
+    common: &Common,
+    render: impl Fn(&knetc::ir::Model) -> String,
+) -> i32 {
+    let sources = match inputs::read(paths) {
+        Ok(sources) => sources,
+        Err(message) => return fail(&message),
+    };
+    let checked = knetc::compile(&sources);
+    let status = report(&checked.diagnostics, &sources, common);
+    let Some(model) = checked.model else {
+        return status;
+    };
+    if status != EXIT_OK {
+        return status;
+    }
+    write_stdout(&render(&model))
+}
+
+fn write_stdout(text: &str) -> i32 {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => EXIT_OK,
+        Err(error) => fail(&format!("cannot write to standard output: {error}")),
     }
 }
 
@@ -103,7 +149,11 @@ fn report(diagnostics: &[Diagnostic], sources: &Sources, common: &Common) -> i32
         }
         MessageFormat::Human => {
             let color = use_color(common.color);
-            let _ = write!(stderr, "{}", diagnostic::render::render(diagnostics, sources, color));
+            let _ = write!(
+                stderr,
+                "{}",
+                diagnostic::render::render(diagnostics, sources, color)
+            );
             if let Some(summary) = diagnostic::render::summary(diagnostics) {
                 let _ = writeln!(stderr, "{summary}");
             }

@@ -13,6 +13,7 @@ mod book;
 mod cli;
 mod codes;
 mod common;
+mod preview;
 mod props;
 mod ui;
 mod valid;

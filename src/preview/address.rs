@@ -1,0 +1,279 @@
+//! Preview addresses: a ClusterIP for every Service that has one, and endpoint (pod)
+//! addresses for every app, allocated deterministically and stably.
+//!
+//! Pinned addresses (`cluster-ip`, `endpoint`) are taken first and always win. Every
+//! other address is found by hashing the qualified name (`ns/app`, `ns/app/i` for
+//! endpoint `i`) into the range; on a collision the name is hashed again with an
+//! attempt counter. Apps are allocated in order of qualified name, so adding an app
+//! changes another app's address only when the new app lands exactly on that app's
+//! slot, which a large range makes rare (and the tests show it does not happen in the
+//! examples).
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use indexmap::IndexMap;
+use ipnet::IpNet;
+use sha2::{Digest, Sha256};
+
+use crate::ir::{Model, ServiceType};
+
+/// The first addresses of the service range are left to static allocation, as the
+/// API server does (`10.96.0.1` is `kubernetes`, `10.96.0.10` cluster DNS on kubeadm).
+const RESERVED_LOW_SERVICE: u128 = 16;
+/// The network address and the first host (often a gateway) of the pod range.
+const RESERVED_LOW_POD: u128 = 2;
+
+/// An endpoint of an app on the previewed cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub address: IpAddr,
+    /// On the previewed node.
+    pub local: bool,
+    /// The pod's name: `APP-i`.
+    pub pod: String,
+}
+
+/// Every allocated address, keyed by (namespace, app).
+#[derive(Debug, Clone, Default)]
+pub struct Addresses {
+    pub cluster_ips: IndexMap<(String, String), IpAddr>,
+    pub endpoints: IndexMap<(String, String), Vec<Endpoint>>,
+    /// Node ports of `node-port` and `load-balancer` Services, keyed by
+    /// (namespace, app, port name): the written ones, else allocated like the API
+    /// server would (from the node-port range).
+    pub node_ports: IndexMap<(String, String, String), u16>,
+    /// Health-check node ports of load balancers with `traffic-policy local`.
+    pub health_check_node_ports: IndexMap<(String, String), u16>,
+}
+
+impl Addresses {
+    pub fn cluster_ip(&self, namespace: &str, app: &str) -> Option<IpAddr> {
+        self.cluster_ips
+            .get(&(namespace.to_string(), app.to_string()))
+            .copied()
+    }
+
+    pub fn node_port(&self, namespace: &str, app: &str, port: &str) -> Option<u16> {
+        self.node_ports
+            .get(&(namespace.to_string(), app.to_string(), port.to_string()))
+            .copied()
+    }
+
+    pub fn health_check_node_port(&self, namespace: &str, app: &str) -> Option<u16> {
+        self.health_check_node_ports
+            .get(&(namespace.to_string(), app.to_string()))
+            .copied()
+    }
+
+    pub fn endpoints(&self, namespace: &str, app: &str) -> &[Endpoint] {
+        self.endpoints
+            .get(&(namespace.to_string(), app.to_string()))
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
+/// A range of addresses to allocate from.
+struct Pool {
+    network: IpNet,
+    reserved_low: u128,
+    taken: BTreeSet<IpAddr>,
+}
+
+impl Pool {
+    fn new(network: IpNet, reserved_low: u128) -> Self {
+        Pool {
+            network,
+            reserved_low,
+            taken: BTreeSet::new(),
+        }
+    }
+
+    /// Usable offsets: skip the reserved low addresses and, for IPv4, the broadcast.
+    fn usable(&self) -> u128 {
+        let host_bits = u32::from(self.network.max_prefix_len() - self.network.prefix_len());
+        let size = if host_bits >= 128 {
+            u128::MAX
+        } else {
+            1u128 << host_bits
+        };
+        let broadcast = u128::from(matches!(self.network, IpNet::V4(_)));
+        size.saturating_sub(self.reserved_low + broadcast)
+    }
+
+    fn address_at(&self, offset: u128) -> IpAddr {
+        match self.network {
+            IpNet::V4(net) => {
+                let base = u32::from(net.network());
+                let offset = u32::try_from(offset).unwrap_or(0);
+                IpAddr::V4(base.wrapping_add(offset).into())
+            }
+            IpNet::V6(net) => {
+                let base = u128::from(net.network());
+                IpAddr::V6(base.wrapping_add(offset).into())
+            }
+        }
+    }
+
+    /// The address for `name`: its hash slot, or the next hash on collision.
+    fn allocate(&mut self, name: &str) -> Option<IpAddr> {
+        let usable = self.usable();
+        if usable == 0 || self.taken.len() as u128 >= usable {
+            return None;
+        }
+        for attempt in 0u64.. {
+            let key = if attempt == 0 {
+                name.to_string()
+            } else {
+                format!("{name}#{attempt}")
+            };
+            let digest = Sha256::digest(key.as_bytes());
+            let mut bytes = [0u8; 16];
+            bytes.copy_from_slice(&digest[..16]);
+            let offset = self.reserved_low + u128::from_be_bytes(bytes) % usable;
+            let address = self.address_at(offset);
+            if self.taken.insert(address) {
+                return Some(address);
+            }
+        }
+        None
+    }
+}
+
+/// Allocates every address of the model.
+pub fn allocate(model: &Model) -> Addresses {
+    let mut services = Pool::new(model.cluster.service_cidr, RESERVED_LOW_SERVICE);
+    let mut pods = Pool::new(model.cluster.pod_cidr, RESERVED_LOW_POD);
+    let mut apps: Vec<(&str, &crate::ir::App)> = model
+        .namespaces
+        .values()
+        .flat_map(|ns| ns.apps.values().map(move |app| (ns.name.as_str(), app)))
+        .collect();
+    // Pinned addresses first, so that they always win.
+    for (_, app) in &apps {
+        if let Some(ip) = app.cluster_ip {
+            services.taken.insert(ip);
+        }
+        for endpoint in &app.preview.endpoints {
+            pods.taken.insert(endpoint.address);
+        }
+    }
+    apps.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
+    let mut addresses = Addresses::default();
+    for (namespace, app) in apps {
+        let key = (namespace.to_string(), app.name.clone());
+        let qualified = format!("{namespace}/{}", app.name);
+        let has_cluster_ip = !app.ports.is_empty()
+            && matches!(
+                app.service,
+                ServiceType::ClusterIp | ServiceType::NodePort | ServiceType::LoadBalancer
+            );
+        if has_cluster_ip {
+            let ip = app.cluster_ip.or_else(|| services.allocate(&qualified));
+            if let Some(ip) = ip {
+                addresses.cluster_ips.insert(key.clone(), ip);
+            }
+        }
+        let endpoints: Vec<Endpoint> = if app.preview.endpoints.is_empty() {
+            (0..app.preview.replicas)
+                .filter_map(|i| {
+                    pods.allocate(&format!("{qualified}/{i}"))
+                        .map(|address| Endpoint {
+                            address,
+                            local: true,
+                            pod: format!("{}-{i}", app.name),
+                        })
+                })
+                .collect()
+        } else {
+            app.preview
+                .endpoints
+                .iter()
+                .enumerate()
+                .map(|(i, e)| Endpoint {
+                    address: e.address,
+                    local: e.local,
+                    pod: format!("{}-{i}", app.name),
+                })
+                .collect()
+        };
+        addresses.endpoints.insert(key, endpoints);
+    }
+    node_ports(model, &mut addresses);
+    // Source order for iteration by the backends.
+    let mut ordered = Addresses {
+        node_ports: std::mem::take(&mut addresses.node_ports),
+        health_check_node_ports: std::mem::take(&mut addresses.health_check_node_ports),
+        ..Addresses::default()
+    };
+    for ns in model.namespaces.values() {
+        for app in ns.apps.values() {
+            let key = (ns.name.clone(), app.name.clone());
+            if let Some(ip) = addresses.cluster_ips.get(&key) {
+                ordered.cluster_ips.insert(key.clone(), *ip);
+            }
+            if let Some(eps) = addresses.endpoints.get(&key) {
+                ordered.endpoints.insert(key, eps.clone());
+            }
+        }
+    }
+    ordered
+}
+
+/// Node ports: written ones first (they always win), then the others hashed into the
+/// node-port range by `ns/app:port` (`ns/app` for the health check), probing on
+/// collision.
+fn node_ports(model: &Model, addresses: &mut Addresses) {
+    let (low, high) = model.cluster.node_port_range;
+    let size = u32::from(high - low) + 1;
+    let mut taken: BTreeSet<u16> = BTreeSet::new();
+    let exposed = || {
+        model.namespaces.values().flat_map(|ns| {
+            ns.apps
+                .values()
+                .filter(|app| {
+                    matches!(
+                        app.service,
+                        ServiceType::NodePort | ServiceType::LoadBalancer
+                    )
+                })
+                .map(move |app| (ns.name.as_str(), app))
+        })
+    };
+    for (_, app) in exposed() {
+        taken.extend(app.ports.iter().filter_map(|p| p.node_port));
+        taken.extend(app.health_check_node_port);
+    }
+    let mut pick = |name: &str| -> Option<u16> {
+        if taken.len() as u32 >= size {
+            return None;
+        }
+        (0u64..).find_map(|attempt| {
+            let digest = Sha256::digest(format!("{name}#{attempt}").as_bytes());
+            let value = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+            let port = u16::try_from(u32::from(low) + value % size).ok()?;
+            taken.insert(port).then_some(port)
+        })
+    };
+    let mut sorted: Vec<(&str, &crate::ir::App)> = exposed().collect();
+    sorted.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
+    for (namespace, app) in sorted {
+        for port in &app.ports {
+            let key = (namespace.to_string(), app.name.clone(), port.name.clone());
+            let qualified = format!("{namespace}/{}:{}", app.name, port.name);
+            if let Some(number) = port.node_port.or_else(|| pick(&qualified)) {
+                addresses.node_ports.insert(key, number);
+            }
+        }
+        let local_lb = app.service == ServiceType::LoadBalancer
+            && app.traffic_policy == Some(crate::ir::TrafficPolicy::Local);
+        if local_lb {
+            let qualified = format!("{namespace}/{}", app.name);
+            if let Some(number) = app.health_check_node_port.or_else(|| pick(&qualified)) {
+                addresses
+                    .health_check_node_ports
+                    .insert((namespace.to_string(), app.name.clone()), number);
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! The hash behind kube-proxy's and kube-router's chain and set names:
+//! the first 16 characters of `base32(sha256(s))` (RFC 4648 alphabet, upper case).
+
+use sha2::{Digest, Sha256};
+
+/// `base32.StdEncoding.EncodeToString(sha256.Sum256(s))[:16]`
+pub fn hash16(s: &str) -> String {
+    let digest = Sha256::digest(s.as_bytes());
+    let mut encoded = data_encoding::BASE32.encode(&digest);
+    encoded.truncate(16);
+    encoded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hash16;
+
+    /// Vectors of the reference (§1.2, §6.2, TC1), recomputed from upstream tests and
+    /// real nodes.
+    #[test]
+    fn upstream_vectors() {
+        let vectors = [
+            ("ns1/svc1:p80tcp", "XPGD46QRK7WJZT7O"),
+            ("ns2/svc2:p80tcp", "GNZBNJ2PO5MGZ6GT"),
+            ("ns1/svc1tcp", "AQI2S6QIMU7PVVRP"),
+            ("default/kubernetes:httpstcp", "NPX46M4PTMTKRN6Y"),
+            ("kube-system/kube-dns:dnsudp", "TCOU7JCQXEZGVUNU"),
+            ("kube-system/kube-dns:dns-tcptcp", "ERIFXISQEP7F7OF4"),
+            ("kube-system/kube-dns:metricstcp", "JD5MR3NA4I4DYORP"),
+            ("default/nginxtcp", "2CMXP7HKUVJN7L6M"),
+            ("ns1/svc1:p80tcp10.180.0.1:80", "SXIVWICOYRO3J4NJ"),
+            ("ns4/svc4:p80tcp10.180.0.5:80", "C6EBXVWJJZMIWKLZ"),
+            ("default/web-servicetcp10.244.1.10:80", "LJSFUGXYHK6BOCVT"),
+            ("default/web:httptcp", "CDGGSHYLG3RE2FKL"),
+            ("default/web:httptcp10.244.1.10:8080", "GWQABTP5GBYXHJY5"),
+            ("default/web:httptcp10.244.1.9:8080", "2Z4PPZBSTLK4A5ZT"),
+            ("default/web:httptcp10.244.2.3:8080", "VQGOCFX4X6FWJPNR"),
+            ("default/v6svc:httptcp[fd00:10::5]:8080", "HXAIK2G7NPFKH6KO"),
+            ("kube-system/kube-dnsudp", "GTAKZ6FHUTF7RBRM"),
+            // kube-router (§6.2, TC10)
+            ("nsAsimple-egress1IPv4", "C23KD7UE4TAT3Y5M"),
+            ("defaultallow-frontendIPv4", "OZJU3H4AH5AOE3OW"),
+            ("defaultallow-frontend1IPv4", "ZYILT46TV6UI3I25"),
+            ("defaultbackend-01", "YF6NRJLND4EENOSE"),
+        ];
+        for (input, expected) in vectors {
+            assert_eq!(hash16(input), expected, "hash of {input:?}");
+        }
+    }
+}

@@ -1,0 +1,615 @@
+//! What kube-proxy in iptables mode writes for the Services: its `iptables-restore`
+//! payload (the `filter` and `nat` tables), rule by rule as `syncProxyRules` writes
+//! them (reference §2). Input is one [`ServicePort`] per Service port, built from the
+//! model by [`service_ports`] or, in tests, directly from the upstream vectors.
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use super::address::Addresses;
+use super::hash::hash16;
+use super::rule::{Rule, Table};
+use crate::ir::{Model, Protocol, ServiceType, TargetPort, TrafficPolicy};
+
+/// kube-proxy drops some comments above this many endpoints in total.
+pub const LARGE_CLUSTER_ENDPOINTS: usize = 1000;
+/// kube-proxy's default session-affinity timeout.
+const DEFAULT_AFFINITY_TIMEOUT: u32 = 10_800;
+
+/// The node and kube-proxy settings that shape the payload.
+#[derive(Debug, Clone)]
+pub struct ProxyConfig {
+    /// `--cluster-cidr` for local-traffic detection (`None`: no detector).
+    pub cluster_cidr: Option<IpNet>,
+    pub masquerade_mark: String,
+    pub localhost_node_ports: bool,
+    pub random_fully: bool,
+    pub nfacct: bool,
+    pub node_ip: IpAddr,
+    pub ipv6: bool,
+}
+
+/// An endpoint of a Service port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortEndpoint {
+    pub address: IpAddr,
+    pub port: u16,
+    pub local: bool,
+}
+
+impl PortEndpoint {
+    /// `net.JoinHostPort(ip, port)`: `10.0.0.1:80`, `[fd00::1]:80`.
+    pub fn key(&self) -> String {
+        match self.address {
+            IpAddr::V4(ip) => format!("{ip}:{}", self.port),
+            IpAddr::V6(ip) => format!("[{ip}]:{}", self.port),
+        }
+    }
+}
+
+/// One Service port as kube-proxy sees it.
+#[derive(Debug, Clone)]
+pub struct ServicePort {
+    /// `ns/svc:port`, or `ns/svc` for an unnamed port.
+    pub name: String,
+    pub protocol: Protocol,
+    pub cluster_ip: IpAddr,
+    pub port: u16,
+    pub node_port: Option<u16>,
+    pub external_ips: Vec<IpAddr>,
+    pub load_balancer_ips: Vec<IpAddr>,
+    pub source_ranges: Vec<IpNet>,
+    pub external_local: bool,
+    pub health_check_node_port: Option<u16>,
+    /// `Some(seconds)` with ClientIP affinity.
+    pub affinity_timeout: Option<u32>,
+    pub endpoints: Vec<PortEndpoint>,
+}
+
+/// The settings of the previewed node, from the `cluster` block.
+pub fn config(model: &Model) -> ProxyConfig {
+    let cluster = &model.cluster;
+    ProxyConfig {
+        cluster_cidr: Some(cluster.pod_cidr),
+        masquerade_mark: cluster.masquerade_mark.clone(),
+        localhost_node_ports: cluster.localhost_node_ports,
+        random_fully: cluster.random_fully,
+        nfacct: cluster.nfacct,
+        node_ip: cluster.node_ip,
+        ipv6: matches!(cluster.service_cidr, IpNet::V6(_)),
+    }
+}
+
+/// Every Service port of the model, in source order. ExternalName, headless and
+/// `service none` produce nothing (kube-proxy's `ShouldSkipService`).
+pub fn service_ports(model: &Model, addresses: &Addresses) -> Vec<ServicePort> {
+    let mut out = Vec::new();
+    for ns in model.namespaces.values() {
+        for app in ns.apps.values() {
+            let Some(cluster_ip) = addresses.cluster_ip(&ns.name, &app.name) else {
+                continue;
+            };
+            let load_balancer = app.service == ServiceType::LoadBalancer;
+            for port in &app.ports {
+                // A named target port is previewed as the Service port's number: knet
+                // does not know the container's port numbers.
+                let target = match &port.target {
+                    TargetPort::Number(n) => *n,
+                    TargetPort::Name(_) => port.port,
+                };
+                let endpoints = addresses
+                    .endpoints(&ns.name, &app.name)
+                    .iter()
+                    .map(|e| PortEndpoint {
+                        address: e.address,
+                        port: target,
+                        local: e.local,
+                    })
+                    .collect();
+                out.push(ServicePort {
+                    name: format!("{}/{}:{}", ns.name, app.name, port.name),
+                    protocol: port.protocol,
+                    cluster_ip,
+                    port: port.port,
+                    node_port: addresses.node_port(&ns.name, &app.name, &port.name),
+                    external_ips: app.external_ips.clone(),
+                    load_balancer_ips: if load_balancer {
+                        app.preview.load_balancer_ingress.clone()
+                    } else {
+                        Vec::new()
+                    },
+                    source_ranges: if load_balancer {
+                        app.source_ranges.clone()
+                    } else {
+                        Vec::new()
+                    },
+                    external_local: app.traffic_policy == Some(TrafficPolicy::Local),
+                    health_check_node_port: addresses.health_check_node_port(&ns.name, &app.name),
+                    affinity_timeout: app
+                        .session_affinity
+                        .map(|t| t.unwrap_or(DEFAULT_AFFINITY_TIMEOUT)),
+                    endpoints,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// kube-proxy's `%0.10f` of `1/n`.
+pub fn probability(n: usize) -> String {
+    format!("{:.10}", 1.0 / n as f64)
+}
+
+/// The payload: `filter` and `nat`, in kube-proxy's own emission order.
+pub fn payload(config: &ProxyConfig, ports: &[ServicePort]) -> (Table, Table) {
+    let mut filter = Table::new("filter");
+    let mut nat = Table::new("nat");
+    for chain in [
+        "KUBE-SERVICES",
+        "KUBE-EXTERNAL-SERVICES",
+        "KUBE-FORWARD",
+        "KUBE-NODEPORTS",
+        "KUBE-PROXY-FIREWALL",
+    ] {
+        filter.chain(chain);
+    }
+    let localhost = !config.ipv6 && config.localhost_node_ports;
+    if localhost {
+        filter.chain("KUBE-FIREWALL");
+    }
+    for chain in [
+        "KUBE-SERVICES",
+        "KUBE-NODEPORTS",
+        "KUBE-POSTROUTING",
+        "KUBE-MARK-MASQ",
+    ] {
+        nat.chain(chain);
+    }
+    let mark = config.masquerade_mark.as_str();
+    nat.push(
+        Rule::new("KUBE-POSTROUTING")
+            .arg(["-m", "mark", "!", "--mark"])
+            .arg([format!("{mark}/{mark}")])
+            .jump("RETURN"),
+    );
+    nat.push(
+        Rule::new("KUBE-POSTROUTING")
+            .jump("MARK")
+            .arg(["--xor-mark", mark]),
+    );
+    let mut masquerade = Rule::new("KUBE-POSTROUTING")
+        .comment("kubernetes service traffic requiring SNAT")
+        .jump("MASQUERADE");
+    if config.random_fully {
+        masquerade = masquerade.arg(["--random-fully"]);
+    }
+    nat.push(masquerade);
+    nat.push(
+        Rule::new("KUBE-MARK-MASQ")
+            .jump("MARK")
+            .arg(["--or-mark", mark]),
+    );
+    if localhost {
+        filter.push(
+            Rule::new("KUBE-FIREWALL")
+                .comment("block incoming localnet connections")
+                .arg(["-d", "127.0.0.0/8", "!", "-s", "127.0.0.0/8"])
+                .arg([
+                    "-m",
+                    "conntrack",
+                    "!",
+                    "--ctstate",
+                    "RELATED,ESTABLISHED,DNAT",
+                ])
+                .jump("DROP"),
+        );
+    }
+
+    let total_endpoints: usize = ports.iter().map(|p| p.endpoints.len()).sum();
+    let large_cluster = total_endpoints > LARGE_CLUSTER_ENDPOINTS;
+    for port in ports {
+        ServiceRules {
+            config,
+            port,
+            large_cluster,
+            filter: &mut filter,
+            nat: &mut nat,
+        }
+        .write();
+    }
+
+    let mut last = Rule::new("KUBE-SERVICES")
+        .comment("kubernetes service nodeports; NOTE: this must be the last rule in this chain")
+        .arg(["-m", "addrtype", "--dst-type", "LOCAL"]);
+    if config.ipv6 {
+        last = last.arg(["!", "-d", "::1/128"]);
+    } else if !config.localhost_node_ports {
+        last = last.arg(["!", "-d", "127.0.0.0/8"]);
+    }
+    nat.push(last.jump("KUBE-NODEPORTS"));
+    let mut invalid = Rule::new("KUBE-FORWARD").arg(["-m", "conntrack", "--ctstate", "INVALID"]);
+    if config.nfacct {
+        invalid = invalid.arg([
+            "-m",
+            "nfacct",
+            "--nfacct-name",
+            "ct_state_invalid_dropped_pkts",
+        ]);
+    }
+    filter.push(invalid.jump("DROP"));
+    filter.push(
+        Rule::new("KUBE-FORWARD")
+            .comment("kubernetes forwarding rules")
+            .arg(["-m", "mark", "--mark"])
+            .arg([format!("{mark}/{mark}")])
+            .jump("ACCEPT"),
+    );
+    filter.push(
+        Rule::new("KUBE-FORWARD")
+            .comment("kubernetes forwarding conntrack rule")
+            .arg(["-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED"])
+            .jump("ACCEPT"),
+    );
+    (filter, nat)
+}
+
+/// The rules of one Service port (reference §2.3, in its order).
+struct ServiceRules<'a> {
+    config: &'a ProxyConfig,
+    port: &'a ServicePort,
+    large_cluster: bool,
+    filter: &'a mut Table,
+    nat: &'a mut Table,
+}
+
+impl ServiceRules<'_> {
+    fn chain(&self, prefix: &str) -> String {
+        let protocol = self.port.protocol.as_lower();
+        format!(
+            "{prefix}{}",
+            hash16(&format!("{}{protocol}", self.port.name))
+        )
+    }
+
+    fn endpoint_chain(&self, endpoint: &PortEndpoint) -> String {
+        let protocol = self.port.protocol.as_lower();
+        format!(
+            "KUBE-SEP-{}",
+            hash16(&format!("{}{protocol}{}", self.port.name, endpoint.key()))
+        )
+    }
+
+    /// `-m tcp -p tcp`
+    fn protocol(&self) -> [&'static str; 4] {
+        let p = self.port.protocol.as_lower();
+        ["-m", p, "-p", p]
+    }
+
+    fn write(mut self) {
+        let port = self.port;
+        let svc = port.name.as_str();
+        let mut endpoints = port.endpoints.clone();
+        endpoints.sort_by_key(PortEndpoint::key);
+        endpoints.dedup();
+        let local: Vec<PortEndpoint> = endpoints.iter().filter(|e| e.local).cloned().collect();
+        let has_endpoints = !endpoints.is_empty();
+        let has_external_endpoints = if port.external_local {
+            !local.is_empty()
+        } else {
+            has_endpoints
+        };
+        let externally_accessible = port.node_port.is_some()
+            || !port.external_ips.is_empty()
+            || !port.load_balancer_ips.is_empty();
+        let uses_external_chain = has_endpoints && externally_accessible;
+        let source_ranges: Vec<IpNet> = if port.source_ranges.iter().any(|r| r.prefix_len() == 0) {
+            Vec::new()
+        } else {
+            port.source_ranges
+                .iter()
+                .filter(|r| matches!(r, IpNet::V6(_)) == self.config.ipv6)
+                .copied()
+                .collect()
+        };
+        let uses_firewall =
+            has_endpoints && !port.load_balancer_ips.is_empty() && !source_ranges.is_empty();
+        let uses_local_chain = !local.is_empty() && port.external_local;
+
+        let svc_chain = self.chain("KUBE-SVC-");
+        let svl_chain = self.chain("KUBE-SVL-");
+        let ext_chain = self.chain("KUBE-EXT-");
+        let fw_chain = self.chain("KUBE-FW-");
+        let external_policy_chain = if port.external_local {
+            &svl_chain
+        } else {
+            &svc_chain
+        };
+        let (filter_target, filter_comment) = if !has_endpoints {
+            ("REJECT", format!("{svc} has no endpoints"))
+        } else {
+            ("DROP", format!("{svc} has no local endpoints"))
+        };
+        let protocol = self.protocol();
+        let port_number = port.port.to_string();
+        let cluster_ip = port.cluster_ip.to_string();
+
+        // 1. The ClusterIP.
+        if has_endpoints {
+            self.nat.push(
+                Rule::new("KUBE-SERVICES")
+                    .comment(format!("{svc} cluster IP"))
+                    .arg(protocol)
+                    .arg(["-d", &cluster_ip, "--dport", &port_number])
+                    .jump(&svc_chain),
+            );
+        } else {
+            self.filter.push(
+                Rule::new("KUBE-SERVICES")
+                    .comment(&filter_comment)
+                    .arg(protocol)
+                    .arg(["-d", &cluster_ip, "--dport", &port_number])
+                    .jump(filter_target),
+            );
+        }
+        // 2. External IPs.
+        for ip in &port.external_ips {
+            let ip = ip.to_string();
+            if has_endpoints {
+                self.nat.push(
+                    Rule::new("KUBE-SERVICES")
+                        .comment(format!("{svc} external IP"))
+                        .arg(protocol)
+                        .arg(["-d", &ip, "--dport", &port_number])
+                        .jump(&ext_chain),
+                );
+            }
+            if !has_external_endpoints {
+                self.filter.push(
+                    Rule::new("KUBE-EXTERNAL-SERVICES")
+                        .comment(&filter_comment)
+                        .arg(protocol)
+                        .arg(["-d", &ip, "--dport", &port_number])
+                        .jump(filter_target),
+                );
+            }
+        }
+        // 3. Load-balancer addresses.
+        for ip in &port.load_balancer_ips {
+            let ip = ip.to_string();
+            if has_endpoints {
+                let target = if uses_firewall { &fw_chain } else { &ext_chain };
+                self.nat.push(
+                    Rule::new("KUBE-SERVICES")
+                        .comment(format!("{svc} loadbalancer IP"))
+                        .arg(protocol)
+                        .arg(["-d", &ip, "--dport", &port_number])
+                        .jump(target),
+                );
+            }
+            if uses_firewall {
+                self.filter.push(
+                    Rule::new("KUBE-PROXY-FIREWALL")
+                        .comment(format!("{svc} traffic not accepted by {fw_chain}"))
+                        .arg(protocol)
+                        .arg(["-d", &ip, "--dport", &port_number])
+                        .jump("DROP"),
+                );
+            }
+        }
+        if !has_external_endpoints {
+            for ip in &port.load_balancer_ips {
+                self.filter.push(
+                    Rule::new("KUBE-EXTERNAL-SERVICES")
+                        .comment(&filter_comment)
+                        .arg(protocol)
+                        .arg(["-d", &ip.to_string(), "--dport", &port_number])
+                        .jump(filter_target),
+                );
+            }
+        }
+        // 4. The node port.
+        if let Some(node_port) = port.node_port {
+            let node_port = node_port.to_string();
+            if has_endpoints {
+                if !self.config.ipv6 && self.config.localhost_node_ports && self.config.nfacct {
+                    self.nat.push(
+                        Rule::new("KUBE-NODEPORTS")
+                            .comment(svc)
+                            .arg(protocol)
+                            .arg(["-d", "127.0.0.0/8", "--dport", &node_port])
+                            .arg([
+                                "-m",
+                                "nfacct",
+                                "--nfacct-name",
+                                "localhost_nps_accepted_pkts",
+                            ])
+                            .jump(&ext_chain),
+                    );
+                }
+                self.nat.push(
+                    Rule::new("KUBE-NODEPORTS")
+                        .comment(svc)
+                        .arg(protocol)
+                        .arg(["--dport", &node_port])
+                        .jump(&ext_chain),
+                );
+            }
+            if !has_external_endpoints {
+                self.filter.push(
+                    Rule::new("KUBE-EXTERNAL-SERVICES")
+                        .comment(&filter_comment)
+                        .arg(["-m", "addrtype", "--dst-type", "LOCAL"])
+                        .arg(protocol)
+                        .arg(["--dport", &node_port])
+                        .jump(filter_target),
+                );
+            }
+        }
+        // 5. The health-check node port.
+        if let Some(health) = port.health_check_node_port {
+            self.filter.push(
+                Rule::new("KUBE-NODEPORTS")
+                    .comment(format!("{svc} health check node port"))
+                    .arg(["-m", "tcp", "-p", "tcp", "--dport", &health.to_string()])
+                    .jump("ACCEPT"),
+            );
+        }
+        if !has_endpoints {
+            // "we will not generate any chains in the nat table for the service"
+            return;
+        }
+        // Chains of this service, in kube-proxy's order.
+        self.nat.chain(&svc_chain);
+        if uses_local_chain {
+            self.nat.chain(&svl_chain);
+        }
+        if uses_external_chain {
+            self.nat.chain(&ext_chain);
+        }
+        if uses_firewall {
+            self.nat.chain(&fw_chain);
+        }
+        // 6. Masquerade off-cluster traffic to the ClusterIP.
+        let mut masquerade = Rule::new(svc_chain.as_str())
+            .comment(format!("{svc} cluster IP"))
+            .arg(protocol)
+            .arg(["-d", &cluster_ip, "--dport", &port_number]);
+        if let Some(cidr) = self.config.cluster_cidr {
+            masquerade = masquerade.arg(["!", "-s", &cidr.to_string()]);
+            self.nat.push(masquerade.jump("KUBE-MARK-MASQ"));
+        }
+        // 7. External traffic.
+        if uses_external_chain {
+            if port.external_local {
+                if let Some(cidr) = self.config.cluster_cidr {
+                    self.nat.push(
+                        Rule::new(ext_chain.as_str())
+                            .comment(format!("pod traffic for {svc} external destinations"))
+                            .arg(["-s", &cidr.to_string()])
+                            .jump(&svc_chain),
+                    );
+                }
+                self.nat.push(
+                    Rule::new(ext_chain.as_str())
+                        .comment(format!(
+                            "masquerade LOCAL traffic for {svc} external destinations"
+                        ))
+                        .arg(["-m", "addrtype", "--src-type", "LOCAL"])
+                        .jump("KUBE-MARK-MASQ"),
+                );
+                self.nat.push(
+                    Rule::new(ext_chain.as_str())
+                        .comment(format!(
+                            "route LOCAL traffic for {svc} external destinations"
+                        ))
+                        .arg(["-m", "addrtype", "--src-type", "LOCAL"])
+                        .jump(&svc_chain),
+                );
+            } else {
+                self.nat.push(
+                    Rule::new(ext_chain.as_str())
+                        .comment(format!(
+                            "masquerade traffic for {svc} external destinations"
+                        ))
+                        .jump("KUBE-MARK-MASQ"),
+                );
+            }
+            if has_external_endpoints {
+                self.nat
+                    .push(Rule::new(ext_chain.as_str()).jump(external_policy_chain));
+            }
+        }
+        // 8. The load-balancer firewall.
+        if uses_firewall {
+            for range in &source_ranges {
+                self.nat.push(
+                    Rule::new(fw_chain.as_str())
+                        .comment(format!("{svc} loadbalancer IP"))
+                        .arg(["-s", &range.to_string()])
+                        .jump(&ext_chain),
+                );
+            }
+            if source_ranges
+                .iter()
+                .any(|r| r.contains(&self.config.node_ip))
+            {
+                for ip in &port.load_balancer_ips {
+                    self.nat.push(
+                        Rule::new(fw_chain.as_str())
+                            .comment(format!("{svc} loadbalancer IP"))
+                            .arg(["-s", &ip.to_string()])
+                            .jump(&ext_chain),
+                    );
+                }
+            }
+            self.nat.push(Rule::new(fw_chain.as_str()).comment(format!(
+                "other traffic to {svc} will be dropped by KUBE-PROXY-FIREWALL"
+            )));
+        }
+        // 9. Load balancing to the endpoints.
+        self.endpoint_jumps(&svc_chain, &endpoints);
+        if uses_local_chain {
+            self.endpoint_jumps(&svl_chain, &local);
+        }
+        // 10. One chain per endpoint.
+        for endpoint in &endpoints {
+            let chain = self.endpoint_chain(endpoint);
+            self.nat.chain(&chain);
+            let address = endpoint.address.to_string();
+            self.nat.push(
+                self.commented(Rule::new(chain.as_str()), svc)
+                    .arg(["-s", &address])
+                    .jump("KUBE-MARK-MASQ"),
+            );
+            let mut dnat = self.commented(Rule::new(chain.as_str()), svc);
+            if port.affinity_timeout.is_some() {
+                dnat = dnat.arg(["-m", "recent", "--name", &chain, "--set"]);
+            }
+            self.nat.push(
+                dnat.arg(protocol)
+                    .jump("DNAT")
+                    .arg(["--to-destination", &endpoint.key()]),
+            );
+        }
+    }
+
+    /// In large-cluster mode kube-proxy leaves out the endpoint comments.
+    fn commented(&self, rule: Rule, comment: &str) -> Rule {
+        if self.large_cluster {
+            rule
+        } else {
+            rule.comment(comment)
+        }
+    }
+
+    /// `writeServiceToEndpointRules`: affinity checks first, then the random choice.
+    fn endpoint_jumps(&mut self, chain: &str, endpoints: &[PortEndpoint]) {
+        let svc = self.port.name.as_str();
+        if let Some(timeout) = self.port.affinity_timeout {
+            for endpoint in endpoints {
+                let target = self.endpoint_chain(endpoint);
+                let rule = self
+                    .commented(Rule::new(chain), &format!("{svc} -> {}", endpoint.key()))
+                    .arg(["-m", "recent", "--name", &target, "--rcheck", "--seconds"])
+                    .arg([timeout.to_string()])
+                    .arg(["--reap"])
+                    .jump(&target);
+                self.nat.push(rule);
+            }
+        }
+        let count = endpoints.len();
+        for (i, endpoint) in endpoints.iter().enumerate() {
+            let target = self.endpoint_chain(endpoint);
+            let mut rule =
+                self.commented(Rule::new(chain), &format!("{svc} -> {}", endpoint.key()));
+            if i + 1 < count {
+                rule = rule
+                    .arg(["-m", "statistic", "--mode", "random", "--probability"])
+                    .arg([probability(count - i)]);
+            }
+            self.nat.push(rule.jump(&target));
+        }
+    }
+}

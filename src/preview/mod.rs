@@ -1,0 +1,167 @@
+//! Stage 3b, preview: the rules a node would carry for the model.
+//!
+//! In: a checked model. Out: text. [`iptables`] prints what kube-proxy (iptables mode)
+//! programs for the Services ([`kube_proxy`]) followed by what kube-router programs
+//! for the NetworkPolicies ([`kube_router`]); [`ipset`] prints the sets kube-router's
+//! rules match on. Addresses come from [`address`]: stable, pinned ones first.
+//!
+//! Two formats: [`Format::Restore`] is kube-proxy's own `iptables-restore` payload,
+//! byte for byte, in the canonical order of kube-proxy's tests ([`order`]), followed by
+//! kube-router's filter payload; [`Format::Save`] is what `iptables-save` prints on
+//! such a node ([`save`]), built-in chains and their jump rules included.
+
+pub mod address;
+pub mod hash;
+pub mod kube_proxy;
+pub mod kube_router;
+pub mod order;
+pub mod rule;
+pub mod save;
+
+use crate::ir::Model;
+use rule::{Rule, Table};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Save,
+    Restore,
+}
+
+/// The iptables preview of a model.
+pub fn iptables(model: &Model, format: Format) -> String {
+    let addresses = address::allocate(model);
+    let config = kube_proxy::config(model);
+    let ports = kube_proxy::service_ports(model, &addresses);
+    let (filter, nat) = kube_proxy::payload(&config, &ports);
+    let router = kube_router::payload(model, &addresses);
+    match format {
+        Format::Restore => {
+            let mut out = String::new();
+            out.push_str(&order::canonical(&filter).to_restore());
+            out.push_str(&order::canonical(&nat).to_restore());
+            out.push_str("# kube-router: NetworkPolicies (load with iptables-restore --noflush)\n");
+            out.push_str(&router.to_restore());
+            out
+        }
+        Format::Save => {
+            let localhost_firewall = filter.chains.iter().any(|c| c == "KUBE-FIREWALL");
+            let mut filter_jumps = router.builtin_jumps.clone();
+            filter_jumps.extend(kube_proxy_filter_jumps(localhost_firewall));
+            let mut out = save_table(
+                &[&router.filter, &filter],
+                &["INPUT", "FORWARD", "OUTPUT"],
+                &filter_jumps,
+            );
+            out.push_str(&save_table(
+                &[&nat],
+                &["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"],
+                &kube_proxy_nat_jumps(),
+            ));
+            out
+        }
+    }
+}
+
+/// The ipset preview (`ipset save` format).
+pub fn ipset(model: &Model) -> String {
+    let addresses = address::allocate(model);
+    kube_router::payload(model, &addresses).ipset_save()
+}
+
+/// kube-proxy's jumps from the built-in filter chains, in the order a fresh node ends up
+/// with (each is prepended when missing, reference §2.1), and kubelet's KUBE-FIREWALL.
+fn kube_proxy_filter_jumps(localhost_firewall: bool) -> Vec<Rule> {
+    let new = ["-m", "conntrack", "--ctstate", "NEW"];
+    let firewall = |chain: &str| {
+        Rule::new(chain)
+            .arg(new)
+            .comment("kubernetes load balancer firewall")
+            .jump("KUBE-PROXY-FIREWALL")
+    };
+    let external = |chain: &str| {
+        Rule::new(chain)
+            .arg(new)
+            .comment("kubernetes externally-visible service portals")
+            .jump("KUBE-EXTERNAL-SERVICES")
+    };
+    let services = |chain: &str| {
+        Rule::new(chain)
+            .arg(new)
+            .comment("kubernetes service portals")
+            .jump("KUBE-SERVICES")
+    };
+    let mut rules = vec![
+        firewall("INPUT"),
+        Rule::new("INPUT")
+            .comment("kubernetes health check service ports")
+            .jump("KUBE-NODEPORTS"),
+        external("INPUT"),
+    ];
+    if localhost_firewall {
+        rules.push(Rule::new("INPUT").jump("KUBE-FIREWALL"));
+    }
+    rules.extend([
+        firewall("FORWARD"),
+        Rule::new("FORWARD")
+            .comment("kubernetes forwarding rules")
+            .jump("KUBE-FORWARD"),
+        services("FORWARD"),
+        external("FORWARD"),
+        firewall("OUTPUT"),
+        services("OUTPUT"),
+    ]);
+    if localhost_firewall {
+        rules.push(Rule::new("OUTPUT").jump("KUBE-FIREWALL"));
+    }
+    rules
+}
+
+fn kube_proxy_nat_jumps() -> Vec<Rule> {
+    vec![
+        Rule::new("PREROUTING")
+            .comment("kubernetes service portals")
+            .jump("KUBE-SERVICES"),
+        Rule::new("OUTPUT")
+            .comment("kubernetes service portals")
+            .jump("KUBE-SERVICES"),
+        Rule::new("POSTROUTING")
+            .comment("kubernetes postrouting rules")
+            .jump("KUBE-POSTROUTING"),
+    ]
+}
+
+/// One table as `iptables-save` prints it: built-in chains with their policy, user
+/// chains sorted by name, then the rules chain by chain in that order, each chain's
+/// rules in the order they were loaded.
+fn save_table(parts: &[&Table], builtins: &[&str], jumps: &[Rule]) -> String {
+    let name = parts.first().map_or("filter", |t| t.name);
+    let mut chains: Vec<&str> = parts
+        .iter()
+        .flat_map(|t| t.chains.iter().map(String::as_str))
+        .collect();
+    chains.sort_unstable();
+    chains.dedup();
+    let mut out = format!("*{name}\n");
+    for builtin in builtins {
+        out.push_str(&format!(":{builtin} ACCEPT [0:0]\n"));
+    }
+    for chain in &chains {
+        out.push_str(&format!(":{chain} - [0:0]\n"));
+    }
+    let jumps = rule::by_chain(jumps);
+    let groups: Vec<_> = parts.iter().map(|t| rule::by_chain(&t.rules)).collect();
+    let ordered = builtins.iter().chain(chains.iter());
+    for chain in ordered {
+        let rules = jumps
+            .get(chain)
+            .into_iter()
+            .chain(groups.iter().filter_map(|g| g.get(chain)))
+            .flatten();
+        for rule in rules {
+            out.push_str(&save::render(rule));
+            out.push('\n');
+        }
+    }
+    out.push_str("COMMIT\n");
+    out
+}

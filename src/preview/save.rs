@@ -1,0 +1,484 @@
+//! `iptables-save` rendering: what a node prints for the rules kube-proxy and
+//! kube-router load (reference §4.4). iptables parses each rule into addresses,
+//! protocol, matches and a target, and prints them back in its own canonical form:
+//!
+//! - `-s`, `-d`, `-i`, `-o`, `-p` first, host addresses with `/32` (`/128`);
+//! - then the matches in the order they were loaded, each with its options in the
+//!   module's own order (`recent`, `statistic` with 11 decimals, `mark` in short hex,
+//!   `nfacct` with its double space...); an option such as `--dport` without `-m tcp`
+//!   loads the protocol's match where it appears;
+//! - then the target, with its canonical options (`MARK --set-xmark`, `REJECT
+//!   --reject-with icmp-port-unreachable`).
+//!
+//! The CI checks this against real netfilter: it loads a preview, runs
+//! `iptables-save`, and compares.
+
+use std::net::IpAddr;
+
+use super::rule::Rule;
+
+/// A match module and its options, in the order given.
+#[derive(Debug, Default)]
+struct Match {
+    name: String,
+    options: Vec<(bool, String, Vec<String>)>,
+}
+
+#[derive(Debug, Default)]
+struct Parsed {
+    source: Option<(bool, String)>,
+    destination: Option<(bool, String)>,
+    in_interface: Option<(bool, String)>,
+    out_interface: Option<(bool, String)>,
+    protocol: Option<(bool, String)>,
+    matches: Vec<Match>,
+    target: Option<String>,
+    target_options: Vec<(String, Vec<String>)>,
+}
+
+/// How many values an option takes.
+fn arity(option: &str) -> usize {
+    match option {
+        "--rcheck"
+        | "--set"
+        | "--reap"
+        | "--rsource"
+        | "--random-fully"
+        | "--physdev-is-bridged" => 0,
+        "--match-set" => 2,
+        _ => 1,
+    }
+}
+
+/// The match module an option belongs to (`None`: a target option).
+fn owner(option: &str, protocol: Option<&str>) -> Option<String> {
+    let name = match option {
+        "--comment" => "comment",
+        "--dport" | "--sport" => return Some(protocol.unwrap_or("tcp").to_string()),
+        "--icmp-type" => "icmp",
+        "--mode" | "--probability" => "statistic",
+        "--name" | "--rcheck" | "--set" | "--seconds" | "--reap" | "--mask" | "--rsource" => {
+            "recent"
+        }
+        "--dst-type" | "--src-type" => "addrtype",
+        "--ctstate" => "conntrack",
+        "--mark" => "mark",
+        "--nfacct-name" => "nfacct",
+        "--match-set" => "set",
+        "--dports" => "multiport",
+        "--physdev-is-bridged" => "physdev",
+        "--limit" | "--limit-burst" => "limit",
+        _ => return None,
+    };
+    Some(name.to_string())
+}
+
+fn parse(args: &[String]) -> Parsed {
+    let mut parsed = Parsed::default();
+    let mut negate = false;
+    let mut i = 0;
+    let next = |i: usize| args.get(i + 1).cloned().unwrap_or_default();
+    while i < args.len() {
+        let arg = args[i].as_str();
+        match arg {
+            "!" => {
+                negate = true;
+                i += 1;
+                continue;
+            }
+            "-s" => parsed.source = Some((negate, next(i))),
+            "-d" => parsed.destination = Some((negate, next(i))),
+            "-i" => parsed.in_interface = Some((negate, next(i))),
+            "-o" => parsed.out_interface = Some((negate, next(i))),
+            "-p" => parsed.protocol = Some((negate, next(i).to_ascii_lowercase())),
+            "-m" => parsed.matches.push(Match {
+                name: next(i),
+                options: Vec::new(),
+            }),
+            "-j" => parsed.target = Some(next(i)),
+            option => {
+                let count = arity(option);
+                let values: Vec<String> = args
+                    .get(i + 1..i + 1 + count)
+                    .map(<[String]>::to_vec)
+                    .unwrap_or_default();
+                let protocol = parsed.protocol.as_ref().map(|(_, p)| p.as_str());
+                match owner(option, protocol) {
+                    Some(module) => {
+                        let existing = parsed.matches.iter_mut().rev().find(|m| m.name == module);
+                        let target = match existing {
+                            Some(m) => m,
+                            None => {
+                                // An option without its `-m`: iptables loads the match here.
+                                parsed.matches.push(Match {
+                                    name: module,
+                                    options: Vec::new(),
+                                });
+                                let last = parsed.matches.len() - 1;
+                                &mut parsed.matches[last]
+                            }
+                        };
+                        target.options.push((negate, option.to_string(), values));
+                    }
+                    None => parsed.target_options.push((option.to_string(), values)),
+                }
+                negate = false;
+                i += 1 + count;
+                continue;
+            }
+        }
+        negate = false;
+        i += 2;
+    }
+    parsed
+}
+
+/// `10.0.0.1` -> `10.0.0.1/32`; `10.0.0.0/8` stays.
+fn with_prefix(address: &str) -> String {
+    if address.contains('/') {
+        return match address.parse::<ipnet::IpNet>() {
+            Ok(net) => net.trunc().to_string(),
+            Err(_) => address.to_string(),
+        };
+    }
+    match address.parse::<IpAddr>() {
+        Ok(IpAddr::V4(_)) => format!("{address}/32"),
+        Ok(IpAddr::V6(_)) => format!("{address}/128"),
+        Err(_) => address.to_string(),
+    }
+}
+
+/// libxtables `xtables_save_string`: bare when only `[-_0-9A-Za-z]`, else quoted with
+/// `"`, `\` and `'` escaped.
+pub fn save_string(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return s.to_string();
+    }
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        if matches!(c, '"' | '\\' | '\'') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+fn parse_hex(value: &str) -> Option<u32> {
+    match value
+        .strip_prefix("0x")
+        .or_else(|| value.strip_prefix("0X"))
+    {
+        Some(digits) => u32::from_str_radix(digits, 16).ok(),
+        None => value.parse().ok(),
+    }
+}
+
+/// `V/M` -> (V, M); a lone value has the full mask.
+fn value_mask(text: &str) -> (u32, u32) {
+    let (value, mask) = match text.split_once('/') {
+        Some((v, m)) => (parse_hex(v).unwrap_or(0), parse_hex(m).unwrap_or(u32::MAX)),
+        None => (parse_hex(text).unwrap_or(0), u32::MAX),
+    };
+    (value, mask)
+}
+
+/// statistic stores `lround(2^31 * p)` and prints `%.11f` of it.
+fn probability(text: &str) -> String {
+    let p: f64 = text.parse().unwrap_or(0.0);
+    let stored = (p * 2_147_483_648.0).round();
+    format!("{:.11}", stored / 2_147_483_648.0)
+}
+
+fn icmp_type(name: &str) -> String {
+    match name {
+        "echo-reply" => "0",
+        "destination-unreachable" => "3",
+        "echo-request" => "8",
+        "time-exceeded" => "11",
+        other => other,
+    }
+    .to_string()
+}
+
+fn option_text(negate: bool, option: &str, values: &[String]) -> String {
+    let mut out = String::new();
+    if negate {
+        out.push_str(" !");
+    }
+    out.push(' ');
+    out.push_str(option);
+    for value in values {
+        out.push(' ');
+        out.push_str(value);
+    }
+    out
+}
+
+fn render_match(m: &Match, ipv6: bool) -> String {
+    let mut out = format!(" -m {}", m.name);
+    let find = |name: &str| m.options.iter().find(|(_, o, _)| o == name);
+    match m.name.as_str() {
+        "comment" => {
+            if let Some((_, _, v)) = find("--comment") {
+                out.push_str(" --comment ");
+                out.push_str(&save_string(v.first().map_or("", String::as_str)));
+            }
+        }
+        "statistic" => {
+            if let Some((_, _, v)) = find("--mode") {
+                out.push_str(&option_text(false, "--mode", v));
+            }
+            if let Some((n, _, v)) = find("--probability") {
+                let p = probability(v.first().map_or("0", String::as_str));
+                out.push_str(&option_text(*n, "--probability", &[p]));
+            }
+        }
+        "recent" => {
+            for command in ["--set", "--rcheck", "--update", "--remove"] {
+                if let Some((n, o, _)) = find(command) {
+                    out.push_str(&option_text(*n, o, &[]));
+                }
+            }
+            if let Some((_, o, v)) = find("--seconds") {
+                out.push_str(&option_text(false, o, v));
+            }
+            if find("--reap").is_some() {
+                out.push_str(" --reap");
+            }
+            if let Some((_, o, v)) = find("--name") {
+                out.push_str(&option_text(false, o, v));
+            }
+            let mask = if ipv6 {
+                "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"
+            } else {
+                "255.255.255.255"
+            };
+            out.push_str(&format!(" --mask {mask} --rsource"));
+        }
+        "mark" => {
+            if let Some((n, o, v)) = find("--mark") {
+                let (value, mask) = value_mask(v.first().map_or("0", String::as_str));
+                out.push_str(&option_text(*n, o, &[format!("{value:#x}/{mask:#x}")]));
+            }
+        }
+        "nfacct" => {
+            if let Some((_, _, v)) = find("--nfacct-name") {
+                // libxt_nfacct prints " --nfacct-name " and the saved string adds a space.
+                out.push_str(" --nfacct-name  ");
+                out.push_str(&save_string(v.first().map_or("", String::as_str)));
+            }
+        }
+        "icmp" => {
+            for (n, o, v) in &m.options {
+                let types: Vec<String> = v.iter().map(|t| icmp_type(t)).collect();
+                out.push_str(&option_text(*n, o, &types));
+            }
+        }
+        "limit" => {
+            for (n, o, v) in &m.options {
+                let values: Vec<String> = v
+                    .iter()
+                    .map(|l| {
+                        l.replace("/minute", "/min")
+                            .replace("/second", "/sec")
+                            .replace("/hour", "/hour")
+                    })
+                    .collect();
+                out.push_str(&option_text(*n, o, &values));
+            }
+        }
+        "tcp" | "udp" | "sctp" => {
+            for (n, o, v) in &m.options {
+                let values: Vec<String> = v.iter().map(|p| p.replace('-', ":")).collect();
+                out.push_str(&option_text(*n, o, &values));
+            }
+        }
+        _ => {
+            for (n, o, v) in &m.options {
+                out.push_str(&option_text(*n, o, v));
+            }
+        }
+    }
+    out
+}
+
+fn render_target(target: &str, options: &[(String, Vec<String>)], ipv6: bool) -> String {
+    let mut out = format!(" -j {target}");
+    let value = |name: &str| {
+        options
+            .iter()
+            .find(|(o, _)| o == name)
+            .and_then(|(_, v)| v.first().cloned())
+    };
+    match target {
+        "REJECT" => {
+            let with = value("--reject-with").unwrap_or_else(|| {
+                if ipv6 {
+                    "icmp6-port-unreachable".into()
+                } else {
+                    "icmp-port-unreachable".into()
+                }
+            });
+            out.push_str(&format!(" --reject-with {with}"));
+        }
+        "MARK" => {
+            let (value_, mask) = if let Some(v) = value("--or-mark") {
+                let (v, _) = value_mask(&v);
+                (v, v)
+            } else if let Some(v) = value("--xor-mark") {
+                let (v, _) = value_mask(&v);
+                (v, 0)
+            } else if let Some(v) = value("--set-mark") {
+                let (v, m) = value_mask(&v);
+                (v, v | m)
+            } else if let Some(v) = value("--set-xmark") {
+                value_mask(&v)
+            } else {
+                (0, 0)
+            };
+            out.push_str(&format!(" --set-xmark {value_:#x}/{mask:#x}"));
+        }
+        _ => {
+            for (o, v) in options {
+                out.push_str(&option_text(false, o, v));
+            }
+        }
+    }
+    out
+}
+
+/// One rule as `iptables-save` prints it.
+pub fn render(rule: &Rule) -> String {
+    let parsed = parse(&rule.args);
+    let ipv6 = [&parsed.source, &parsed.destination]
+        .into_iter()
+        .flatten()
+        .any(|(_, a)| a.contains(':'));
+    let mut out = format!("-A {}", rule.chain);
+    let mut field = |flag: &str, value: &Option<(bool, String)>, address: bool| {
+        if let Some((negate, v)) = value {
+            if *negate {
+                out.push_str(" !");
+            }
+            let shown = if address { with_prefix(v) } else { v.clone() };
+            out.push_str(&format!(" {flag} {shown}"));
+        }
+    };
+    field("-s", &parsed.source, true);
+    field("-d", &parsed.destination, true);
+    field("-i", &parsed.in_interface, false);
+    field("-o", &parsed.out_interface, false);
+    field("-p", &parsed.protocol, false);
+    for m in &parsed.matches {
+        out.push_str(&render_match(m, ipv6));
+    }
+    if let Some(target) = &parsed.target {
+        out.push_str(&render_target(target, &parsed.target_options, ipv6));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(chain: &str, line: &[&str]) -> Rule {
+        Rule::new(chain).arg(line.iter().copied())
+    }
+
+    /// The S-form lines of reference §7 (TC2, TC4, TC5, TC9) and §4.4.
+    #[test]
+    fn reference_save_forms() {
+        let cases: Vec<(Rule, &str)> = vec![
+            (
+                rule("KUBE-SERVICES", &["-m", "comment", "--comment", "default/web:http cluster IP", "-m", "tcp", "-p", "tcp", "-d", "10.96.0.50", "--dport", "80", "-j", "KUBE-SVC-CDGGSHYLG3RE2FKL"]),
+                "-A KUBE-SERVICES -d 10.96.0.50/32 -p tcp -m comment --comment \"default/web:http cluster IP\" -m tcp --dport 80 -j KUBE-SVC-CDGGSHYLG3RE2FKL",
+            ),
+            (
+                rule("KUBE-SVC-CDGGSHYLG3RE2FKL", &["-m", "comment", "--comment", "default/web:http cluster IP", "-m", "tcp", "-p", "tcp", "-d", "10.96.0.50", "--dport", "80", "!", "-s", "10.244.0.0/16", "-j", "KUBE-MARK-MASQ"]),
+                "-A KUBE-SVC-CDGGSHYLG3RE2FKL ! -s 10.244.0.0/16 -d 10.96.0.50/32 -p tcp -m comment --comment \"default/web:http cluster IP\" -m tcp --dport 80 -j KUBE-MARK-MASQ",
+            ),
+            (
+                rule("KUBE-SVC-CDGGSHYLG3RE2FKL", &["-m", "comment", "--comment", "default/web:http -> 10.244.1.10:8080", "-m", "statistic", "--mode", "random", "--probability", "0.3333333333", "-j", "KUBE-SEP-GWQABTP5GBYXHJY5"]),
+                "-A KUBE-SVC-CDGGSHYLG3RE2FKL -m comment --comment \"default/web:http -> 10.244.1.10:8080\" -m statistic --mode random --probability 0.33333333349 -j KUBE-SEP-GWQABTP5GBYXHJY5",
+            ),
+            (
+                rule("KUBE-SEP-GWQABTP5GBYXHJY5", &["-m", "comment", "--comment", "default/web:http", "-s", "10.244.1.10", "-j", "KUBE-MARK-MASQ"]),
+                "-A KUBE-SEP-GWQABTP5GBYXHJY5 -s 10.244.1.10/32 -m comment --comment \"default/web:http\" -j KUBE-MARK-MASQ",
+            ),
+            (
+                rule("KUBE-SEP-GWQABTP5GBYXHJY5", &["-m", "comment", "--comment", "default/web:http", "-m", "tcp", "-p", "tcp", "-j", "DNAT", "--to-destination", "10.244.1.10:8080"]),
+                "-A KUBE-SEP-GWQABTP5GBYXHJY5 -p tcp -m comment --comment \"default/web:http\" -m tcp -j DNAT --to-destination 10.244.1.10:8080",
+            ),
+            (
+                rule("KUBE-SERVICES", &["-m", "comment", "--comment", "default/empty:http has no endpoints", "-m", "tcp", "-p", "tcp", "-d", "10.96.0.60", "--dport", "80", "-j", "REJECT"]),
+                "-A KUBE-SERVICES -d 10.96.0.60/32 -p tcp -m comment --comment \"default/empty:http has no endpoints\" -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable",
+            ),
+            (
+                rule("KUBE-NODEPORTS", &["-m", "comment", "--comment", "default/np-svc:http", "-m", "tcp", "-p", "tcp", "-d", "127.0.0.0/8", "--dport", "30080", "-m", "nfacct", "--nfacct-name", "localhost_nps_accepted_pkts", "-j", "KUBE-EXT-DUCBKF5X6SF6MMTH"]),
+                "-A KUBE-NODEPORTS -d 127.0.0.0/8 -p tcp -m comment --comment \"default/np-svc:http\" -m tcp --dport 30080 -m nfacct --nfacct-name  localhost_nps_accepted_pkts -j KUBE-EXT-DUCBKF5X6SF6MMTH",
+            ),
+            (
+                rule("KUBE-SVC-X", &["-m", "comment", "--comment", "ns1/svc1 -> 10.0.1.1:80", "-m", "recent", "--name", "KUBE-SEP-3JOIVZTXZZRGORX4", "--rcheck", "--seconds", "10800", "--reap", "-j", "KUBE-SEP-3JOIVZTXZZRGORX4"]),
+                "-A KUBE-SVC-X -m comment --comment \"ns1/svc1 -> 10.0.1.1:80\" -m recent --rcheck --seconds 10800 --reap --name KUBE-SEP-3JOIVZTXZZRGORX4 --mask 255.255.255.255 --rsource -j KUBE-SEP-3JOIVZTXZZRGORX4",
+            ),
+            (
+                rule("KUBE-MARK-MASQ", &["-j", "MARK", "--or-mark", "0x00004000"]),
+                "-A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000",
+            ),
+            (
+                rule("KUBE-POSTROUTING", &["-j", "MARK", "--xor-mark", "0x00004000"]),
+                "-A KUBE-POSTROUTING -j MARK --set-xmark 0x4000/0x0",
+            ),
+            (
+                rule("KUBE-POSTROUTING", &["-m", "mark", "!", "--mark", "0x00004000/0x00004000", "-j", "RETURN"]),
+                "-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN",
+            ),
+            (
+                rule("KUBE-POD-FW-X", &["-j", "MARK", "--set-mark", "0/0x10000"]),
+                "-A KUBE-POD-FW-X -j MARK --set-xmark 0x0/0x10000",
+            ),
+            (
+                rule("KUBE-NWPLCY-X", &["-m", "comment", "--comment", "rule to ACCEPT", "-m", "set", "--match-set", "KUBE-SRC-A", "src", "-m", "set", "--match-set", "KUBE-DST-B", "dst", "-p", "TCP", "--dport", "80", "-j", "MARK", "--set-xmark", "0x10000/0x10000"]),
+                "-A KUBE-NWPLCY-X -p tcp -m comment --comment \"rule to ACCEPT\" -m set --match-set KUBE-SRC-A src -m set --match-set KUBE-DST-B dst -m tcp --dport 80 -j MARK --set-xmark 0x10000/0x10000",
+            ),
+            (
+                rule("KUBE-POD-FW-X", &["-m", "comment", "--comment", "rule to permit the traffic traffic to pods when source is the pod's local node", "-m", "addrtype", "--src-type", "LOCAL", "-d", "10.244.1.20", "-j", "ACCEPT"]),
+                "-A KUBE-POD-FW-X -d 10.244.1.20/32 -m comment --comment \"rule to permit the traffic traffic to pods when source is the pod\\'s local node\" -m addrtype --src-type LOCAL -j ACCEPT",
+            ),
+        ];
+        for (rule, expected) in cases {
+            assert_eq!(render(&rule), expected);
+        }
+    }
+
+    #[test]
+    fn probabilities_match_netfilter() {
+        let expected = [
+            ("0.5000000000", "0.50000000000"),
+            ("0.3333333333", "0.33333333349"),
+            ("0.2500000000", "0.25000000000"),
+            ("0.2000000000", "0.20000000019"),
+            ("0.1666666667", "0.16666666651"),
+            ("0.1428571429", "0.14285714272"),
+            ("0.1250000000", "0.12500000000"),
+            ("0.1111111111", "0.11111111101"),
+            ("0.1000000000", "0.10000000009"),
+        ];
+        for (written, saved) in expected {
+            assert_eq!(probability(written), saved);
+        }
+    }
+
+    #[test]
+    fn save_strings() {
+        assert_eq!(save_string("x"), "x");
+        assert_eq!(save_string("ns/svc"), "\"ns/svc\"");
+        assert_eq!(save_string("pod's"), "\"pod\\'s\"");
+    }
+}
