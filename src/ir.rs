@@ -225,13 +225,34 @@ pub struct Flow {
     pub from: Peer,
     pub to: Peer,
     pub ports: Vec<PolicyPort>,
+    /// What made the flow, for the warnings that point at it.
+    pub origin: FlowOrigin,
+}
+
+/// Where a flow comes from: an `allow` statement, or what exposure implies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlowOrigin {
+    /// An `allow` statement, with the source and destination peers this flow is for.
+    Declared {
+        statement: crate::source::Span,
+        from: crate::source::Span,
+        to: crate::source::Span,
+    },
+    /// An ingress route (or default backend) lets the controller reach its backend.
+    Route { route: crate::source::Span },
+    /// A `node-port` or `load-balancer` app lets `world` (or its source ranges) in.
+    Exposure { app: crate::source::Span },
 }
 
 /// One side of a flow, resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Peer {
     /// An app of a namespace declared in knet.
-    App { namespace: String, app: String, labels: Labels },
+    App {
+        namespace: String,
+        app: String,
+        labels: Labels,
+    },
     /// Every pod of a namespace.
     Namespace { namespace: String },
     /// Pods picked by labels in a namespace (the ingress controller, cluster DNS).

@@ -59,7 +59,8 @@ pub fn compile(sources: &Sources) -> Checked {
             diagnostics,
         };
     }
-    let (model, diagnostics) = check::check(&files);
+    let (model, mut diagnostics) = check::check(&files);
+    check::allow::apply(&mut diagnostics, sources);
     Checked { model, diagnostics }
 }
 

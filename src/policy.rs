@@ -112,8 +112,18 @@ pub fn plan(model: &Model) -> Vec<PolicyPlan> {
         let subjects = ns
             .apps
             .values()
-            .map(|app| (Subject::App(app.name.clone()), Some(app.labels.clone()), app.name.clone()))
-            .chain(std::iter::once((Subject::AllPods, None, "all-pods".to_string())));
+            .map(|app| {
+                (
+                    Subject::App(app.name.clone()),
+                    Some(app.labels.clone()),
+                    app.name.clone(),
+                )
+            })
+            .chain(std::iter::once((
+                Subject::AllPods,
+                None,
+                "all-pods".to_string(),
+            )));
         for (subject, selector, prefix) in subjects {
             for &direction in &isolated {
                 let key = (ns.name.clone(), subject.clone(), direction);

@@ -102,7 +102,11 @@ impl Sources {
 
     /// A file that is not valid UTF-8: `valid` is its valid prefix; the checker reports
     /// `E0002` at its end.
-    pub fn add_invalid_utf8(&mut self, name: impl Into<String>, valid: impl Into<String>) -> FileId {
+    pub fn add_invalid_utf8(
+        &mut self,
+        name: impl Into<String>,
+        valid: impl Into<String>,
+    ) -> FileId {
         let valid = valid.into();
         let at = valid.len();
         let id = self.add(name, valid);

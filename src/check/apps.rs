@@ -20,8 +20,10 @@ const SERVICE_TYPES: [(&str, ServiceType); 5] = [
     ("headless", ServiceType::Headless),
     ("none", ServiceType::None),
 ];
-const TRAFFIC_POLICIES: [(&str, TrafficPolicy); 2] =
-    [("local", TrafficPolicy::Local), ("cluster", TrafficPolicy::Cluster)];
+const TRAFFIC_POLICIES: [(&str, TrafficPolicy); 2] = [
+    ("local", TrafficPolicy::Local),
+    ("cluster", TrafficPolicy::Cluster),
+];
 const AFFINITIES: [(&str, ()); 1] = [("client-ip", ())];
 
 /// Kubernetes' limit on `sessionAffinityConfig.clientIP.timeoutSeconds`.
@@ -31,7 +33,13 @@ const MAX_AFFINITY_TIMEOUT: u64 = 86_400;
 pub const MAX_REPLICAS: u64 = 100_000;
 
 pub fn check(diags: &mut Diagnostics, cluster: &ir::Cluster, app: &ast::App) -> ir::App {
-    values::name(diags, Code::InvalidServiceName, "app name", &DNS_1035_LABEL, &app.name);
+    values::name(
+        diags,
+        Code::InvalidServiceName,
+        "app name",
+        &DNS_1035_LABEL,
+        &app.name,
+    );
     reserved(diags, "app", &app.name);
     let mut out = ir::App {
         name: app.name.node.clone(),
@@ -57,10 +65,16 @@ pub fn check(diags: &mut Diagnostics, cluster: &ir::Cluster, app: &ast::App) -> 
     for line in &app.lines {
         let repeatable = matches!(
             line.node,
-            AppLine::Port(_) | AppLine::Annotation(_) | AppLine::Endpoint { .. } | AppLine::LoadBalancerIngress(_)
+            AppLine::Port(_)
+                | AppLine::Annotation(_)
+                | AppLine::Endpoint { .. }
+                | AppLine::LoadBalancerIngress(_)
         );
         if !repeatable {
-            if let Some(first) = seen.iter().find(|l| l.node.keyword() == line.node.keyword()) {
+            if let Some(first) = seen
+                .iter()
+                .find(|l| l.node.keyword() == line.node.keyword())
+            {
                 diags.push(setting_twice(line.node.keyword(), line.span, first.span));
                 continue;
             }
@@ -81,14 +95,22 @@ pub fn check(diags: &mut Diagnostics, cluster: &ir::Cluster, app: &ast::App) -> 
             }
             AppLine::Service(kind) => {
                 explicit_service = Some(kind);
-                if let Some(kind) = values::keyword(diags, Code::UnknownServiceType, "service type", kind, &SERVICE_TYPES) {
+                if let Some(kind) = values::keyword(
+                    diags,
+                    Code::UnknownServiceType,
+                    "service type",
+                    kind,
+                    &SERVICE_TYPES,
+                ) {
                     out.service = kind;
                 }
             }
             AppLine::ClusterIp(ip) => out.cluster_ip = values::ip(diags, ip),
             AppLine::ExternalIps(ips) => {
                 for written in ips {
-                    let Some(ip) = values::ip(diags, written) else { continue };
+                    let Some(ip) = values::ip(diags, written) else {
+                        continue;
+                    };
                     match rules::external_ip(ip) {
                         Ok(()) => out.external_ips.push(ip),
                         Err(reasons) => diags.push(values::value_error(
@@ -101,17 +123,32 @@ pub fn check(diags: &mut Diagnostics, cluster: &ir::Cluster, app: &ast::App) -> 
                 }
             }
             AppLine::SourceRanges(ranges) => {
-                out.source_ranges = ranges.iter().filter_map(|r| values::cidr(diags, r)).collect();
+                out.source_ranges = ranges
+                    .iter()
+                    .filter_map(|r| values::cidr(diags, r))
+                    .collect();
             }
             AppLine::TrafficPolicy(policy) => {
-                out.traffic_policy = values::keyword(diags, Code::UnknownTrafficPolicy, "traffic policy", policy, &TRAFFIC_POLICIES);
+                out.traffic_policy = values::keyword(
+                    diags,
+                    Code::UnknownTrafficPolicy,
+                    "traffic policy",
+                    policy,
+                    &TRAFFIC_POLICIES,
+                );
             }
             AppLine::HealthCheckNodePort(port) => {
                 out.health_check_node_port = values::port(diags, port, "health-check node port")
                     .filter(|p| node_port_in_range(diags, cluster, *p, port.span));
             }
             AppLine::SessionAffinity { mode, timeout } => {
-                let mode = values::keyword(diags, Code::UnknownSessionAffinity, "session affinity", mode, &AFFINITIES);
+                let mode = values::keyword(
+                    diags,
+                    Code::UnknownSessionAffinity,
+                    "session affinity",
+                    mode,
+                    &AFFINITIES,
+                );
                 let timeout = timeout.as_ref().and_then(|t| affinity_timeout(diags, t));
                 if mode.is_some() {
                     out.session_affinity = Some(timeout);
@@ -119,7 +156,8 @@ pub fn check(diags: &mut Diagnostics, cluster: &ir::Cluster, app: &ast::App) -> 
             }
             AppLine::Annotation(annotation) => {
                 if values::annotation_key(diags, &annotation.key) {
-                    out.annotations.insert(annotation.key.node.clone(), annotation.value.node.clone());
+                    out.annotations
+                        .insert(annotation.key.node.clone(), annotation.value.node.clone());
                 }
             }
             AppLine::Replicas(n) => {
@@ -129,7 +167,10 @@ pub fn check(diags: &mut Diagnostics, cluster: &ir::Cluster, app: &ast::App) -> 
             }
             AppLine::Endpoint { address, local } => {
                 if let Some(address) = values::ip(diags, address) {
-                    out.preview.endpoints.push(ir::PreviewEndpoint { address, local: *local });
+                    out.preview.endpoints.push(ir::PreviewEndpoint {
+                        address,
+                        local: *local,
+                    });
                 }
             }
             AppLine::LoadBalancerIngress(ip) => {
@@ -154,13 +195,23 @@ fn service_port(diags: &mut Diagnostics, decl: &ast::PortDecl) -> Option<ir::Ser
     let protocol = values::protocol(diags, decl.port.protocol.as_ref());
     let target = match &decl.target {
         None => port.map(TargetPort::Number),
-        Some(Spanned { node: PortTarget::Number(n), span }) => {
-            values::port(diags, &Spanned::new(*n, *span), "target port").map(TargetPort::Number)
-        }
-        Some(Spanned { node: PortTarget::Name(name), span }) => {
+        Some(Spanned {
+            node: PortTarget::Number(n),
+            span,
+        }) => values::port(diags, &Spanned::new(*n, *span), "target port").map(TargetPort::Number),
+        Some(Spanned {
+            node: PortTarget::Name(name),
+            span,
+        }) => {
             let name = Spanned::new(name.clone(), *span);
-            values::name(diags, Code::InvalidPortName, "target port name", &IANA_NAME, &name)
-                .then(|| TargetPort::Name(name.node))
+            values::name(
+                diags,
+                Code::InvalidPortName,
+                "target port name",
+                &IANA_NAME,
+                &name,
+            )
+            .then_some(TargetPort::Name(name.node))
         }
     };
     let node_port = match &decl.node_port {
@@ -176,7 +227,12 @@ fn service_port(diags: &mut Diagnostics, decl: &ast::PortDecl) -> Option<ir::Ser
     })
 }
 
-pub fn node_port_in_range(diags: &mut Diagnostics, cluster: &ir::Cluster, port: u16, span: Span) -> bool {
+pub fn node_port_in_range(
+    diags: &mut Diagnostics,
+    cluster: &ir::Cluster,
+    port: u16,
+    span: Span,
+) -> bool {
     let (low, high) = cluster.node_port_range;
     if (low..=high).contains(&port) {
         return true;
@@ -252,7 +308,10 @@ fn service_rules(
             diags.push(
                 Diagnostic::new(
                     Code::ServiceWithoutPorts,
-                    format!("`{keyword}` has no effect: app `{}` has no Service", app.name.node),
+                    format!(
+                        "`{keyword}` has no effect: app `{}` has no Service",
+                        app.name.node
+                    ),
                     span,
                 )
                 .label("this configures a Service")
@@ -273,7 +332,7 @@ fn service_rules(
             )),
             AppLine::TrafficPolicy(_)
                 if !matches!(kind, ServiceType::NodePort | ServiceType::LoadBalancer)
-                    && !(kind == ServiceType::ClusterIp && !out.external_ips.is_empty()) =>
+                    && (kind != ServiceType::ClusterIp || out.external_ips.is_empty()) =>
             {
                 diags.push(describe_type(
                     Diagnostic::new(
@@ -297,7 +356,11 @@ fn service_rules(
                     )
                     .label("not allowed here")
                     .note("Kubernetes allocates a health-check node port only for `type: LoadBalancer` with `externalTrafficPolicy: Local`")
-                    .help("add `service load-balancer` and `traffic-policy local`, or remove the line"),
+                    .help(if kind == ServiceType::LoadBalancer {
+                        "add `traffic-policy local`, or remove the line"
+                    } else {
+                        "add `service load-balancer` and `traffic-policy local`, or remove the line"
+                    }),
                 ))
             }
             AppLine::ClusterIp(_) if kind == ServiceType::Headless => diags.push(describe_type(
@@ -315,7 +378,9 @@ fn service_rules(
     }
 
     for decl in port_decls {
-        let Some(node_port) = &decl.node_port else { continue };
+        let Some(node_port) = &decl.node_port else {
+            continue;
+        };
         match kind {
             ServiceType::NodePort | ServiceType::LoadBalancer => {
                 if let Ok(port) = u16::try_from(node_port.node) {
@@ -356,20 +421,18 @@ fn service_rules(
             .help("list every endpoint, or give only the number of replicas"),
         );
     }
-    let size: usize = out.annotations.iter().map(|(k, v)| k.len() + v.len()).sum();
-    if size > values::ANNOTATIONS_MAX_BYTES {
-        diags.push(
-            Diagnostic::new(Code::AnnotationsTooLong, "the Service's annotations are larger than 256 KiB", app.name.span)
-                .label(format!("{size} bytes of annotations"))
-                .help("Kubernetes limits all annotations of an object to 262144 bytes"),
-        );
-    }
+    values::annotations_size(diags, "Service", &out.annotations, app.name.span);
 }
 
 /// Two ports with one (protocol, port), or one (protocol, node port), in a Service.
 fn duplicate_ports(diags: &mut Diagnostics, port_decls: &[&ast::PortDecl], out: &ir::App) {
     let key = |decl: &ast::PortDecl| {
-        let protocol = decl.port.protocol.as_ref().map_or("tcp", |p| p.node.as_str()).to_string();
+        let protocol = decl
+            .port
+            .protocol
+            .as_ref()
+            .map_or("tcp", |p| p.node.as_str())
+            .to_string();
         (protocol, decl.port.number.node)
     };
     for (i, decl) in port_decls.iter().enumerate() {
@@ -383,16 +446,26 @@ fn duplicate_ports(diags: &mut Diagnostics, port_decls: &[&ast::PortDecl], out: 
                     decl.port.number.span,
                 )
                 .label(format!("`{}` uses {number}/{protocol}", decl.name.node))
-                .secondary(first.port.number.span, format!("`{}` already uses it", first.name.node))
+                .secondary(
+                    first.port.number.span,
+                    format!("`{}` already uses it", first.name.node),
+                )
                 .help("a Service can serve one port number once per protocol"),
             );
         }
         if let Some(node_port) = &decl.node_port {
             let same = earlier.iter().find(|d| {
-                d.node_port.as_ref().is_some_and(|n| n.node == node_port.node) && key(d).0 == key(decl).0
+                d.node_port
+                    .as_ref()
+                    .is_some_and(|n| n.node == node_port.node)
+                    && key(d).0 == key(decl).0
             });
             if let Some(first) = same.and_then(|d| d.node_port.as_ref()) {
-                diags.push(duplicate_node_port(node_port.node, node_port.span, first.span));
+                diags.push(duplicate_node_port(
+                    node_port.node,
+                    node_port.span,
+                    first.span,
+                ));
             }
         }
     }
@@ -400,9 +473,15 @@ fn duplicate_ports(diags: &mut Diagnostics, port_decls: &[&ast::PortDecl], out: 
 }
 
 pub fn duplicate_node_port(port: u64, span: Span, first: Span) -> Diagnostic {
-    Diagnostic::new(Code::DuplicateNodePort, format!("node port {port} is used twice"), span)
-        .label("used again here")
-        .secondary(first, "first used here")
-        .note("node ports are shared by every Service of the cluster")
-        .help("give each Service port its own node port, or leave it out to let Kubernetes allocate one")
+    Diagnostic::new(
+        Code::DuplicateNodePort,
+        format!("node port {port} is used twice"),
+        span,
+    )
+    .label("used again here")
+    .secondary(first, "first used here")
+    .note("node ports are shared by every Service of the cluster")
+    .help(
+        "give each Service port its own node port, or leave it out to let Kubernetes allocate one",
+    )
 }

@@ -74,7 +74,11 @@ pub fn check(diags: &mut Diagnostics, files: &[ast::File]) -> Cluster {
             .iter()
             .find(|s| s.node.keyword() == setting.node.keyword())
         {
-            diags.push(setting_twice(setting.node.keyword(), setting.span, earlier.span));
+            diags.push(setting_twice(
+                setting.node.keyword(),
+                setting.span,
+                earlier.span,
+            ));
             continue;
         }
         seen.push(setting);
@@ -83,7 +87,11 @@ pub fn check(diags: &mut Diagnostics, files: &[ast::File]) -> Cluster {
     cluster
 }
 
-pub fn setting_twice(keyword: &str, span: crate::source::Span, first: crate::source::Span) -> Diagnostic {
+pub fn setting_twice(
+    keyword: &str,
+    span: crate::source::Span,
+    first: crate::source::Span,
+) -> Diagnostic {
     Diagnostic::new(
         Code::SettingTwice,
         format!("`{keyword}` is given twice"),
@@ -109,14 +117,16 @@ fn apply(diags: &mut Diagnostics, cluster: &mut Cluster, setting: &ClusterSettin
         ClusterSetting::NodePortRange(range) => {
             let low = values::port(diags, &range.low, "node port");
             let high = values::port(diags, &range.high, "node port");
-            if range.protocol.is_some() {
+            if let Some(protocol) = &range.protocol {
                 diags.push(
                     Diagnostic::new(
                         Code::InvalidPortRange,
                         "a node-port range has no protocol",
-                        range.span,
+                        protocol.span,
                     )
-                    .label("remove the protocol"),
+                    .label("protocol not allowed here")
+                    .note("the range applies to node ports of every protocol")
+                    .help(format!("remove `/{}`", protocol.node)),
                 );
             }
             if let (Some(low), Some(high)) = (low, high) {
@@ -133,7 +143,13 @@ fn apply(diags: &mut Diagnostics, cluster: &mut Cluster, setting: &ClusterSettin
             port,
         } => {
             if let Some(ns) = namespace {
-                if values::name(diags, Code::InvalidNamespaceName, "namespace name", &DNS_LABEL, ns) {
+                if values::name(
+                    diags,
+                    Code::InvalidNamespaceName,
+                    "namespace name",
+                    &DNS_LABEL,
+                    ns,
+                ) {
                     cluster.dns.namespace = ns.node.clone();
                 }
             }
@@ -148,7 +164,13 @@ fn apply(diags: &mut Diagnostics, cluster: &mut Cluster, setting: &ClusterSettin
         }
         ClusterSetting::IngressController { namespace, labels } => {
             if let Some(ns) = namespace {
-                if values::name(diags, Code::InvalidNamespaceName, "namespace name", &DNS_LABEL, ns) {
+                if values::name(
+                    diags,
+                    Code::InvalidNamespaceName,
+                    "namespace name",
+                    &DNS_LABEL,
+                    ns,
+                ) {
                     cluster.ingress_controller.namespace = ns.node.clone();
                 }
             }
@@ -162,7 +184,13 @@ fn apply(diags: &mut Diagnostics, cluster: &mut Cluster, setting: &ClusterSettin
             }
         }
         ClusterSetting::NodeName(name) => {
-            if values::name(diags, Code::InvalidNodeName, "node name", &DNS_SUBDOMAIN, name) {
+            if values::name(
+                diags,
+                Code::InvalidNodeName,
+                "node name",
+                &DNS_SUBDOMAIN,
+                name,
+            ) {
                 cluster.node_name = name.node.clone();
             }
         }
@@ -177,7 +205,11 @@ fn apply(diags: &mut Diagnostics, cluster: &mut Cluster, setting: &ClusterSettin
                         mark.span,
                     )
                     .label("expected a hexadecimal mark such as `0x00004000`")
-                    .help("write the mark as `0x` and 1 to 8 hexadecimal digits, with exactly one bit set"),
+                    .help(match mark.node.parse::<u32>() {
+                        // kube-proxy's `--iptables-masquerade-bit` is a bit number.
+                        Ok(bit) if bit < 32 => format!("kube-proxy's masquerade bit {bit} is the mark `{:#010x}`", 1u32 << bit),
+                        _ => "write the mark as `0x` and 1 to 8 hexadecimal digits, with exactly one bit set".to_string(),
+                    }),
                 );
             }
         }
@@ -188,14 +220,15 @@ fn apply(diags: &mut Diagnostics, cluster: &mut Cluster, setting: &ClusterSettin
             if policy_version_ok(&version.node) {
                 cluster.policy_version = version.node.clone();
             } else {
+                let message = if version.node.is_empty() {
+                    "the policy version is empty".to_string()
+                } else {
+                    format!("`{}` is not a valid policy version", version.node)
+                };
                 diags.push(
-                    Diagnostic::new(
-                        Code::InvalidPolicyVersion,
-                        format!("`{}` is not a valid policy version", version.node),
-                        version.span,
-                    )
-                    .label("must be 1 to 64 printable ASCII characters")
-                    .help("use a number or a timestamp, such as `1` or `2024-01-01T00:00:00Z`"),
+                    Diagnostic::new(Code::InvalidPolicyVersion, message, version.span)
+                        .label("must be 1 to 64 printable ASCII characters")
+                        .help("use a number or a timestamp, such as `1` or `2024-01-01T00:00:00Z`"),
                 );
             }
         }

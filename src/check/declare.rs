@@ -18,8 +18,6 @@ pub struct Scope<'a> {
 }
 
 pub struct NamespaceScope<'a> {
-    /// Where the namespace is first named.
-    pub name_span: Span,
     pub isolate_ingress: bool,
     pub isolate_egress: bool,
     pub dns: bool,
@@ -78,14 +76,19 @@ pub fn check<'a>(
         let Some(first) = blocks.first() else {
             continue;
         };
-        values::name(diags, Code::InvalidNamespaceName, "namespace name", &DNS_LABEL, &first.name);
+        values::name(
+            diags,
+            Code::InvalidNamespaceName,
+            "namespace name",
+            &DNS_LABEL,
+            &first.name,
+        );
         let (isolate_ingress, isolate_egress) = defaults(diags, name, blocks);
         let dns = !blocks
             .iter()
             .flat_map(|b| &b.items)
             .any(|item| matches!(item, ast::NamespaceItem::DnsOff(_)));
         let mut ns = NamespaceScope {
-            name_span: first.name.span,
             isolate_ingress,
             isolate_egress,
             dns,
@@ -99,7 +102,8 @@ pub fn check<'a>(
                         continue;
                     }
                     let ir = apps::check(diags, cluster, app);
-                    ns.apps.insert(app.name.node.clone(), Declared { ast: app, ir });
+                    ns.apps
+                        .insert(app.name.node.clone(), Declared { ast: app, ir });
                 }
                 ast::NamespaceItem::External(external) => {
                     if !first_definition(diags, &ns, &external.name) {
@@ -123,7 +127,11 @@ fn first_definition(diags: &mut Diagnostics, ns: &NamespaceScope, name: &ast::Na
         .apps
         .get(&name.node)
         .map(|d| (d.ast.name.span, "app"))
-        .or_else(|| ns.externals.get(&name.node).map(|d| (d.ast.name.span, "external")));
+        .or_else(|| {
+            ns.externals
+                .get(&name.node)
+                .map(|d| (d.ast.name.span, "external"))
+        });
     let Some((first_span, kind)) = earlier else {
         return true;
     };
@@ -200,7 +208,13 @@ pub fn reserved(diags: &mut Diagnostics, kind: &str, name: &ast::Name) {
 }
 
 fn check_external(diags: &mut Diagnostics, external: &ast::External) -> ir::External {
-    values::name(diags, Code::InvalidServiceName, "external name", &DNS_1035_LABEL, &external.name);
+    values::name(
+        diags,
+        Code::InvalidServiceName,
+        "external name",
+        &DNS_1035_LABEL,
+        &external.name,
+    );
     reserved(diags, "external", &external.name);
     let mut out = ir::External {
         name: external.name.node.clone(),
@@ -220,12 +234,15 @@ fn check_external(diags: &mut Diagnostics, external: &ast::External) -> ir::Exte
                 host_line = Some(line.span);
                 match rules::external_name(&host.node) {
                     Ok(()) => out.host = Some(host.node.clone()),
-                    Err(reasons) => diags.push(values::value_error(
-                        Code::InvalidExternalHost,
-                        format!("`{}` is not a valid external host", host.node),
-                        host.span,
-                        &reasons,
-                    )),
+                    Err(reasons) => diags.push(
+                        values::value_error(
+                            Code::InvalidExternalHost,
+                            format!("`{}` is not a valid external host", host.node),
+                            host.span,
+                            &reasons,
+                        )
+                        .note("`host` becomes the `externalName` of a Service: a lowercase DNS name, without scheme, port or path"),
+                    ),
                 }
             }
             ExternalLine::Cidr(entries) => {

@@ -1,8 +1,9 @@
 //! `allow` statements to [`ir::Flow`]s, plus the flows that exposure implies.
 //!
-//! Resolves peers (`E0111`, `E0113`, `E0117`), ports (`E0112`, `E0201`, `E0205`,
-//! `E0215`, `E0218`, `E0326`), and rejects ports on sources (`E0304`), externals
-//! without `cidr` (`E0305`) and flows with no side in a knet namespace (`E0319`).
+//! Resolves peers (`E0111`, `E0113`, `E0117`, `E0327` for an external named as
+//! `NS/NAME`), ports (`E0112`, `E0201`, `E0205`, `E0215`, `E0218`, `E0326`), and rejects
+//! ports on sources (`E0304`), externals without `cidr` (`E0305`) and flows with no side
+//! in a knet namespace (`E0319`).
 //! A `node-port` or `load-balancer` app lets `world` (or its `source-ranges`) reach its
 //! ports: that flow is added here too.
 
@@ -53,9 +54,12 @@ pub fn check(
 
 /// Principle 3: exposure implies permission.
 fn exposure_flows(namespace: &str, ns: &NamespaceScope, flows: &mut Vec<ir::Flow>) {
-    for app in ns.apps.values().map(|d| &d.ir) {
-        if !matches!(app.service, ServiceType::NodePort | ServiceType::LoadBalancer)
-            || app.ports.is_empty()
+    for declared in ns.apps.values() {
+        let app = &declared.ir;
+        if !matches!(
+            app.service,
+            ServiceType::NodePort | ServiceType::LoadBalancer
+        ) || app.ports.is_empty()
         {
             continue;
         }
@@ -74,6 +78,9 @@ fn exposure_flows(namespace: &str, ns: &NamespaceScope, flows: &mut Vec<ir::Flow
             from: Peer::Addresses(sources),
             to: app_peer(namespace, app),
             ports: app.ports.iter().map(policy_port).collect(),
+            origin: ir::FlowOrigin::Exposure {
+                app: declared.ast.name.span,
+            },
         });
     }
 }
@@ -129,7 +136,10 @@ pub fn app_port(
             name.span,
         )
         .label("unknown port")
-        .secondary(app.ast.name.span, format!("app `{}` declared here", app.ir.name))
+        .secondary(
+            app.ast.name.span,
+            format!("app `{}` declared here", app.ir.name),
+        )
         .help(suggestion.unwrap_or_else(|| format!("the app's ports are {listed}"))),
     );
     None
@@ -175,7 +185,7 @@ impl<'a, 's> Resolver<'a, 's> {
                 );
             }
             if let Some(side) = self.side(diags, source, true) {
-                sources.push(side.peer().clone());
+                sources.push((side.peer().clone(), source.target.span));
             }
         }
         let mut destinations = Vec::new();
@@ -183,22 +193,22 @@ impl<'a, 's> Resolver<'a, 's> {
             let Some(side) = self.side(diags, destination, false) else {
                 continue;
             };
-            let Some(ports) = self.ports(diags, &side, &destination.ports) else {
+            let Some(ports) = self.ports(diags, &side, destination) else {
                 continue;
             };
             destinations.push((side.peer().clone(), ports, destination));
         }
-        for from in &sources {
+        for (from, from_span) in &sources {
             for (to, ports, destination) in &destinations {
                 if !self.in_knet(from) && !self.in_knet(to) {
                     diags.push(
                         Diagnostic::new(
                             Code::FlowOutsideKnet,
                             "this flow has no side in a namespace declared in knet",
-                            flow.span,
+                            *from_span,
                         )
-                        .label("neither side is an app or namespace of knet")
-                        .secondary(destination.span, "destination outside knet")
+                        .label("source outside knet")
+                        .secondary(destination.target.span, "destination outside knet")
                         .note("NetworkPolicies are written for pods of knet namespaces; this flow would generate nothing")
                         .help("declare one of the namespaces in knet, or remove the flow"),
                     );
@@ -208,6 +218,11 @@ impl<'a, 's> Resolver<'a, 's> {
                     from: from.clone(),
                     to: to.clone(),
                     ports: ports.clone(),
+                    origin: ir::FlowOrigin::Declared {
+                        statement: flow.span,
+                        from: *from_span,
+                        to: destination.span,
+                    },
                 });
             }
         }
@@ -233,10 +248,18 @@ impl<'a, 's> Resolver<'a, 's> {
             PeerTarget::AllPods => Some(Side::Other(Peer::Namespace {
                 namespace: self.namespace.to_string(),
             })),
-            PeerTarget::NamespacePods(ns) => {
-                values::name(diags, Code::InvalidNamespaceName, "namespace name", &values::DNS_LABEL, ns)
-                    .then(|| Side::Other(Peer::Namespace { namespace: ns.node.clone() }))
-            }
+            PeerTarget::NamespacePods(ns) => values::name(
+                diags,
+                Code::InvalidNamespaceName,
+                "namespace name",
+                &values::DNS_LABEL,
+                ns,
+            )
+            .then(|| {
+                Side::Other(Peer::Namespace {
+                    namespace: ns.node.clone(),
+                })
+            }),
             PeerTarget::Qualified { namespace, app } => {
                 let Some(other) = self.scope.namespaces.get(&namespace.node) else {
                     let known = self.scope.namespaces.keys().map(String::as_str);
@@ -260,36 +283,50 @@ impl<'a, 's> Resolver<'a, 's> {
                     );
                     return None;
                 };
-                match other.apps.get(&app.node) {
-                    Some(declared) => Some(Side::App(declared, app_peer(&namespace.node, &declared.ir))),
-                    None => {
-                        let candidates = other.apps.keys().map(String::as_str);
-                        let mut d = Diagnostic::new(
-                            Code::UnknownPeer,
-                            format!("namespace `{}` has no app `{}`", namespace.node, app.node),
-                            app.span,
-                        )
-                        .label("unknown app")
-                        .maybe_help(did_you_mean(&app.node, candidates).map(|n| format!("did you mean `{}/{n}`?", namespace.node)));
-                        if other.externals.contains_key(&app.node) {
-                            d = d.note("externals are peers only in their own namespace");
-                        }
-                        diags.push(d);
-                        None
-                    }
+                if let Some(declared) = other.apps.get(&app.node) {
+                    return Some(Side::App(declared, app_peer(&namespace.node, &declared.ir)));
                 }
+                if let Some(external) = other.externals.get(&app.node) {
+                    diags.push(self.external_elsewhere(namespace, app, external));
+                    return None;
+                }
+                let candidates = other.apps.keys().map(String::as_str);
+                diags.push(
+                    Diagnostic::new(
+                        Code::UnknownPeer,
+                        format!("namespace `{}` has no app `{}`", namespace.node, app.node),
+                        app.span,
+                    )
+                    .label("unknown app")
+                    .maybe_help(
+                        did_you_mean(&app.node, candidates)
+                            .map(|n| format!("did you mean `{}/{n}`?", namespace.node)),
+                    ),
+                );
+                None
             }
             PeerTarget::Name(name) => {
                 if name == "world" {
                     return Some(Side::Other(Peer::Addresses(vec![world()])));
                 }
                 if name == "ingress" {
-                    return Some(Side::Other(Peer::Pods(self.cluster.ingress_controller.clone())));
+                    return Some(Side::Other(Peer::Pods(
+                        self.cluster.ingress_controller.clone(),
+                    )));
                 }
                 if let Some(app) = self.ns.apps.get(name) {
                     return Some(Side::App(app, app_peer(self.namespace, &app.ir)));
                 }
                 if let Some(external) = self.ns.externals.get(name) {
+                    let has_cidr_line = external
+                        .ast
+                        .lines
+                        .iter()
+                        .any(|l| matches!(l.node, ast::ExternalLine::Cidr(_)));
+                    if external.ir.cidrs.is_empty() && has_cidr_line {
+                        // Every `cidr` is invalid, and each was reported where it is written.
+                        return None;
+                    }
                     if external.ir.cidrs.is_empty() {
                         let what = if is_source { "from" } else { "to" };
                         diags.push(
@@ -305,7 +342,10 @@ impl<'a, 's> Resolver<'a, 's> {
                         );
                         return None;
                     }
-                    return Some(Side::External(external, Peer::Addresses(external.ir.cidrs.clone())));
+                    return Some(Side::External(
+                        external,
+                        Peer::Addresses(external.ir.cidrs.clone()),
+                    ));
                 }
                 let candidates = self
                     .ns
@@ -330,7 +370,9 @@ impl<'a, 's> Resolver<'a, 's> {
                     .collect();
                 if let Some(other) = elsewhere.first() {
                     if d.help.is_none() {
-                        d = d.help(format!("an app of another namespace is written `{other}/{name}`"));
+                        d = d.help(format!(
+                            "an app of another namespace is written `{other}/{name}`"
+                        ));
                     }
                 }
                 diags.push(d);
@@ -339,13 +381,43 @@ impl<'a, 's> Resolver<'a, 's> {
         }
     }
 
+    /// `NS/EXTERNAL`: an external is a peer only in its own namespace, written without
+    /// a namespace (`NS/NAME` names an app).
+    fn external_elsewhere(
+        &self,
+        namespace: &ast::Name,
+        name: &ast::Name,
+        external: &Declared<ast::External, ir::External>,
+    ) -> Diagnostic {
+        let diagnostic = Diagnostic::new(
+            Code::UnreachablePeerKind,
+            format!("`{}/{}` is an external, not an app", namespace.node, name.node),
+            namespace.span.to(name.span),
+        )
+        .secondary(external.ast.name.span, "the external is declared here")
+        .note("`NAMESPACE/NAME` names an app; an external is a peer only in the namespace that declares it");
+        if namespace.node == self.namespace {
+            diagnostic
+                .label("an external written with its namespace")
+                .help(format!("write `{}`", name.node))
+        } else {
+            diagnostic
+                .label(format!("an external of namespace `{}`", namespace.node))
+                .help(format!(
+                    "declare the external in namespace `{}` as well, or move the flow into namespace `{}` and name this side's apps `{}/APP`",
+                    self.namespace, namespace.node, self.namespace
+                ))
+        }
+    }
+
     /// The ports of a destination; `None` when any is invalid.
     fn ports(
         &self,
         diags: &mut Diagnostics,
         side: &Side,
-        written: &[Spanned<PortRef>],
+        destination: &ast::Peer,
     ) -> Option<Vec<PolicyPort>> {
+        let written = &destination.ports;
         if written.is_empty() {
             return Some(match side {
                 Side::App(app, _) => app.ir.ports.iter().map(policy_port).collect(),
@@ -355,7 +427,7 @@ impl<'a, 's> Resolver<'a, 's> {
         let mut ports = Vec::new();
         let mut ok = true;
         for port in written {
-            match self.port(diags, side, port) {
+            match self.port(diags, side, &destination.target.node, port) {
                 Some(p) => {
                     if !ports.contains(&p) {
                         ports.push(p);
@@ -367,7 +439,13 @@ impl<'a, 's> Resolver<'a, 's> {
         ok.then_some(ports)
     }
 
-    fn port(&self, diags: &mut Diagnostics, side: &Side, port: &Spanned<PortRef>) -> Option<PolicyPort> {
+    fn port(
+        &self,
+        diags: &mut Diagnostics,
+        side: &Side,
+        target: &PeerTarget,
+        port: &Spanned<PortRef>,
+    ) -> Option<PolicyPort> {
         if let Side::App(app, _) = side {
             let name = match &port.node {
                 PortRef::Name(name) => Spanned::new(name.clone(), port.span),
@@ -382,24 +460,25 @@ impl<'a, 's> Resolver<'a, 's> {
             return app_port(diags, app, &name).map(|p| policy_port(&p));
         }
         match &port.node {
-            PortRef::Name(name) => match side {
-                Side::External(external, _) => {
-                    if let Some(p) = external.ir.ports.iter().find(|p| &p.name == name) {
-                        return Some(PolicyPort {
-                            protocol: p.protocol,
-                            port: TargetPort::Number(p.port),
-                            end_port: None,
-                        });
-                    }
-                    let candidates = external.ir.ports.iter().map(|p| p.name.as_str());
-                    let listed = external
-                        .ir
-                        .ports
-                        .iter()
-                        .map(|p| format!("`{}` ({})", p.name, p.port))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    diags.push(
+            PortRef::Name(name) => {
+                match side {
+                    Side::External(external, _) => {
+                        if let Some(p) = external.ir.ports.iter().find(|p| &p.name == name) {
+                            return Some(PolicyPort {
+                                protocol: p.protocol,
+                                port: TargetPort::Number(p.port),
+                                end_port: None,
+                            });
+                        }
+                        let candidates = external.ir.ports.iter().map(|p| p.name.as_str());
+                        let listed = external
+                            .ir
+                            .ports
+                            .iter()
+                            .map(|p| format!("`{}` ({})", p.name, p.port))
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        diags.push(
                         Diagnostic::new(
                             Code::UnknownPort,
                             format!("external `{}` has no port `{name}`", external.ir.name),
@@ -413,23 +492,35 @@ impl<'a, 's> Resolver<'a, 's> {
                             None => format!("the external's ports are {listed}, or use a number such as `:443`"),
                         }),
                     );
-                    None
-                }
-                _ => {
-                    diags.push(
+                        None
+                    }
+                    _ => {
+                        let peer = match target {
+                            PeerTarget::Name(peer) => peer.clone(),
+                            PeerTarget::AllPods => "*".to_string(),
+                            PeerTarget::NamespacePods(ns) => format!("{}/*", ns.node),
+                            PeerTarget::Qualified { namespace, app } => {
+                                format!("{}/{}", namespace.node, app.node)
+                            }
+                        };
+                        diags.push(
                         Diagnostic::new(
                             Code::PortOnPeerWithoutPorts,
-                            format!("`{name}` is not a port of this peer"),
+                            format!("`{peer}` has no port named `{name}`"),
                             port.span,
                         )
-                        .label("a port name, but this peer declares no ports")
+                        .label("a port name, where a number is needed")
                         .note("only apps and externals have named ports")
                         .help("use a number such as `:443` or `:53/udp`, or a range such as `:8000-8100`"),
                     );
-                    None
+                        None
+                    }
                 }
-            },
-            PortRef::Number { port: number, protocol } => {
+            }
+            PortRef::Number {
+                port: number,
+                protocol,
+            } => {
                 let protocol = values::protocol(diags, protocol.as_ref());
                 let number = values::port(diags, &Spanned::new(*number, port.span), "port");
                 Some(PolicyPort {
@@ -438,7 +529,11 @@ impl<'a, 's> Resolver<'a, 's> {
                     end_port: None,
                 })
             }
-            PortRef::Range { low, high, protocol } => {
+            PortRef::Range {
+                low,
+                high,
+                protocol,
+            } => {
                 let protocol = values::protocol(diags, protocol.as_ref());
                 let low = values::port(diags, &Spanned::new(*low, port.span), "port");
                 let high = values::port(diags, &Spanned::new(*high, port.span), "port");
@@ -464,10 +559,18 @@ fn looks_numeric(text: &str) -> bool {
 }
 
 fn port_text(port: &PortRef) -> String {
-    let proto = |p: &Option<ast::Name>| p.as_ref().map(|p| format!("/{}", p.node)).unwrap_or_default();
+    let proto = |p: &Option<ast::Name>| {
+        p.as_ref()
+            .map(|p| format!("/{}", p.node))
+            .unwrap_or_default()
+    };
     match port {
         PortRef::Name(name) => name.clone(),
         PortRef::Number { port, protocol } => format!("{port}{}", proto(protocol)),
-        PortRef::Range { low, high, protocol } => format!("{low}-{high}{}", proto(protocol)),
+        PortRef::Range {
+            low,
+            high,
+            protocol,
+        } => format!("{low}-{high}{}", proto(protocol)),
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! Checks names (`E0103`, `E0108`, `E0109`, `E0114`), hosts (`E0211`, `E0321`), paths per
 //! path type (`E0213`), duplicate routes (`E0308`), backends (`E0111`, `E0112`, `E0218`,
-//! `E0306`, `E0307`), an empty ingress (`E0318`) and the class annotation (`E0322`).
+//! `E0306`, `E0307`), an empty ingress (`E0318`), the class annotation (`E0322`) and the
+//! size of the annotations (`E0323`).
 //! Every route lets the ingress controller reach its backend: that flow is added here.
 
 use indexmap::IndexMap;
@@ -34,7 +35,10 @@ pub fn check(
             diags.push(
                 Diagnostic::new(
                     Code::DuplicateName,
-                    format!("ingress `{}` is defined twice in this namespace", ingress.name.node),
+                    format!(
+                        "ingress `{}` is defined twice in this namespace",
+                        ingress.name.node
+                    ),
                     ingress.name.span,
                 )
                 .label("defined again here")
@@ -92,6 +96,7 @@ impl IngressChecker<'_, '_> {
         let mut hosts: Vec<&ast::HostBlock> = Vec::new();
         let mut routes: Vec<SeenRoute> = Vec::new();
         let mut class_span = None;
+        let mut class_annotation_span = None;
         let mut no_host_rule: Option<usize> = None;
         for line in &ingress.lines {
             let once = match &line.node {
@@ -121,6 +126,9 @@ impl IngressChecker<'_, '_> {
                     }
                 }
                 IngressLine::Annotation(annotation) => {
+                    if annotation.key.node == CLASS_ANNOTATION {
+                        class_annotation_span = Some(annotation.value.span);
+                    }
                     if values::annotation_key(self.diags, &annotation.key) {
                         out.annotations
                             .insert(annotation.key.node.clone(), annotation.value.node.clone());
@@ -132,7 +140,9 @@ impl IngressChecker<'_, '_> {
                 IngressLine::Route(route) => {
                     self.duplicate_route(&routes, None, route);
                     routes.push(SeenRoute { host: None, route });
-                    let Some(path) = self.route(route) else { continue };
+                    let Some(path) = self.route(route) else {
+                        continue;
+                    };
                     match no_host_rule {
                         Some(index) => {
                             if let Some(rule) = out.rules.get_mut(index) {
@@ -153,7 +163,10 @@ impl IngressChecker<'_, '_> {
                         self.diags.push(
                             Diagnostic::new(
                                 Code::DuplicateHost,
-                                format!("host `{}` is given twice in this ingress", block.host.node),
+                                format!(
+                                    "host `{}` is given twice in this ingress",
+                                    block.host.node
+                                ),
                                 block.host.span,
                             )
                             .label("given again here")
@@ -168,7 +181,8 @@ impl IngressChecker<'_, '_> {
                 }
             }
         }
-        self.class_annotation(&out, class_span);
+        self.class_annotation(&out, class_span, class_annotation_span);
+        values::annotations_size(self.diags, "Ingress", &out.annotations, ingress.name.span);
         if out.rules.is_empty() && out.default_backend.is_none() && routes.is_empty() {
             self.diags.push(
                 Diagnostic::new(
@@ -204,8 +218,11 @@ impl IngressChecker<'_, '_> {
         };
         for (i, secret) in block.tls.iter().enumerate() {
             if let Some(first) = block.tls.get(..i).and_then(|earlier| earlier.first()) {
-                self.diags
-                    .push(super::cluster::setting_twice("tls", secret.span, first.span));
+                self.diags.push(super::cluster::setting_twice(
+                    "tls",
+                    secret.span,
+                    first.span,
+                ));
                 continue;
             }
             if values::name(
@@ -361,6 +378,9 @@ impl IngressChecker<'_, '_> {
                 labels: app_ir.labels.clone(),
             },
             ports: vec![super::flows::policy_port(&port)],
+            origin: ir::FlowOrigin::Route {
+                route: backend.span,
+            },
         });
         Some(ir::Backend {
             service: app_ir.name.clone(),
@@ -369,11 +389,19 @@ impl IngressChecker<'_, '_> {
     }
 
     /// Kubernetes rejects `kubernetes.io/ingress.class` that disagrees with the class.
-    fn class_annotation(&mut self, ingress: &ir::Ingress, class_span: Option<Span>) {
-        const KEY: &str = "kubernetes.io/ingress.class";
-        let (Some(class), Some(span), Some(value)) =
-            (&ingress.class, class_span, ingress.annotations.get(KEY))
-        else {
+    fn class_annotation(
+        &mut self,
+        ingress: &ir::Ingress,
+        class_span: Option<Span>,
+        annotation_span: Option<Span>,
+    ) {
+        const KEY: &str = CLASS_ANNOTATION;
+        let (Some(class), Some(span), Some(value), Some(annotation_span)) = (
+            &ingress.class,
+            class_span,
+            ingress.annotations.get(KEY),
+            annotation_span,
+        ) else {
             return;
         };
         if value != class {
@@ -384,11 +412,17 @@ impl IngressChecker<'_, '_> {
                     span,
                 )
                 .label("class set here")
-                .help(format!("remove the `{KEY}` annotation: `class` replaces it")),
+                .secondary(annotation_span, "the annotation names another class")
+                .help(format!(
+                    "remove the `{KEY}` annotation: `class` replaces it"
+                )),
             );
         }
     }
 }
+
+/// The annotation that named an Ingress's class before `ingressClassName`.
+const CLASS_ANNOTATION: &str = "kubernetes.io/ingress.class";
 
 fn path_type(route: &ast::Route) -> PathType {
     match route.path_type.as_ref().map(|p| p.node) {

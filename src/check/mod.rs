@@ -9,11 +9,13 @@
 //! ([`ingress`]) and flows ([`flows`]) are resolved; last, the rules that span the
 //! whole model ([`model`]).
 
+pub mod allow;
 mod apps;
 mod cluster;
 mod declare;
 mod flows;
 mod ingress;
+mod lints;
 mod model;
 pub mod rules;
 pub mod suggest;
@@ -52,6 +54,9 @@ pub fn check(files: &[ast::File]) -> (Option<ir::Model>, Vec<Diagnostic>) {
     }
     let model = scope.into_model(cluster, ingresses, flows);
     model::check(&mut diags, &model, &namespaces);
+    if !diags.iter().any(Diagnostic::is_error) {
+        lints::check(&mut diags, &model, &namespaces);
+    }
     crate::diagnostic::sort(&mut diags);
     if diags.iter().any(Diagnostic::is_error) {
         (None, diags)

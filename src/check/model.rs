@@ -20,16 +20,19 @@ pub fn check(
     let apps: Vec<(&ast::App, Option<&ir::App>)> = blocks
         .iter()
         .flat_map(|(ns, blocks)| {
-            blocks.iter().flat_map(|b| &b.items).filter_map(move |item| match item {
-                ast::NamespaceItem::App(app) => Some((
-                    app,
-                    model
-                        .namespaces
-                        .get(ns)
-                        .and_then(|n| n.apps.get(&app.name.node)),
-                )),
-                _ => None,
-            })
+            blocks
+                .iter()
+                .flat_map(|b| &b.items)
+                .filter_map(move |item| match item {
+                    ast::NamespaceItem::App(app) => Some((
+                        app,
+                        model
+                            .namespaces
+                            .get(ns)
+                            .and_then(|n| n.apps.get(&app.name.node)),
+                    )),
+                    _ => None,
+                })
         })
         .collect();
     node_ports(diags, &apps);
@@ -42,7 +45,9 @@ pub fn check(
 fn node_ports(diags: &mut Diagnostics, apps: &[(&ast::App, Option<&ir::App>)]) {
     let mut used: IndexMap<(String, u64), Span> = IndexMap::new();
     for (app, ir_app) in apps {
-        let exposed = ir_app.is_some_and(|a| matches!(a.service, ServiceType::NodePort | ServiceType::LoadBalancer));
+        let exposed = ir_app.is_some_and(|a| {
+            matches!(a.service, ServiceType::NodePort | ServiceType::LoadBalancer)
+        });
         if !exposed {
             continue;
         }
@@ -52,7 +57,11 @@ fn node_ports(diags: &mut Diagnostics, apps: &[(&ast::App, Option<&ir::App>)]) {
             let (protocol, number) = match &line.node {
                 AppLine::Port(decl) => match &decl.node_port {
                     Some(n) => (
-                        decl.port.protocol.as_ref().map_or("tcp", |p| p.node.as_str()).to_string(),
+                        decl.port
+                            .protocol
+                            .as_ref()
+                            .map_or("tcp", |p| p.node.as_str())
+                            .to_string(),
                         n,
                     ),
                     None => continue,
@@ -77,8 +86,13 @@ fn cluster_ips(diags: &mut Diagnostics, model: &ir::Model, apps: &[(&ast::App, O
     let mut pinned: IndexMap<std::net::IpAddr, Span> = IndexMap::new();
     for (app, ir_app) in apps {
         let Some(ir_app) = ir_app else { continue };
-        let Some(ip) = ir_app.cluster_ip else { continue };
-        if !matches!(ir_app.service, ServiceType::ClusterIp | ServiceType::NodePort | ServiceType::LoadBalancer) {
+        let Some(ip) = ir_app.cluster_ip else {
+            continue;
+        };
+        if !matches!(
+            ir_app.service,
+            ServiceType::ClusterIp | ServiceType::NodePort | ServiceType::LoadBalancer
+        ) {
             continue;
         }
         let Some(span) = app.lines.iter().find_map(|l| match &l.node {
@@ -101,10 +115,14 @@ fn cluster_ips(diags: &mut Diagnostics, model: &ir::Model, apps: &[(&ast::App, O
         }
         if let Some(first) = pinned.get(&ip) {
             diags.push(
-                Diagnostic::new(Code::DuplicateClusterIp, format!("cluster IP `{ip}` is pinned twice"), span)
-                    .label("pinned again here")
-                    .secondary(*first, "first pinned here")
-                    .help("each Service needs its own ClusterIP"),
+                Diagnostic::new(
+                    Code::DuplicateClusterIp,
+                    format!("cluster IP `{ip}` is pinned twice"),
+                    span,
+                )
+                .label("pinned again here")
+                .secondary(*first, "first pinned here")
+                .help("each Service needs its own ClusterIP"),
             );
         } else {
             pinned.insert(ip, span);
@@ -114,7 +132,11 @@ fn cluster_ips(diags: &mut Diagnostics, model: &ir::Model, apps: &[(&ast::App, O
 
 /// Generated policy names must be unique in their namespace (an app named `all-pods`
 /// would collide with the policies of `*`).
-fn policy_names(diags: &mut Diagnostics, model: &ir::Model, blocks: &IndexMap<String, Vec<&ast::NamespaceBlock>>) {
+fn policy_names(
+    diags: &mut Diagnostics,
+    model: &ir::Model,
+    blocks: &IndexMap<String, Vec<&ast::NamespaceBlock>>,
+) {
     let mut seen: IndexMap<(String, String), Option<String>> = IndexMap::new();
     for plan in policy::plan(model) {
         let key = (plan.namespace.clone(), plan.name.clone());
@@ -141,9 +163,17 @@ fn policy_names(diags: &mut Diagnostics, model: &ir::Model, blocks: &IndexMap<St
     }
 }
 
-fn app_name_span(blocks: &IndexMap<String, Vec<&ast::NamespaceBlock>>, ns: &str, app: &str) -> Option<Span> {
-    blocks.get(ns)?.iter().flat_map(|b| &b.items).find_map(|item| match item {
-        ast::NamespaceItem::App(a) if a.name.node == app => Some(a.name.span),
-        _ => None,
-    })
+fn app_name_span(
+    blocks: &IndexMap<String, Vec<&ast::NamespaceBlock>>,
+    ns: &str,
+    app: &str,
+) -> Option<Span> {
+    blocks
+        .get(ns)?
+        .iter()
+        .flat_map(|b| &b.items)
+        .find_map(|item| match item {
+            ast::NamespaceItem::App(a) if a.name.node == app => Some(a.name.span),
+            _ => None,
+        })
 }

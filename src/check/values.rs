@@ -49,7 +49,11 @@ pub fn name(diags: &mut Diagnostics, code: Code, what: &str, rule: &NameRule, na
         name.span,
     )
     .label(reasons.first().cloned().unwrap_or_default())
-    .note(format!("a {what} must be {}", rule.rule_name));
+    .note(format!(
+        "{} {what} must be {}",
+        article(what),
+        rule.rule_name
+    ));
     for reason in reasons.iter().skip(1) {
         diagnostic = diagnostic.note(format!("it {reason}"));
     }
@@ -59,6 +63,15 @@ pub fn name(diags: &mut Diagnostics, code: Code, what: &str, rule: &NameRule, na
     }
     diags.push(diagnostic);
     false
+}
+
+/// "a" or "an", for "an app name" and "a port name".
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
 }
 
 /// Lowercase, `_` and `.` to `-`: the usual repair of a Kubernetes name.
@@ -150,18 +163,23 @@ pub fn keyword<T: Copy>(
         return Some(*value);
     }
     let words: Vec<&str> = choices.iter().map(|(w, _)| *w).collect();
-    let listed = words
-        .iter()
-        .map(|w| format!("`{w}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let quoted: Vec<String> = words.iter().map(|w| format!("`{w}`")).collect();
+    let listed = match quoted.as_slice() {
+        [] => String::new(),
+        [only] => only.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    };
     let help = did_you_mean(&written.node, words.iter().copied())
         .map(|w| format!("did you mean `{w}`?"))
-        .unwrap_or_else(|| format!("use one of {listed}"));
+        .unwrap_or_else(|| format!("write {listed}"));
     diags.push(
-        Diagnostic::new(code, format!("unknown {what} `{}`", written.node), written.span)
-            .label(format!("expected one of {listed}"))
-            .help(help),
+        Diagnostic::new(
+            code,
+            format!("unknown {what} `{}`", written.node),
+            written.span,
+        )
+        .label(format!("expected {listed}"))
+        .help(help),
     );
     None
 }
@@ -170,6 +188,11 @@ pub fn keyword<T: Copy>(
 pub fn ip(diags: &mut Diagnostics, written: &Spanned<String>) -> Option<IpAddr> {
     rules::ip_strict(&written.node)
         .map_err(|reasons| {
+            let reasons = instead_of_message(
+                reasons,
+                "is not a valid IP address",
+                "expected an IPv4 or IPv6 address, such as `10.96.0.10` or `fd00::10`",
+            );
             diags.push(value_error(
                 Code::InvalidIp,
                 format!("`{}` is not a valid IP address", written.node),
@@ -184,6 +207,11 @@ pub fn ip(diags: &mut Diagnostics, written: &Spanned<String>) -> Option<IpAddr> 
 pub fn cidr(diags: &mut Diagnostics, written: &Spanned<String>) -> Option<IpNet> {
     rules::cidr_strict(&written.node)
         .map_err(|reasons| {
+            let reasons = instead_of_message(
+                reasons,
+                "is not a valid CIDR",
+                "expected an address and a prefix length, such as `10.0.0.0/8`",
+            );
             diags.push(value_error(
                 Code::InvalidCidr,
                 format!("`{}` is not a valid CIDR", written.node),
@@ -192,6 +220,16 @@ pub fn cidr(diags: &mut Diagnostics, written: &Spanned<String>) -> Option<IpNet>
             ));
         })
         .ok()
+}
+
+/// A reason that only repeats the message makes a poor label: show what is expected.
+fn instead_of_message(mut reasons: Vec<String>, repeated: &str, expected: &str) -> Vec<String> {
+    for reason in &mut reasons {
+        if reason == repeated {
+            *reason = expected.to_string();
+        }
+    }
+    reasons
 }
 
 /// An error whose label is the first reason and whose notes are the others; a reason
@@ -220,6 +258,9 @@ pub fn value_error(
     diagnostic
 }
 
+/// What a label key (and an annotation key) looks like, for notes.
+const LABEL_KEY_SHAPE: &str = "an optional DNS-subdomain prefix and `/` (as in `example.com/`), then a name of up to 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit";
+
 /// A label set: keys and values checked, duplicate keys reported.
 pub fn labels(diags: &mut Diagnostics, written: &[ast::Label]) -> Labels {
     let mut labels = Labels::new();
@@ -227,21 +268,27 @@ pub fn labels(diags: &mut Diagnostics, written: &[ast::Label]) -> Labels {
     for label in written {
         let mut ok = true;
         if let Err(reasons) = rules::label_key(&label.key.node) {
-            diags.push(value_error(
-                Code::InvalidLabelKey,
-                format!("`{}` is not a valid label key", label.key.node),
-                label.key.span,
-                &reasons,
-            ));
+            diags.push(
+                value_error(
+                    Code::InvalidLabelKey,
+                    format!("`{}` is not a valid label key", label.key.node),
+                    label.key.span,
+                    &reasons,
+                )
+                .note(format!("a label key is {LABEL_KEY_SHAPE}")),
+            );
             ok = false;
         }
         if let Err(reasons) = rules::label_value(&label.value.node) {
-            diags.push(value_error(
-                Code::InvalidLabelValue,
-                format!("`{}` is not a valid label value", label.value.node),
-                label.value.span,
-                &reasons,
-            ));
+            diags.push(
+                value_error(
+                    Code::InvalidLabelValue,
+                    format!("`{}` is not a valid label value", label.value.node),
+                    label.value.span,
+                    &reasons,
+                )
+                .note("a label value is empty, or up to 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit"),
+            );
             ok = false;
         }
         if let Some(first) = seen.iter().find(|l| l.key.node == label.key.node) {
@@ -270,12 +317,17 @@ pub fn annotation_key(diags: &mut Diagnostics, key: &Spanned<String>) -> bool {
     match rules::annotation_key(&key.node) {
         Ok(()) => true,
         Err(reasons) => {
-            diags.push(value_error(
-                Code::InvalidAnnotationKey,
-                format!("`{}` is not a valid annotation key", key.node),
-                key.span,
-                &reasons,
-            ));
+            diags.push(
+                value_error(
+                    Code::InvalidAnnotationKey,
+                    format!("`{}` is not a valid annotation key", key.node),
+                    key.span,
+                    &reasons,
+                )
+                .note(format!(
+                    "an annotation key is shaped like a label key: {LABEL_KEY_SHAPE}"
+                )),
+            );
             false
         }
     }
@@ -283,3 +335,26 @@ pub fn annotation_key(diags: &mut Diagnostics, key: &Spanned<String>) -> bool {
 
 /// Kubernetes limits all annotations of one object to 256 KiB (keys and values).
 pub const ANNOTATIONS_MAX_BYTES: usize = 262_144;
+
+/// The size limit on the annotations of one object (`kind`: "Service", "Ingress"),
+/// reported at the object's name.
+pub fn annotations_size(
+    diags: &mut Diagnostics,
+    kind: &str,
+    annotations: &indexmap::IndexMap<String, String>,
+    name_span: crate::source::Span,
+) {
+    let size: usize = annotations.iter().map(|(k, v)| k.len() + v.len()).sum();
+    if size > ANNOTATIONS_MAX_BYTES {
+        diags.push(
+            Diagnostic::new(
+                Code::AnnotationsTooLong,
+                format!("the {kind}'s annotations are larger than 256 KiB"),
+                name_span,
+            )
+            .label(format!("{size} bytes of annotations"))
+            .note(format!("Kubernetes limits the annotations of an object, keys and values together, to {ANNOTATIONS_MAX_BYTES} bytes"))
+            .help("keep large data out of annotations: put it in a ConfigMap and annotate with its name"),
+        );
+    }
+}

@@ -111,6 +111,25 @@ registry! {
     DuplicateClusterIp = "E0325": "ClusterIP pinned twice",
     PortOnPeerWithoutPorts = "E0326": "port on a peer that has no ports",
     UnreachablePeerKind = "E0327": "peer that cannot be a flow side here",
+
+    // ── W00xx: about the diagnostics themselves ──
+    UnusedAllow = "W0001": "`knet: allow` comment that silences nothing",
+
+    // ── W01xx: flows and policies ──
+    WorldIncludesMetadata = "W0101": "egress to `world` reaches the cloud metadata address",
+    LabelsSelectOtherApp = "W0102": "an app's labels also select another app's pods",
+    CidrOverlapsCluster = "W0103": "CIDR overlaps the pod or service CIDR",
+    ClientAddressLost = "W0104": "client address replaced before the policy sees it",
+    FlowNotIsolated = "W0105": "flow in a direction the namespace does not isolate",
+    RedundantFlow = "W0106": "flow already allowed by another flow",
+    UnusedPort = "W0107": "port that nothing may reach",
+    UnreachableApp = "W0108": "app that nothing may reach",
+
+    // ── W02xx: ingress ──
+    ImplementationSpecificPath = "W0201": "`implementation-specific` path type",
+    ShadowedRoute = "W0202": "route shadowed by another route",
+    TlsHostWithoutRoute = "W0203": "TLS host with no route",
+    HostlessRuleWithTls = "W0204": "rule without host on an ingress with TLS",
 }
 
 impl Code {

@@ -103,8 +103,7 @@ impl Diagnostic {
     pub fn to_json(&self, sources: &Sources) -> serde_json::Value {
         let file = sources.get(self.primary.span.file);
         let (line, column) = file.map_or((1, 1), |f| f.line_column(self.primary.span.start));
-        let (end_line, end_column) =
-            file.map_or((1, 1), |f| f.line_column(self.primary.span.end));
+        let (end_line, end_column) = file.map_or((1, 1), |f| f.line_column(self.primary.span.end));
         let label_json = |label: &Label| {
             let f = sources.get(label.span.file);
             let (line, column) = f.map_or((1, 1), |f| f.line_column(label.span.start));
@@ -138,7 +137,10 @@ impl Diagnostic {
 /// does not depend on the order in which checks ran.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
-        (a.primary.span.file, a.primary.span.start, a.code)
-            .cmp(&(b.primary.span.file, b.primary.span.start, b.code))
+        (a.primary.span.file, a.primary.span.start, a.code).cmp(&(
+            b.primary.span.file,
+            b.primary.span.start,
+            b.code,
+        ))
     });
 }

@@ -38,10 +38,7 @@ fn metadata(name: &str, namespace: &str, annotations: Option<Node>) -> Node {
     Node::map()
         .with("name", name)
         .with("namespace", namespace)
-        .with(
-            "labels",
-            Node::map().with(MANAGED_BY.0, MANAGED_BY.1),
-        )
+        .with("labels", Node::map().with(MANAGED_BY.0, MANAGED_BY.1))
         .with_opt("annotations", annotations)
 }
 

@@ -15,7 +15,12 @@ pub fn services(ns: &ir::Namespace) -> Vec<Node> {
         let spec = Node::map()
             .with("type", "ExternalName")
             .with("externalName", host);
-        Some(object("v1", "Service", metadata(&external.name, &ns.name, None), spec))
+        Some(object(
+            "v1",
+            "Service",
+            metadata(&external.name, &ns.name, None),
+            spec,
+        ))
     });
     apps.chain(externals).collect()
 }
@@ -50,9 +55,10 @@ fn app_service(namespace: &str, app: &ir::App) -> Node {
                 .with_opt("nodePort", port.node_port)
         })
         .collect();
-    let affinity_config = app.session_affinity.flatten().map(|timeout| {
-        Node::map().with("clientIP", Node::map().with("timeoutSeconds", timeout))
-    });
+    let affinity_config = app
+        .session_affinity
+        .flatten()
+        .map(|timeout| Node::map().with("clientIP", Node::map().with("timeoutSeconds", timeout)));
     let spec = Node::map()
         .with("type", kind)
         .with_opt("clusterIP", cluster_ip)
@@ -60,11 +66,17 @@ fn app_service(namespace: &str, app: &ir::App) -> Node {
         .with("ports", Node::Seq(ports))
         .with_seq(
             "externalIPs",
-            app.external_ips.iter().map(|ip| Node::from(ip.to_string())).collect(),
+            app.external_ips
+                .iter()
+                .map(|ip| Node::from(ip.to_string()))
+                .collect(),
         )
         .with_seq(
             "loadBalancerSourceRanges",
-            app.source_ranges.iter().map(|r| Node::from(r.to_string())).collect(),
+            app.source_ranges
+                .iter()
+                .map(|r| Node::from(r.to_string()))
+                .collect(),
         )
         .with_opt(
             "externalTrafficPolicy",
@@ -118,12 +130,17 @@ pub fn ingress(namespace: &str, ingress: &ir::Ingress) -> Node {
                 })
                 .collect();
             let http = (!paths.is_empty()).then(|| Node::map().with("paths", Node::Seq(paths)));
-            Node::map().with_opt("host", rule.host.as_ref()).with_opt("http", http)
+            Node::map()
+                .with_opt("host", rule.host.as_ref())
+                .with_opt("http", http)
         })
         .collect();
     let spec = Node::map()
         .with_opt("ingressClassName", ingress.class.as_ref())
-        .with_opt("defaultBackend", ingress.default_backend.as_ref().map(backend))
+        .with_opt(
+            "defaultBackend",
+            ingress.default_backend.as_ref().map(backend),
+        )
         .with_seq("tls", tls)
         .with_seq("rules", rules);
     object(

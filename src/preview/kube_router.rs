@@ -1,9 +1,82 @@
-//! What kube-router (iptables + ipset) programs for the NetworkPolicies.
-//! (Being written: see the book's preview chapter.)
+//! What kube-router's network policy controller (iptables + ipset) programs for the
+//! NetworkPolicies: its `filter` chains and rules, the jumps it inserts into the built-in
+//! chains, and its sets (reference §6 and TC10).
+//!
+//! # Version
+//!
+//! The shape is that of kube-router **v2.6–v2.9** (`pkg/controllers/netpol/`): the
+//! `KUBE-NWPLCY-COMMON` chain (INVALID drop, RELATED/ESTABLISHED accept, ICMP) that
+//! every pod chain jumps to first, the classic comment texts (reference §6.4,
+//! "v2.0–v2.10 (classic)" column), the explicit `0x20000` ACCEPT rule at the end of each
+//! `KUBE-ROUTER-*` chain, and no `KUBE-NWPLCY-TAIL` (v2.10+). The ipBlock fix of
+//! kube-router PR #1489 (merged before v2.0.0) is in: an ipBlock set and its rules exist only for a rule
+//! with ipBlock peers of the previewed family. `KUBE-ROUTER-INPUT` starts with the
+//! service-range RETURN rule and the TCP and UDP node-port RETURN rules (newer versions
+//! add an SCTP one), each with kube-router's UUID in its comment; the externalIP and
+//! load-balancer range RETURN rules come from kube-router flags that knet does not
+//! model, so the preview has none.
+//!
+//! # What is previewed
+//!
+//! The policies are [`crate::policy::plan`]'s. The pods are every endpoint of every app
+//! as if the previewed node ran them all: the pod behind endpoint `i` of app `APP` is
+//! `APP-i`, with the app's labels and the endpoint's address. A policy selects the pods
+//! of its namespace whose labels include its selector (`matchLabels`); a pod peer
+//! selects the pods knet knows about (apps of knet namespaces); pods elsewhere (cluster
+//! DNS, the ingress controller) are not known, and a rule whose pod peers select no pod
+//! gets no pod rule, as in kube-router. The address family is the pod CIDR's: IPv6 gives
+//! ipFamily `IPv6` in the hashes, `inet6:`-prefixed set names and `ipv6-icmp` rules.
+//! `policy-version` stands in for kube-router's per-sync nanosecond timestamp.
+//!
+//! # Order
+//!
+//! kube-router walks Go maps (local pods, `defaultChains`) and the informer cache
+//! (policies), so several orders vary between syncs on a real node. The preview fixes
+//! them: pods in source order (namespace, app, endpoint index); policies in plan order,
+//! so inside a pod chain the policy jumps come in reverse plan order (each is inserted
+//! at position 1); the built-in chains and the outbound pod jumps in the order INPUT,
+//! FORWARD, OUTPUT. The restore form ([`KubeRouter::to_restore`]) writes each chain's
+//! rules in their effective order with `-A` (kube-router writes the first block of a pod
+//! chain as `-I CHAIN 1` lines, which reverse it; TC10 lists the effective order), and
+//! without kube-router's trailing space before each newline. The built-in jumps, which
+//! kube-router inserts with `iptables -I CHAIN 1`, are written as `-I CHAIN 1` lines.
+//!
+//! # Sets
+//!
+//! [`KubeRouter::ipset_save`] prints the sets as `ipset save` does: per policy (in plan
+//! order) its new sets in order of name, as kube-router's `ipset restore` creates them,
+//! members in the order kube-router adds them, each once (a kernel prints them in hash
+//! order). The `create` line is the classic `family inet hashsize 1024 maxelem 65536
+//! timeout 0`; newer kernels and ipset (7.11+) add `bucketsize 12 initval 0x…`, whose
+//! initval is random. An ipBlock's `/0` is split into `0.0.0.0/1` + `128.0.0.0/1`
+//! (`2000::/3` + `fd00::/8`), its exceptions get `nomatch`, and members are printed as
+//! `ipset save` prints them (network address; a host without its prefix length).
+//!
+//! # Named ports
+//!
+//! kube-router resolves a named port against the container ports of the pods (the
+//! policy's pods for ingress, the peer pods for egress) into a `…namedport` set. knet
+//! does not know container port numbers (a named target port is only a name), so the
+//! preview cannot do that faithfully: a named port resolves to nothing and writes no
+//! rule. Numbered ports of the same rule are written as usual. (kube-router itself,
+//! when every port of a pod-peer rule fails to resolve, writes the all-ports rule; on a
+//! real node the name does resolve, so the preview writes neither.)
+
+mod names;
+mod pods;
+mod policies;
+#[cfg(test)]
+mod tests;
+
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+use ipnet::IpNet;
 
 use super::address::Addresses;
 use super::rule::{Rule, Table};
 use crate::ir::Model;
+use crate::policy::{self, PolicyPlan};
 
 /// An ipset kube-router creates.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,20 +98,262 @@ pub struct KubeRouter {
 }
 
 impl KubeRouter {
+    /// The filter payload: chain lines, the built-in jumps as `-I CHAIN 1` lines, then
+    /// the rules.
     pub fn to_restore(&self) -> String {
-        let mut table = self.filter.clone();
-        table.name = "filter";
-        table.to_restore()
+        let mut out = String::from("*filter\n");
+        for chain in &self.filter.chains {
+            let _ = writeln!(out, ":{chain} - [0:0]");
+        }
+        for jump in &self.builtin_jumps {
+            let line = jump.to_restore();
+            let args = line
+                .strip_prefix(&format!("-A {}", jump.chain))
+                .unwrap_or_default();
+            let _ = writeln!(out, "-I {} 1{args}", jump.chain);
+        }
+        for rule in &self.filter.rules {
+            out.push_str(&rule.to_restore());
+            out.push('\n');
+        }
+        out.push_str("COMMIT\n");
+        out
     }
 
+    /// Every set in `ipset save` format.
     pub fn ipset_save(&self) -> String {
-        String::new()
+        let mut out = String::new();
+        for set in &self.sets {
+            let family = if set.name.starts_with("inet6:") {
+                "inet6"
+            } else {
+                "inet"
+            };
+            let _ = writeln!(
+                out,
+                "create {} {} family {family} hashsize 1024 maxelem 65536 timeout 0",
+                set.name, set.kind
+            );
+            for (member, nomatch) in &set.members {
+                let flag = if *nomatch { " nomatch" } else { "" };
+                let _ = writeln!(out, "add {} {member} timeout 0{flag}", set.name);
+            }
+        }
+        out
     }
 }
 
-pub fn payload(_model: &Model, _addresses: &Addresses) -> KubeRouter {
-    KubeRouter {
-        filter: Table::new("filter"),
-        ..KubeRouter::default()
+/// The address family of the preview (kube-router's `ipFamily`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    V4,
+    V6,
+}
+
+impl Family {
+    fn of(address: IpAddr) -> Self {
+        match address {
+            IpAddr::V4(_) => Family::V4,
+            IpAddr::V6(_) => Family::V6,
+        }
     }
+
+    /// `v1.IPFamily` as hashed into the names.
+    fn api(self) -> &'static str {
+        match self {
+            Family::V4 => "IPv4",
+            Family::V6 => "IPv6",
+        }
+    }
+
+    /// `utils.IPSetName`: IPv6 sets carry the `inet6:` prefix.
+    fn set_name(self, name: String) -> String {
+        match self {
+            Family::V4 => name,
+            Family::V6 => format!("inet6:{name}"),
+        }
+    }
+}
+
+pub fn payload(model: &Model, addresses: &Addresses) -> KubeRouter {
+    payload_for(&policy::plan(model), model, addresses)
+}
+
+/// The payload for the given policies (tests feed hand-made plans; the cluster settings,
+/// apps and addresses come from `model` and `addresses`).
+pub fn payload_for(plans: &[PolicyPlan], model: &Model, addresses: &Addresses) -> KubeRouter {
+    let family = Family::of(model.cluster.pod_cidr.addr());
+    let version = model.cluster.policy_version.as_str();
+    let pods = pods::collect(model, addresses, family);
+
+    let mut filter = Table::new("filter");
+    for chain in [
+        names::INPUT,
+        names::FORWARD,
+        names::OUTPUT,
+        names::COMMON,
+        names::DEFAULT,
+    ] {
+        filter.chain(chain);
+    }
+    filter.rules.extend(input_returns(model));
+    filter.rules.extend(common_rules(family));
+    filter.push(
+        Rule::new(names::DEFAULT)
+            .jump("MARK")
+            .comment(names::C_DEFAULT_MARK)
+            .arg(["--set-xmark", names::MARK_MATCHED]),
+    );
+
+    let built = policies::build(plans, &pods, family, version);
+    for policy in &built.policies {
+        filter.chain(&policy.chain);
+    }
+    filter.rules.extend(built.rules);
+
+    for pod in &pods {
+        let rules = pods::rules(pod, &built.policies, version);
+        filter.chain(&rules.chain);
+        filter.rules.extend(rules.chain_rules);
+        filter.rules.extend(rules.jumps);
+    }
+
+    // ensureExplicitAccept: appended last to each top-level chain.
+    for (_, top) in names::TOP_LEVEL {
+        filter.push(
+            Rule::new(top)
+                .comment(names::C_EXPLICIT_ACCEPT)
+                .arg(["-m", "mark", "--mark", names::MARK_OK])
+                .jump("ACCEPT"),
+        );
+    }
+
+    KubeRouter {
+        filter,
+        builtin_jumps: builtin_jumps(),
+        sets: built.sets,
+    }
+}
+
+/// A rule whose comment gets kube-router's `" - UUID"` suffix, the UUID hashing the
+/// chain and the arguments as they were before.
+fn with_uuid(chain: &str, args: Vec<String>) -> Rule {
+    let uuid = names::uuid(chain, &args);
+    let mut args = args;
+    if let Some(i) = args.iter().position(|a| a == "--comment") {
+        if let Some(comment) = args.get_mut(i + 1) {
+            comment.push_str(&format!(" - {uuid}"));
+        }
+    }
+    Rule::new(chain).arg(args)
+}
+
+fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|a| (*a).to_string()).collect()
+}
+
+/// `ensureTopLevelChains`: the jumps from INPUT, FORWARD and OUTPUT, each inserted at
+/// position 1.
+fn builtin_jumps() -> Vec<Rule> {
+    names::TOP_LEVEL
+        .iter()
+        .map(|(builtin, top)| {
+            with_uuid(
+                builtin,
+                strings(&["-m", "comment", "--comment", names::C_TOP_LEVEL, "-j", top]),
+            )
+        })
+        .collect()
+}
+
+/// The first rules of KUBE-ROUTER-INPUT: traffic to the service range and to local node
+/// ports returns to INPUT without policy checks.
+fn input_returns(model: &Model) -> Vec<Rule> {
+    let range = IpNet::trunc(&model.cluster.service_cidr).to_string();
+    let (low, high) = model.cluster.node_port_range;
+    let ports = format!("{low}:{high}");
+    let mut rules = vec![with_uuid(
+        names::INPUT,
+        strings(&[
+            "-m",
+            "comment",
+            "--comment",
+            names::C_SERVICE_RANGE,
+            "-d",
+            &range,
+            "-j",
+            "RETURN",
+        ]),
+    )];
+    for (protocol, name) in [("tcp", "TCP"), ("udp", "UDP")] {
+        let comment = format!("allow LOCAL {name} traffic to node ports");
+        let args = strings(&[
+            "-p",
+            protocol,
+            "-m",
+            "comment",
+            "--comment",
+            &comment,
+            "-m",
+            "addrtype",
+            "--dst-type",
+            "LOCAL",
+            "-m",
+            "multiport",
+            "--dports",
+            &ports,
+            "-j",
+            "RETURN",
+        ]);
+        rules.push(with_uuid(names::INPUT, args));
+    }
+    rules
+}
+
+/// `ensureCommonPolicyChain`: conntrack state, then `CommonICMPRules`.
+fn common_rules(family: Family) -> Vec<Rule> {
+    let mut rules = vec![
+        Rule::new(names::COMMON)
+            .comment(names::C_INVALID)
+            .arg(["-m", "conntrack", "--ctstate", "INVALID"])
+            .jump("DROP"),
+        Rule::new(names::COMMON)
+            .comment(names::C_STATEFUL)
+            .arg(["-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED"])
+            .jump("ACCEPT"),
+    ];
+    let mut icmp = vec![
+        ("echo-request", "allow icmp echo requests"),
+        (
+            "destination-unreachable",
+            "allow icmp destination unreachable messages",
+        ),
+        ("time-exceeded", "allow icmp time exceeded messages"),
+    ];
+    let (protocol, option) = match family {
+        Family::V4 => ("icmp", "--icmp-type"),
+        Family::V6 => {
+            icmp.extend([
+                (
+                    "neighbor-solicitation",
+                    "allow icmp neighbor solicitation messages",
+                ),
+                (
+                    "neighbor-advertisement",
+                    "allow icmp neighbor advertisement messages",
+                ),
+                ("echo-reply", "allow icmp echo reply messages"),
+            ]);
+            ("ipv6-icmp", "--icmpv6-type")
+        }
+    };
+    for (kind, comment) in icmp {
+        rules.push(
+            Rule::new(names::COMMON)
+                .comment(comment)
+                .arg(["-p", protocol, option, kind])
+                .jump("ACCEPT"),
+        );
+    }
+    rules
 }

@@ -70,7 +70,9 @@ impl Rule {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Table {
     pub name: &'static str,
-    pub chains: Vec<String>,
+    /// Declared chains, in the order written; a set, so that declaring is O(1) on
+    /// payloads with tens of thousands of chains.
+    pub chains: indexmap::IndexSet<String>,
     pub rules: Vec<Rule>,
 }
 
@@ -84,8 +86,8 @@ impl Table {
 
     /// Declares a chain once.
     pub fn chain(&mut self, name: &str) {
-        if !self.chains.iter().any(|c| c == name) {
-            self.chains.push(name.to_string());
+        if !self.chains.contains(name) {
+            self.chains.insert(name.to_string());
         }
     }
 

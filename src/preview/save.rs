@@ -283,11 +283,7 @@ fn render_match(m: &Match, ipv6: bool) -> String {
             for (n, o, v) in &m.options {
                 let values: Vec<String> = v
                     .iter()
-                    .map(|l| {
-                        l.replace("/minute", "/min")
-                            .replace("/second", "/sec")
-                            .replace("/hour", "/hour")
-                    })
+                    .map(|l| l.replace("/minute", "/min").replace("/second", "/sec"))
                     .collect();
                 out.push_str(&option_text(*n, o, &values));
             }

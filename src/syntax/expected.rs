@@ -178,5 +178,9 @@ fn keyword_suggestion(found: &str, expected: &[String]) -> Option<String> {
 }
 
 pub(super) fn empty_parse(file: FileId) -> Diagnostic {
-    Diagnostic::new(Code::Syntax, "the file could not be parsed", Span::new(file, 0, 0))
+    Diagnostic::new(
+        Code::Syntax,
+        "the file could not be parsed",
+        Span::new(file, 0, 0),
+    )
 }

@@ -17,6 +17,19 @@ fn span(file: FileId, pair: &P) -> Span {
     Span::new(file, s.start(), s.end())
 }
 
+/// The span of a statement without its line end: `eol` swallows the blank and comment
+/// lines that follow, which no diagnostic should underline.
+fn statement_span(file: FileId, pair: &P) -> Span {
+    let whole = span(file, pair);
+    let end = pair
+        .clone()
+        .into_inner()
+        .filter(|p| !matches!(p.as_rule(), Rule::eol | Rule::EOI))
+        .last()
+        .map_or(whole.end, |p| p.as_span().end());
+    Span::new(file, whole.start, end)
+}
+
 /// The meaningful children of a pair: punctuation and line ends dropped.
 fn parts<'i>(pair: P<'i>) -> Vec<P<'i>> {
     pair.into_inner()
@@ -83,7 +96,7 @@ fn cluster_block(file: FileId, pair: P) -> ClusterBlock {
 }
 
 fn cluster_setting(file: FileId, pair: P) -> Option<Spanned<ClusterSetting>> {
-    let whole = span(file, &pair);
+    let whole = statement_span(file, &pair);
     let rule = pair.as_rule();
     let mut values = values(pair);
     let first = if values.is_empty() {
@@ -111,9 +124,7 @@ fn cluster_setting(file: FileId, pair: P) -> Option<Spanned<ClusterSetting>> {
         }
         (Rule::node_ip_setting, Some(v)) => ClusterSetting::NodeIp(text(file, &v)),
         (Rule::node_name_setting, Some(v)) => ClusterSetting::NodeName(text(file, &v)),
-        (Rule::masquerade_mark_setting, Some(v)) => {
-            ClusterSetting::MasqueradeMark(text(file, &v))
-        }
+        (Rule::masquerade_mark_setting, Some(v)) => ClusterSetting::MasqueradeMark(text(file, &v)),
         (Rule::localhost_node_ports_setting, Some(v)) => {
             ClusterSetting::LocalhostNodePorts(switch(file, v))
         }
@@ -163,7 +174,9 @@ fn switch(file: FileId, pair: P) -> Spanned<bool> {
 // ───────────────────────────── namespace ─────────────────────────────
 
 fn namespace_block(file: FileId, pair: P) -> NamespaceBlock {
-    let mut parts = parts(pair).into_iter().filter(|p| p.as_rule() != Rule::kw_namespace);
+    let mut parts = parts(pair)
+        .into_iter()
+        .filter(|p| p.as_rule() != Rule::kw_namespace);
     let name = parts
         .next()
         .map(|p| text(file, &p))
@@ -173,7 +186,7 @@ fn namespace_block(file: FileId, pair: P) -> NamespaceBlock {
 }
 
 fn namespace_item(file: FileId, pair: P) -> Option<NamespaceItem> {
-    let whole = span(file, &pair);
+    let whole = statement_span(file, &pair);
     Some(match pair.as_rule() {
         Rule::app_block => NamespaceItem::App(app_block(file, pair)),
         Rule::external_block => NamespaceItem::External(external_block(file, pair)),
@@ -186,7 +199,7 @@ fn namespace_item(file: FileId, pair: P) -> Option<NamespaceItem> {
 }
 
 fn default_stmt(file: FileId, pair: P) -> Spanned<DefaultPolicy> {
-    let whole = span(file, &pair);
+    let whole = statement_span(file, &pair);
     let rules: Vec<Rule> = parts(pair).iter().map(|p| p.as_rule()).collect();
     let policy = if rules.contains(&Rule::kw_deny) {
         DefaultPolicy::Deny
@@ -216,12 +229,15 @@ fn named_block<'i>(file: FileId, pair: P<'i>) -> (Name, Vec<P<'i>>) {
 
 fn app_block(file: FileId, pair: P) -> App {
     let (name, lines) = named_block(file, pair);
-    let lines = lines.into_iter().filter_map(|p| app_line(file, p)).collect();
+    let lines = lines
+        .into_iter()
+        .filter_map(|p| app_line(file, p))
+        .collect();
     App { name, lines }
 }
 
 fn app_line(file: FileId, pair: P) -> Option<Spanned<AppLine>> {
-    let whole = span(file, &pair);
+    let whole = statement_span(file, &pair);
     let rule = pair.as_rule();
     let all = parts(pair);
     let has_local = all.iter().any(|p| p.as_rule() == Rule::kw_local);
@@ -247,9 +263,7 @@ fn app_line(file: FileId, pair: P) -> Option<Spanned<AppLine>> {
             address: text(file, &vals.next()?),
             local: has_local,
         },
-        Rule::load_balancer_ingress_line => {
-            AppLine::LoadBalancerIngress(text(file, &vals.next()?))
-        }
+        Rule::load_balancer_ingress_line => AppLine::LoadBalancerIngress(text(file, &vals.next()?)),
         _ => return None,
     };
     Some(Spanned::new(line, whole))
@@ -411,7 +425,7 @@ fn external_block(file: FileId, pair: P) -> External {
 }
 
 fn external_line(file: FileId, pair: P) -> Option<Spanned<ExternalLine>> {
-    let whole = span(file, &pair);
+    let whole = statement_span(file, &pair);
     let rule = pair.as_rule();
     let mut vals = values(pair).into_iter();
     let line = match rule {
@@ -449,11 +463,13 @@ fn ingress_block(file: FileId, pair: P) -> Ingress {
 }
 
 fn ingress_line(file: FileId, pair: P) -> Option<Spanned<IngressLine>> {
-    let whole = span(file, &pair);
+    let whole = statement_span(file, &pair);
     let rule = pair.as_rule();
     let line = match rule {
         Rule::class_line => IngressLine::Class(text(file, values(pair).first()?)),
-        Rule::annotation_line => IngressLine::Annotation(annotation(file, values(pair).into_iter())?),
+        Rule::annotation_line => {
+            IngressLine::Annotation(annotation(file, values(pair).into_iter())?)
+        }
         Rule::host_block => IngressLine::Host(host_block(file, pair)?),
         Rule::route_line => IngressLine::Route(route(file, pair)?),
         Rule::default_backend_line => {
@@ -575,7 +591,12 @@ fn peer(file: FileId, pair: P) -> Option<Peer> {
     };
     let ports = parts
         .filter(|p| p.as_rule() == Rule::port_set)
-        .flat_map(|set| values(set).into_iter().map(|p| port_ref(file, p)).collect::<Vec<_>>())
+        .flat_map(|set| {
+            values(set)
+                .into_iter()
+                .map(|p| port_ref(file, p))
+                .collect::<Vec<_>>()
+        })
         .collect();
     Some(Peer {
         target: Spanned::new(target, target_span),

@@ -82,14 +82,24 @@ pub fn check_block(name: &str, block: &Block) -> Option<String> {
     let (kind, codes) = expectation(&block.info)?;
     let sources = sources_from(name, &block.text);
     let checked = knetc::compile(&sources);
-    let produced: Vec<&str> = checked.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    let produced: Vec<&str> = checked
+        .diagnostics
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect();
     let shown = || rendered(&checked.diagnostics, &sources);
     match kind.as_str() {
         "" if checked.model.is_none() => Some(format!("{name}: block must compile:\n{}", shown())),
         "" => None,
         "error" | "warning" => {
-            let missing: Vec<&String> = codes.iter().filter(|c| !produced.contains(&c.as_str())).collect();
-            let extra: Vec<&&str> = produced.iter().filter(|p| !codes.iter().any(|c| c == *p)).collect();
+            let missing: Vec<&String> = codes
+                .iter()
+                .filter(|c| !produced.contains(&c.as_str()))
+                .collect();
+            let extra: Vec<&&str> = produced
+                .iter()
+                .filter(|p| !codes.iter().any(|c| c == *p))
+                .collect();
             let failed = checked.model.is_none();
             if !missing.is_empty() || !extra.is_empty() || (kind == "error") != failed {
                 Some(format!(

@@ -12,7 +12,10 @@ fn knet(args: &[&str]) -> Output {
 
 fn knet_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_knet"));
-    command.args(args).current_dir(root()).env_remove("NO_COLOR");
+    command
+        .args(args)
+        .current_dir(root())
+        .env_remove("NO_COLOR");
     for (key, value) in env {
         command.env(key, value);
     }
@@ -35,7 +38,8 @@ fn scratch(name: &str) -> std::path::PathBuf {
     dir
 }
 
-const BROKEN: &str = "namespace shop {\n  app api {\n    port http 80\n  }\n  allow apii -> api:http\n}\n";
+const BROKEN: &str =
+    "namespace shop {\n  app api {\n    port http 80\n  }\n  allow apii -> api:http\n}\n";
 
 #[test]
 fn build_prints_the_yaml_of_the_library() {
@@ -52,13 +56,24 @@ fn errors_exit_1_and_print_nothing_on_stdout() {
     let dir = scratch("errors_exit_1");
     let input = dir.join("broken.knet");
     std::fs::write(&input, BROKEN).expect("write");
-    let output = knet(&["build", input.to_str().expect("utf-8 path"), "--color", "never"]);
+    let output = knet(&[
+        "build",
+        input.to_str().expect("utf-8 path"),
+        "--color",
+        "never",
+    ]);
     assert_eq!(output.status.code(), Some(1));
     assert!(stdout(&output).is_empty());
     let err = stderr(&output);
-    assert!(err.contains("error[E0111]: unknown app or external `apii`"), "{err}");
+    assert!(
+        err.contains("error[E0111]: unknown app or external `apii`"),
+        "{err}"
+    );
     assert!(err.contains("did you mean `api`?"), "{err}");
-    assert!(err.ends_with("error: could not compile: 1 error\n"), "{err}");
+    assert!(
+        err.ends_with("error: could not compile: 1 error\n"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -72,13 +87,19 @@ fn output_file_is_left_intact_on_error_and_replaced_on_success() {
 
     let failed = knet(&["build", bad.to_str().expect("utf-8"), "-o", out_arg]);
     assert_eq!(failed.status.code(), Some(1));
-    assert_eq!(std::fs::read_to_string(&out).expect("read"), "OLD CONTENT\n");
+    assert_eq!(
+        std::fs::read_to_string(&out).expect("read"),
+        "OLD CONTENT\n"
+    );
 
     let ok = knet(&["build", "examples/shop.knet", "-o", out_arg]);
     assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
     assert!(stdout(&ok).is_empty());
     let written = std::fs::read_to_string(&out).expect("read");
-    assert!(written.starts_with("---\napiVersion: v1\nkind: Service\n"), "{written}");
+    assert!(
+        written.starts_with("---\napiVersion: v1\nkind: Service\n"),
+        "{written}"
+    );
     // No temporary file is left behind.
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
         .expect("read dir")
@@ -93,7 +114,12 @@ fn message_format_json_prints_one_object_per_diagnostic() {
     let dir = scratch("json");
     let input = dir.join("broken.knet");
     std::fs::write(&input, BROKEN).expect("write");
-    let output = knet(&["check", input.to_str().expect("utf-8"), "--message-format", "json"]);
+    let output = knet(&[
+        "check",
+        input.to_str().expect("utf-8"),
+        "--message-format",
+        "json",
+    ]);
     assert_eq!(output.status.code(), Some(1));
     let err = stderr(&output);
     let lines: Vec<&str> = err.lines().collect();
@@ -102,7 +128,10 @@ fn message_format_json_prints_one_object_per_diagnostic() {
     assert_eq!(value["code"], "E0111");
     assert_eq!(value["severity"], "error");
     assert_eq!(value["message"], "unknown app or external `apii`");
-    assert!(value["file"].as_str().expect("file").ends_with("broken.knet"));
+    assert!(value["file"]
+        .as_str()
+        .expect("file")
+        .ends_with("broken.knet"));
     // `apii` is on line 5, column 9 (1-based); bytes 54..58.
     assert_eq!(value["line"], 5);
     assert_eq!(value["column"], 9);
@@ -129,9 +158,15 @@ fn no_color_is_honoured_unless_colour_is_forced() {
     std::fs::write(&input, BROKEN).expect("write");
     let path = input.to_str().expect("utf-8");
     let auto = knet_env(&["check", path], &[("NO_COLOR", "1")]);
-    assert!(!stderr(&auto).contains('\u{1b}'), "NO_COLOR must disable colour");
+    assert!(
+        !stderr(&auto).contains('\u{1b}'),
+        "NO_COLOR must disable colour"
+    );
     let always = knet_env(&["check", path, "--color", "always"], &[("NO_COLOR", "1")]);
-    assert!(stderr(&always).contains('\u{1b}'), "--color always forces colour");
+    assert!(
+        stderr(&always).contains('\u{1b}'),
+        "--color always forces colour"
+    );
     let never = knet(&["check", path, "--color", "never"]);
     assert!(!stderr(&never).contains('\u{1b}'));
 }
@@ -139,7 +174,10 @@ fn no_color_is_honoured_unless_colour_is_forced() {
 #[test]
 fn usage_and_io_errors_exit_2() {
     assert_eq!(knet(&["frobnicate"]).status.code(), Some(2));
-    assert_eq!(knet(&["build", "--color", "sometimes"]).status.code(), Some(2));
+    assert_eq!(
+        knet(&["build", "--color", "sometimes"]).status.code(),
+        Some(2)
+    );
     let missing = knet(&["check", "no/such/file.knet"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(stderr(&missing).contains("`no/such/file.knet` does not exist"));
@@ -155,7 +193,12 @@ fn invalid_utf8_is_a_diagnostic() {
     let dir = scratch("utf8");
     let input = dir.join("latin1.knet");
     std::fs::write(&input, b"namespace caf\xe9 {\n}\n").expect("write");
-    let output = knet(&["check", input.to_str().expect("utf-8"), "--message-format", "json"]);
+    let output = knet(&[
+        "check",
+        input.to_str().expect("utf-8"),
+        "--message-format",
+        "json",
+    ]);
     assert_eq!(output.status.code(), Some(1));
     let value: serde_json::Value = serde_json::from_str(stderr(&output).trim()).expect("json");
     assert_eq!(value["code"], "E0002");

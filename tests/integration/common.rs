@@ -18,12 +18,28 @@ pub fn relative(path: &Path) -> String {
         .replace('\\', "/")
 }
 
-/// Sources from one file on disk, named by its path relative to the root.
+/// Sources from one file on disk, named by its path relative to the root. A file that is
+/// not UTF-8 is registered as the CLI registers it: its valid prefix, reported as `E0002`.
 pub fn sources_of(path: &Path) -> Sources {
-    let text = std::fs::read_to_string(path).expect("test input is readable UTF-8");
+    let bytes = std::fs::read(path).expect("test input is readable");
     let mut sources = Sources::new();
-    sources.add(relative(path), text);
+    match String::from_utf8(bytes) {
+        Ok(text) => {
+            sources.add(relative(path), text);
+        }
+        Err(error) => {
+            let valid_len = error.utf8_error().valid_up_to();
+            let bytes = error.into_bytes();
+            let valid = String::from_utf8_lossy(bytes.get(..valid_len).unwrap_or(&[]));
+            sources.add_invalid_utf8(relative(path), valid.into_owned());
+        }
+    }
     sources
+}
+
+/// The text of a file on disk, with any invalid UTF-8 shown as `U+FFFD`.
+pub fn text_of(path: &Path) -> String {
+    String::from_utf8_lossy(&std::fs::read(path).expect("test input is readable")).into_owned()
 }
 
 /// Sources from text, named `name`.

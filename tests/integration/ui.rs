@@ -3,7 +3,7 @@
 //! it must produce (`# expect: E0111, E0112`); the test checks that every diagnostic's
 //! code is listed there and every listed code appears.
 
-use crate::common::{relative, rendered, sources_of, with_snapshots};
+use crate::common::{relative, rendered, sources_of, text_of, with_snapshots};
 
 /// The codes a UI case declares on its first line.
 pub fn expected_codes(text: &str) -> Vec<String> {
@@ -25,7 +25,8 @@ fn ui_cases() {
     with_snapshots("ui", || {
         insta::glob!("../ui", "*.knet", |path| {
             let sources = sources_of(path);
-            let text = std::fs::read_to_string(path).expect("readable");
+            // A case for `E0002` is not UTF-8 on purpose.
+            let text = text_of(path);
             let checked = knetc::compile(&sources);
             let name = relative(path);
             assert!(
@@ -41,7 +42,10 @@ fn ui_cases() {
             codes.dedup();
             let mut expected = expected_codes(&text);
             expected.sort();
-            assert_eq!(codes, expected, "{name}: codes produced vs `# expect:` line");
+            assert_eq!(
+                codes, expected,
+                "{name}: codes produced vs `# expect:` line"
+            );
             let snapshot = format!(
                 "{text}\n----- diagnostics -----\n{}",
                 rendered(&checked.diagnostics, &sources)

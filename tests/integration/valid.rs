@@ -15,10 +15,7 @@ fn yaml_of(name: &str, sources: &Sources) -> String {
             );
             yaml
         }
-        Err(diagnostics) => panic!(
-            "{name} must compile:\n{}",
-            rendered(&diagnostics, sources)
-        ),
+        Err(diagnostics) => panic!("{name} must compile:\n{}", rendered(&diagnostics, sources)),
     }
 }
 
@@ -64,7 +61,10 @@ fn multi_file_units_compile() {
             files.sort();
             let mut sources = Sources::new();
             for file in &files {
-                sources.add(relative(file), std::fs::read_to_string(file).expect("readable"));
+                sources.add(
+                    relative(file),
+                    std::fs::read_to_string(file).expect("readable"),
+                );
             }
             let name = relative(&unit);
             let yaml = yaml_of(&name, &sources);

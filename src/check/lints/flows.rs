@@ -1,0 +1,368 @@
+//! Warnings about flows: egress to `world` that reaches the cloud metadata address
+//! (`W0101`), CIDRs that overlap the cluster's own ranges (`W0103`), client addresses
+//! replaced before a policy sees them (`W0104`), flows that generate nothing
+//! (`W0105`), and flows another flow already allows (`W0106`).
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use indexmap::IndexMap;
+use ipnet::IpNet;
+
+use super::Blocks;
+use crate::check::Diagnostics;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::ir::{self, FlowOrigin, IpBlock, Peer, ServiceType, TrafficPolicy};
+use crate::source::Span;
+use crate::syntax::ast;
+
+/// The link-local address where clouds serve instance credentials.
+const METADATA: IpAddr = IpAddr::V4(Ipv4Addr::new(169, 254, 169, 254));
+
+pub fn check(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
+    metadata(diags, model);
+    overlapping_cidrs(diags, model, blocks);
+    client_address(diags, model, blocks);
+    not_isolated(diags, model);
+    redundant(diags, model);
+}
+
+fn declared(flow: &ir::Flow) -> Option<(Span, Span, Span)> {
+    match flow.origin {
+        FlowOrigin::Declared {
+            statement,
+            from,
+            to,
+        } => Some((statement, from, to)),
+        _ => None,
+    }
+}
+
+fn reaches(blocks: &[IpBlock], ip: IpAddr) -> bool {
+    blocks
+        .iter()
+        .any(|b| b.cidr.contains(&ip) && !b.except.iter().any(|e| e.contains(&ip)))
+}
+
+/// `W0101`: egress from an isolated namespace to addresses that include
+/// 169.254.169.254.
+fn metadata(diags: &mut Diagnostics, model: &ir::Model) {
+    let mut reported: Vec<Span> = Vec::new();
+    for flow in &model.flows {
+        let (Some((_, _, to)), Peer::Addresses(blocks)) = (declared(flow), &flow.to) else {
+            continue;
+        };
+        let isolated = source_namespace(&flow.from)
+            .and_then(|ns| model.namespaces.get(ns))
+            .is_some_and(|ns| ns.isolate_egress);
+        if !isolated || !reaches(blocks, METADATA) || reported.contains(&to) {
+            continue;
+        }
+        reported.push(to);
+        let cidr = blocks
+            .iter()
+            .find(|b| b.cidr.contains(&METADATA))
+            .map_or("0.0.0.0/0".to_string(), |b| b.cidr.to_string());
+        diags.push(
+            Diagnostic::new(
+                Code::WorldIncludesMetadata,
+                "this egress reaches the cloud metadata address 169.254.169.254",
+                to,
+            )
+            .label(format!("`{cidr}` includes 169.254.169.254"))
+            .note("on most clouds that address serves the node's credentials to any pod that can reach it")
+            .help(format!(
+                "allow an external with `cidr {cidr} except 169.254.169.254/32` instead"
+            )),
+        );
+    }
+}
+
+fn source_namespace(peer: &Peer) -> Option<&str> {
+    match peer {
+        Peer::App { namespace, .. } | Peer::Namespace { namespace } => Some(namespace),
+        _ => None,
+    }
+}
+
+/// `W0103`: an external CIDR overlapping the pod or service CIDR.
+fn overlapping_cidrs(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
+    let ranges = [
+        ("pod CIDR", model.cluster.pod_cidr),
+        ("service CIDR", model.cluster.service_cidr),
+    ];
+    for item in blocks.values().flatten().flat_map(|b| &b.items) {
+        let ast::NamespaceItem::External(external) = item else {
+            continue;
+        };
+        for line in &external.lines {
+            let ast::ExternalLine::Cidr(entries) = &line.node else {
+                continue;
+            };
+            for entry in entries {
+                let Ok(cidr) = entry.cidr.node.parse::<IpNet>() else {
+                    continue;
+                };
+                if cidr.prefix_len() == 0 {
+                    continue;
+                }
+                let Some((what, range)) = ranges.iter().find(|(_, r)| overlaps(&cidr, r)) else {
+                    continue;
+                };
+                let advice = if *what == "service CIDR" {
+                    "NetworkPolicy sees connections after kube-proxy has replaced the ClusterIP by a pod address, so a rule for service addresses matches nothing"
+                } else {
+                    "pod addresses change as pods come and go; an ipBlock for them is a moving target"
+                };
+                diags.push(
+                    Diagnostic::new(
+                        Code::CidrOverlapsCluster,
+                        format!("`{cidr}` overlaps the cluster's {what} `{range}`"),
+                        entry.cidr.span,
+                    )
+                    .label(format!("overlaps the {what}"))
+                    .note(advice.to_string())
+                    .help("name the apps as peers (`APP`, `NS/APP`, `NS/*`), or add `except` for the cluster's ranges"),
+                );
+            }
+        }
+    }
+}
+
+fn overlaps(a: &IpNet, b: &IpNet) -> bool {
+    a.contains(&b.network()) || b.contains(&a.network())
+}
+
+/// `W0104`: a flow from outside the cluster to a node port or load balancer that
+/// replaces the client's address (`traffic-policy cluster`, the default), including
+/// the `source-ranges` of such a load balancer.
+fn client_address(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
+    for flow in &model.flows {
+        let Peer::Addresses(sources) = &flow.from else {
+            continue;
+        };
+        if sources.iter().all(|b| b.cidr.prefix_len() == 0) {
+            continue; // world: any address, the replaced one included
+        }
+        let Peer::App { namespace, app, .. } = &flow.to else {
+            continue;
+        };
+        let Some(target) = model
+            .namespaces
+            .get(namespace)
+            .and_then(|ns| ns.apps.get(app))
+        else {
+            continue;
+        };
+        let external = matches!(
+            target.service,
+            ServiceType::NodePort | ServiceType::LoadBalancer
+        );
+        if !external || target.traffic_policy == Some(TrafficPolicy::Local) {
+            continue;
+        }
+        let span = match flow.origin {
+            FlowOrigin::Declared { from, .. } => from,
+            FlowOrigin::Exposure { app } => {
+                source_ranges_span(blocks, namespace, &target.name).unwrap_or(app)
+            }
+            FlowOrigin::Route { .. } => continue,
+        };
+        diags.push(
+            Diagnostic::new(
+                Code::ClientAddressLost,
+                format!("the pods of `{}` will not see these client addresses", target.name),
+                span,
+            )
+            .label("allowed by source address")
+            .note("with `traffic-policy cluster` (the default) a node forwards outside traffic with its own address, so the NetworkPolicy never sees the client's")
+            .help(format!("add `traffic-policy local` to app `{}`", target.name)),
+        );
+    }
+}
+
+fn source_ranges_span(blocks: &Blocks, namespace: &str, app: &str) -> Option<Span> {
+    super::app_ast(blocks, namespace, app)?
+        .lines
+        .iter()
+        .find_map(|line| matches!(line.node, ast::AppLine::SourceRanges(_)).then_some(line.span))
+}
+
+/// `W0105`: a declared flow that generates no policy on either side.
+fn not_isolated(diags: &mut Diagnostics, model: &ir::Model) {
+    let mut reported: Vec<Span> = Vec::new();
+    for flow in &model.flows {
+        let Some((statement, _, _)) = declared(flow) else {
+            continue;
+        };
+        let side = |peer: &Peer, ingress: bool| {
+            source_namespace(peer)
+                .and_then(|ns| model.namespaces.get(ns))
+                .map(|ns| {
+                    (
+                        ns.name.as_str(),
+                        if ingress {
+                            ns.isolate_ingress
+                        } else {
+                            ns.isolate_egress
+                        },
+                    )
+                })
+        };
+        let to = side(&flow.to, true);
+        let from = side(&flow.from, false);
+        if to.is_some_and(|(_, on)| on) || from.is_some_and(|(_, on)| on) {
+            continue;
+        }
+        if reported.contains(&statement) {
+            continue;
+        }
+        reported.push(statement);
+        let reasons = match (to, from) {
+            (Some((a, _)), Some((b, _))) if a == b => {
+                vec![format!(
+                    "namespace `{a}` isolates neither ingress nor egress"
+                )]
+            }
+            _ => to
+                .map(|(ns, _)| format!("namespace `{ns}` does not isolate ingress"))
+                .into_iter()
+                .chain(from.map(|(ns, _)| format!("namespace `{ns}` does not isolate egress")))
+                .collect(),
+        };
+        diags.push(
+            Diagnostic::new(Code::FlowNotIsolated, "this flow generates no policy", statement)
+                .label(reasons.join(" and "))
+                .note("in a direction that is not isolated everything is already allowed; a policy there would deny everything else")
+                .help("remove the flow, or isolate the namespace with `default deny`"),
+        );
+    }
+}
+
+/// A peer as a grouping key (labels in order).
+fn key(peer: &Peer) -> String {
+    match peer {
+        Peer::App { namespace, app, .. } => format!("app {namespace}/{app}"),
+        Peer::Namespace { namespace } => format!("ns {namespace}"),
+        Peer::Pods(selector) => format!("pods {}/{:?}", selector.namespace, selector.labels),
+        Peer::Addresses(blocks) => format!("ip {blocks:?}"),
+    }
+}
+
+/// Whether `outer` includes every connection `inner` allows from or to.
+fn peer_covers(outer: &Peer, inner: &Peer) -> bool {
+    match (outer, inner) {
+        (a, b) if a == b => true,
+        (Peer::Namespace { namespace }, Peer::App { namespace: n, .. }) => namespace == n,
+        (Peer::Addresses(outer), Peer::Addresses(inner)) => inner.iter().all(|i| {
+            outer
+                .iter()
+                .any(|o| o.cidr.contains(&i.cidr) && o.except.is_empty())
+        }),
+        _ => false,
+    }
+}
+
+fn ports_cover(outer: &[ir::PolicyPort], inner: &[ir::PolicyPort]) -> bool {
+    if outer.is_empty() {
+        return true;
+    }
+    !inner.is_empty()
+        && inner.iter().all(|i| {
+            outer.iter().any(|o| {
+                o.protocol == i.protocol
+                    && match (&o.port, &i.port) {
+                        (ir::TargetPort::Number(lo), ir::TargetPort::Number(n)) => {
+                            let (ilo, ihi) = (*n, i.end_port.unwrap_or(*n));
+                            *lo <= ilo && ihi <= o.end_port.unwrap_or(*lo)
+                        }
+                        (a, b) => a == b && i.end_port.is_none(),
+                    }
+            })
+        })
+}
+
+/// `W0106`: a declared flow that another flow (declared earlier, or implied) already
+/// allows. Flows are grouped by destination, so only flows to the same place compare.
+fn redundant(diags: &mut Diagnostics, model: &ir::Model) {
+    let mut by_destination: IndexMap<String, Vec<&ir::Flow>> = IndexMap::new();
+    for flow in &model.flows {
+        by_destination.entry(key(&flow.to)).or_default().push(flow);
+    }
+    // Flows to every pod of a namespace also cover flows to its apps.
+    let mut reported: Vec<(Span, Span)> = Vec::new();
+    for flow in &model.flows {
+        let Some((statement, from, to)) = declared(flow) else {
+            continue;
+        };
+        let mut candidates: Vec<&ir::Flow> = by_destination
+            .get(&key(&flow.to))
+            .cloned()
+            .unwrap_or_default();
+        if let Some(ns) = match &flow.to {
+            Peer::App { namespace, .. } => Some(namespace),
+            _ => None,
+        } {
+            candidates.extend(
+                by_destination
+                    .get(&key(&Peer::Namespace {
+                        namespace: ns.clone(),
+                    }))
+                    .into_iter()
+                    .flatten(),
+            );
+        }
+        let covering = candidates.into_iter().find(|other| {
+            !std::ptr::eq(*other, flow)
+                && covering_span(other) != Some(statement)
+                && peer_covers(&other.from, &flow.from)
+                && peer_covers(&other.to, &flow.to)
+                && ports_cover(&other.ports, &flow.ports)
+                && (precedes(other, flow) || !is_equal(other, flow))
+        });
+        let Some(other) = covering else { continue };
+        let other_span = origin_span(other);
+        if reported.contains(&(statement, other_span)) {
+            continue;
+        }
+        reported.push((statement, other_span));
+        let what = match other.origin {
+            FlowOrigin::Declared { .. } => "already allowed by this flow",
+            FlowOrigin::Route { .. } => "already allowed by this ingress route",
+            FlowOrigin::Exposure { .. } => "already allowed by this app's exposure",
+        };
+        diags.push(
+            Diagnostic::new(Code::RedundantFlow, "this flow is already allowed", from.to(to))
+                .label("allows nothing new")
+                .secondary(other_span, what)
+                .note("NetworkPolicies are additive: a second rule for the same connections changes nothing")
+                .help("remove one of the two flows"),
+        );
+    }
+}
+
+fn covering_span(flow: &ir::Flow) -> Option<Span> {
+    declared(flow).map(|(statement, _, _)| statement)
+}
+
+fn origin_span(flow: &ir::Flow) -> Span {
+    match flow.origin {
+        FlowOrigin::Declared { statement, .. } => statement,
+        FlowOrigin::Route { route } => route,
+        FlowOrigin::Exposure { app } => app,
+    }
+}
+
+/// Implied flows come first; declared flows in source order.
+fn precedes(a: &ir::Flow, b: &ir::Flow) -> bool {
+    match (a.origin, b.origin) {
+        (FlowOrigin::Declared { statement: x, .. }, FlowOrigin::Declared { statement: y, .. }) => {
+            (x.file, x.start) < (y.file, y.start)
+        }
+        (FlowOrigin::Declared { .. }, _) => false,
+        _ => true,
+    }
+}
+
+fn is_equal(a: &ir::Flow, b: &ir::Flow) -> bool {
+    a.from == b.from && a.to == b.to && a.ports == b.ports
+}

@@ -1,0 +1,54 @@
+//! Warnings: legal Kubernetes that breaks real clusters (`W01xx` flows and policies,
+//! `W02xx` ingress; see the book's pages and `../shared/reference/pitfalls.md`).
+//!
+//! They run on a model without errors, read the IR for meaning and the AST for spans,
+//! and never change the output. Each warning has a note that says why it matters and a
+//! help line with the fix. The pairwise ones (label subsets, covered flows, shadowed
+//! routes) index first, so that they stay fast on namespaces with thousands of apps.
+
+mod apps;
+mod flows;
+mod ingress;
+
+use indexmap::IndexMap;
+
+use super::Diagnostics;
+use crate::ir;
+use crate::source::Span;
+use crate::syntax::ast;
+
+/// The blocks of every namespace, by name.
+pub type Blocks<'a> = IndexMap<String, Vec<&'a ast::NamespaceBlock>>;
+
+pub fn check(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
+    apps::check(diags, model, blocks);
+    flows::check(diags, model, blocks);
+    ingress::check(diags, model, blocks);
+}
+
+/// The AST of an app.
+pub fn app_ast<'a>(blocks: &Blocks<'a>, namespace: &str, app: &str) -> Option<&'a ast::App> {
+    blocks
+        .get(namespace)?
+        .iter()
+        .flat_map(|b| &b.items)
+        .find_map(|item| match item {
+            ast::NamespaceItem::App(a) if a.name.node == app => Some(a),
+            _ => None,
+        })
+}
+
+/// Where an app's labels are written, or its name when it has the default labels.
+pub fn labels_span(app: &ast::App) -> Span {
+    app.lines
+        .iter()
+        .find_map(|line| match &line.node {
+            ast::AppLine::Labels(labels) => {
+                let first = labels.first()?.key.span;
+                let last = labels.last()?.value.span;
+                Some(first.to(last))
+            }
+            _ => None,
+        })
+        .unwrap_or(app.name.span)
+}

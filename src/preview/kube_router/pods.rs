@@ -1,0 +1,186 @@
+//! The pods of the previewed node and their `KUBE-POD-FW-` chains (pod.go
+//! `syncPodFirewallChains`, reference §6.4 and TC10).
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use super::super::address::Addresses;
+use super::super::rule::Rule;
+use super::names;
+use super::policies::{Policy, PolicyType};
+use super::Family;
+use crate::ir::{Labels, Model};
+
+/// A pod: endpoint `i` of an app, named `APP-i`, with the app's labels.
+#[derive(Debug, Clone)]
+pub struct Pod<'m> {
+    pub namespace: &'m str,
+    pub name: &'m str,
+    pub address: IpAddr,
+    pub labels: &'m Labels,
+}
+
+/// Every endpoint of every app, as if the node ran them all, in (namespace, app, index)
+/// source order. kube-router keys its local pods by IP: an address is taken once.
+pub fn collect<'m>(model: &'m Model, addresses: &'m Addresses, family: Family) -> Vec<Pod<'m>> {
+    let mut pods: Vec<Pod<'m>> = Vec::new();
+    let mut seen: BTreeSet<IpAddr> = BTreeSet::new();
+    for ns in model.namespaces.values() {
+        for app in ns.apps.values() {
+            for endpoint in addresses.endpoints(&ns.name, &app.name) {
+                if Family::of(endpoint.address) != family || !seen.insert(endpoint.address) {
+                    continue;
+                }
+                pods.push(Pod {
+                    namespace: &ns.name,
+                    name: &endpoint.pod,
+                    address: endpoint.address,
+                    labels: &app.labels,
+                });
+            }
+        }
+    }
+    pods
+}
+
+/// `matchLabels`: every selector label is on the pod with the same value.
+pub fn matches(selector: &Labels, labels: &Labels) -> bool {
+    selector
+        .iter()
+        .all(|(key, value)| labels.get(key) == Some(value))
+}
+
+/// A pod's chain and its rules in their effective order, then the jumps into it from
+/// the top-level chains.
+pub struct PodRules {
+    pub chain: String,
+    pub chain_rules: Vec<Rule>,
+    pub jumps: Vec<Rule>,
+}
+
+pub fn rules(pod: &Pod<'_>, policies: &[Policy], version: &str) -> PodRules {
+    let chain = names::pod_chain(pod.namespace, pod.name, version);
+    let ip = pod.address.to_string();
+    let ip = ip.as_str();
+
+    // setupPodNetpolRules writes `-I CHAIN 1` lines: policy jumps (in policy order),
+    // the default ingress and egress jumps, the local-node accept, the common jump.
+    // Collected here in that order, then reversed into the chain's order.
+    let mut inserted: Vec<Rule> = Vec::new();
+    let (mut has_ingress, mut has_egress) = (false, false);
+    for policy in policies.iter().filter(|p| p.targets.contains(&pod.address)) {
+        let mut rule = Rule::new(&chain);
+        match policy.kind {
+            PolicyType::Both => {
+                has_ingress = true;
+                has_egress = true;
+            }
+            PolicyType::Ingress => {
+                has_ingress = true;
+                rule = rule.arg(["-d", ip]);
+            }
+            PolicyType::Egress => {
+                has_egress = true;
+                rule = rule.arg(["-s", ip]);
+            }
+        }
+        inserted.push(
+            rule.comment(names::c_policy(&policy.name))
+                .jump(&policy.chain),
+        );
+    }
+    if !has_ingress {
+        let rule = Rule::new(&chain)
+            .arg(["-d", ip])
+            .comment(names::C_DEFAULT_INGRESS);
+        inserted.push(rule.jump(names::DEFAULT));
+    }
+    if !has_egress {
+        let rule = Rule::new(&chain)
+            .arg(["-s", ip])
+            .comment(names::C_DEFAULT_EGRESS);
+        inserted.push(rule.jump(names::DEFAULT));
+    }
+    inserted.push(
+        Rule::new(&chain)
+            .comment(names::C_LOCAL)
+            .arg(["-m", "addrtype", "--src-type", "LOCAL", "-d", ip])
+            .jump("ACCEPT"),
+    );
+    inserted.push(
+        Rule::new(&chain)
+            .comment(names::C_COMMON)
+            .jump(names::COMMON),
+    );
+
+    let mut chain_rules: Vec<Rule> = inserted.into_iter().rev().collect();
+    // dropUnmarkedTrafficRules, then the accept mark.
+    let unmarked = ["-m", "mark", "!", "--mark", names::MARK_MATCHED];
+    chain_rules.extend([
+        Rule::new(&chain)
+            .comment(names::c_log(pod.name, pod.namespace))
+            .arg(unmarked)
+            .jump("NFLOG")
+            .arg([
+                "--nflog-group",
+                "100",
+                "-m",
+                "limit",
+                "--limit",
+                "10/minute",
+                "--limit-burst",
+                "10",
+            ]),
+        Rule::new(&chain)
+            .comment(names::c_reject(pod.name, pod.namespace))
+            .arg(unmarked)
+            .jump("REJECT"),
+        Rule::new(&chain)
+            .jump("MARK")
+            .arg(["--set-mark", "0/0x10000"]),
+        Rule::new(&chain)
+            .comment(names::C_OK)
+            .jump("MARK")
+            .arg(["--set-mark", names::MARK_OK]),
+    ]);
+
+    // interceptPodInboundTraffic, then interceptPodOutboundTraffic.
+    let inbound = names::c_jump_in(pod.name, pod.namespace, &chain);
+    let outbound = names::c_jump_out(pod.name, pod.namespace, &chain);
+    let physdev = ["-m", "physdev", "--physdev-is-bridged"];
+    let mut jumps = vec![
+        Rule::new(names::FORWARD)
+            .comment(&inbound)
+            .arg(["-d", ip])
+            .jump(&chain),
+        Rule::new(names::OUTPUT)
+            .comment(&inbound)
+            .arg(["-d", ip])
+            .jump(&chain),
+        Rule::new(names::FORWARD)
+            .arg(physdev)
+            .comment(&inbound)
+            .arg(["-d", ip])
+            .jump(&chain),
+    ];
+    for (_, top) in names::TOP_LEVEL {
+        jumps.push(
+            Rule::new(top)
+                .comment(&outbound)
+                .arg(["-s", ip])
+                .jump(&chain),
+        );
+    }
+    jumps.push(
+        Rule::new(names::FORWARD)
+            .arg(physdev)
+            .comment(&outbound)
+            .arg(["-s", ip])
+            .jump(&chain),
+    );
+    PodRules {
+        chain,
+        chain_rules,
+        jumps,
+    }
+}

@@ -1,0 +1,322 @@
+//! One `KUBE-NWPLCY-` chain per NetworkPolicy and the sets its rules match on
+//! (policy.go `syncNetworkPolicyChains`, `processIngressRules`, `processEgressRules`,
+//! `appendRuleToPolicyChain`; reference §6.5).
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use indexmap::IndexMap;
+use ipnet::IpNet;
+
+use super::super::rule::Rule;
+use super::names::{self, Peers};
+use super::pods::{matches, Pod};
+use super::{Family, IpSet};
+use crate::ir::{IpBlock, Peer, TargetPort};
+use crate::policy::{Direction, PolicyPlan, PolicyRule};
+
+/// kube-router's `policyType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyType {
+    Ingress,
+    Egress,
+    Both,
+}
+
+impl PolicyType {
+    fn of(plan: &PolicyPlan) -> Self {
+        let ingress = plan.types.contains(&Direction::Ingress);
+        let egress = plan.types.contains(&Direction::Egress);
+        match (ingress, egress) {
+            (true, true) => PolicyType::Both,
+            (false, true) => PolicyType::Egress,
+            // kube-router's default when `policyTypes` names neither.
+            _ => PolicyType::Ingress,
+        }
+    }
+
+    fn has(self, direction: Direction) -> bool {
+        matches!(
+            (self, direction),
+            (PolicyType::Both, _)
+                | (PolicyType::Ingress, Direction::Ingress)
+                | (PolicyType::Egress, Direction::Egress)
+        )
+    }
+}
+
+/// A policy as the pod chains see it (kube-router's `networkPolicyInfo`).
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub name: String,
+    pub chain: String,
+    pub kind: PolicyType,
+    /// Addresses of the pods the policy selects (`targetPods`, keyed by pod IP upstream).
+    pub targets: Vec<IpAddr>,
+}
+
+/// The policy chains: their policies, rules and sets.
+#[derive(Debug, Default)]
+pub struct Built {
+    pub policies: Vec<Policy>,
+    pub rules: Vec<Rule>,
+    pub sets: Vec<IpSet>,
+}
+
+/// A numeric NetworkPolicy port as kube-router writes it: `-p TCP --dport P[:END]`.
+struct Port {
+    protocol: &'static str,
+    dport: String,
+}
+
+pub fn build(plans: &[PolicyPlan], pods: &[Pod<'_>], family: Family, version: &str) -> Built {
+    let mut built = Built::default();
+    for plan in plans {
+        let kind = PolicyType::of(plan);
+        let targets: Vec<IpAddr> = pods
+            .iter()
+            .filter(|pod| pod.namespace == plan.namespace)
+            .filter(|pod| {
+                plan.pod_selector
+                    .as_ref()
+                    .map_or(true, |s| matches(s, pod.labels))
+            })
+            .map(|pod| pod.address)
+            .collect();
+        let chain = names::policy_chain(&plan.namespace, &plan.name, version, family);
+        let mut writer = Writer {
+            plan,
+            chain: &chain,
+            family,
+            pods,
+            rules: Vec::new(),
+            sets: Vec::new(),
+        };
+        for direction in [Direction::Ingress, Direction::Egress] {
+            if !kind.has(direction) {
+                continue;
+            }
+            let target = names::target_set(direction, &plan.namespace, &plan.name, family);
+            writer.set(
+                &target,
+                "hash:ip",
+                targets.iter().map(|ip| (ip.to_string(), false)),
+            );
+            // `spec.ingress` / `spec.egress` is nil unless the plan holds that direction's
+            // rules: then nothing is allowed.
+            if plan.direction == Some(direction) {
+                for (index, rule) in plan.rules.iter().enumerate() {
+                    writer.rule(direction, index, rule, &target);
+                }
+            }
+        }
+        // kube-router's ipset restore creates a sync's new sets in order of name.
+        writer.sets.sort_by(|a, b| a.name.cmp(&b.name));
+        built.rules.append(&mut writer.rules);
+        built.sets.append(&mut writer.sets);
+        built.policies.push(Policy {
+            name: plan.name.clone(),
+            chain,
+            kind,
+            targets,
+        });
+    }
+    built
+}
+
+/// Writes one policy's chain rules and sets.
+struct Writer<'a> {
+    plan: &'a PolicyPlan,
+    chain: &'a str,
+    family: Family,
+    pods: &'a [Pod<'a>],
+    rules: Vec<Rule>,
+    sets: Vec<IpSet>,
+}
+
+impl Writer<'_> {
+    /// An ingress rule allows `peers -> targets`, an egress rule `targets -> peers`.
+    fn rule(&mut self, direction: Direction, index: usize, rule: &PolicyRule, target: &str) {
+        let (namespace, policy) = (&self.plan.namespace, &self.plan.name);
+        let pair = |peer_set: &str| match direction {
+            Direction::Ingress => (peer_set.to_string(), target.to_string()),
+            Direction::Egress => (target.to_string(), peer_set.to_string()),
+        };
+        let match_all_ports = rule.ports.is_empty();
+        // Named ports resolve to nothing: see the module documentation.
+        let ports: Vec<Port> = rule.ports.iter().filter_map(numeric).collect();
+
+        let peer_pods = self.peer_pods(&rule.peers);
+        if !peer_pods.is_empty() {
+            let set = names::rule_set(direction, namespace, policy, index, self.family, "pod");
+            self.set(
+                &set,
+                "hash:ip",
+                peer_pods.iter().map(|ip| (ip.to_string(), false)),
+            );
+            let comment = names::c_allow(direction, Peers::Pods, policy, namespace);
+            let (src, dst) = pair(&set);
+            if !ports.is_empty() {
+                for port in &ports {
+                    self.allow(&comment, &src, &dst, Some(port));
+                }
+            } else if match_all_ports {
+                self.allow(&comment, &src, &dst, None);
+            }
+        }
+
+        if rule.peers.is_empty() {
+            // No `from` / `to`: every source or destination.
+            let comment = names::c_allow(direction, Peers::All, policy, namespace);
+            let (src, dst) = pair("");
+            if match_all_ports {
+                self.allow(&comment, &src, &dst, None);
+            }
+            for port in &ports {
+                self.allow(&comment, &src, &dst, Some(port));
+            }
+        }
+
+        let blocks = block_members(&rule.peers, self.family);
+        if !blocks.is_empty() {
+            let set = names::rule_set(direction, namespace, policy, index, self.family, "ipblock");
+            self.set(&set, "hash:net", blocks);
+            let comment = names::c_allow(direction, Peers::IpBlocks, policy, namespace);
+            let (src, dst) = pair(&set);
+            if match_all_ports {
+                self.allow(&comment, &src, &dst, None);
+            }
+            for port in &ports {
+                self.allow(&comment, &src, &dst, Some(port));
+            }
+        }
+    }
+
+    /// The addresses of the pods knet knows that the rule's pod peers select, each once.
+    fn peer_pods(&self, peers: &[Peer]) -> Vec<IpAddr> {
+        let mut addresses: Vec<IpAddr> = Vec::new();
+        let mut seen: BTreeSet<IpAddr> = BTreeSet::new();
+        for peer in peers {
+            let selected = |pod: &&Pod<'_>| match peer {
+                Peer::App {
+                    namespace, labels, ..
+                } => pod.namespace == namespace && matches(labels, pod.labels),
+                Peer::Pods(selector) => {
+                    pod.namespace == selector.namespace && matches(&selector.labels, pod.labels)
+                }
+                Peer::Namespace { namespace } => pod.namespace == namespace,
+                Peer::Addresses(_) => false,
+            };
+            for pod in self.pods.iter().filter(selected) {
+                if seen.insert(pod.address) {
+                    addresses.push(pod.address);
+                }
+            }
+        }
+        addresses
+    }
+
+    /// The two rules of `appendRuleToPolicyChain`: mark, then return when marked.
+    fn allow(&mut self, comment: &str, src: &str, dst: &str, port: Option<&Port>) {
+        let mut rule = Rule::new(self.chain).comment(comment);
+        if !src.is_empty() {
+            rule = rule.arg(["-m", "set", "--match-set", src, "src"]);
+        }
+        if !dst.is_empty() {
+            rule = rule.arg(["-m", "set", "--match-set", dst, "dst"]);
+        }
+        if let Some(port) = port {
+            rule = rule.arg(["-p", port.protocol, "--dport", &port.dport]);
+        }
+        let mark = rule
+            .clone()
+            .jump("MARK")
+            .arg(["--set-xmark", names::MARK_MATCHED]);
+        let back = rule
+            .arg(["-m", "mark", "--mark", names::MARK_MATCHED])
+            .jump("RETURN");
+        self.rules.push(mark);
+        self.rules.push(back);
+    }
+
+    /// Declares a set once (a later declaration replaces the members, as `RefreshSet`).
+    fn set(
+        &mut self,
+        name: &str,
+        kind: &'static str,
+        members: impl IntoIterator<Item = (String, bool)>,
+    ) {
+        // `ipset restore -exist`: a repeated element keeps its place and takes the last
+        // flags.
+        let mut unique: IndexMap<String, bool> = IndexMap::new();
+        for (member, nomatch) in members {
+            unique.insert(member, nomatch);
+        }
+        let set = IpSet {
+            name: name.to_string(),
+            kind,
+            members: unique.into_iter().collect(),
+        };
+        match self.sets.iter_mut().find(|s| s.name == set.name) {
+            Some(existing) => *existing = set,
+            None => self.sets.push(set),
+        }
+    }
+}
+
+/// A number (with `endPort`) as kube-router writes it; a named port gives `None`.
+fn numeric(port: &crate::ir::PolicyPort) -> Option<Port> {
+    let TargetPort::Number(number) = port.port else {
+        return None;
+    };
+    let dport = match port.end_port {
+        // processNetworkPolicyPorts keeps endPort only when it is >= port.
+        Some(end) if end >= number => format!("{number}:{end}"),
+        _ => number.to_string(),
+    };
+    Some(Port {
+        protocol: port.protocol.as_k8s(),
+        dport,
+    })
+}
+
+/// The `hash:net` members of the rule's ipBlock peers of this family (`evalIPBlockPeer`):
+/// the CIDR, then each exception with `nomatch`; a `/0` is split in two halves, which
+/// `hash:net` can store.
+fn block_members(peers: &[Peer], family: Family) -> Vec<(String, bool)> {
+    let mut members = Vec::new();
+    for peer in peers {
+        let Peer::Addresses(blocks) = peer else {
+            continue;
+        };
+        for IpBlock { cidr, except } in blocks {
+            if Family::of(cidr.addr()) != family {
+                continue;
+            }
+            push_net(&mut members, cidr, false);
+            for net in except {
+                push_net(&mut members, net, true);
+            }
+        }
+    }
+    members
+}
+
+fn push_net(members: &mut Vec<(String, bool)>, net: &IpNet, nomatch: bool) {
+    if net.prefix_len() == 0 {
+        let halves = match net {
+            IpNet::V4(_) => ["0.0.0.0/1", "128.0.0.0/1"],
+            IpNet::V6(_) => ["2000::/3", "fd00::/8"],
+        };
+        members.extend(halves.map(|h| (h.to_string(), nomatch)));
+        return;
+    }
+    // As `ipset save` prints it: the network address, a host without its prefix.
+    let net = net.trunc();
+    let text = if net.prefix_len() == net.max_prefix_len() {
+        net.addr().to_string()
+    } else {
+        net.to_string()
+    };
+    members.push((text, nomatch));
+}
