@@ -185,6 +185,8 @@ fn group(flows: &[(&Peer, &Vec<PolicyPort>)]) -> Vec<PolicyRule> {
     for (peer, ports) in flows {
         let mut ports = (*ports).clone();
         ports.sort();
+        // Two Service ports may forward to one container port.
+        ports.dedup();
         match rules.iter_mut().find(|r| r.ports == ports) {
             Some(rule) => {
                 if !rule.peers.contains(peer) {

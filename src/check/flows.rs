@@ -19,10 +19,18 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{self, Peer, PolicyPort, ServiceType, TargetPort};
 use crate::syntax::ast::{self, PeerTarget, PortRef, Spanned};
 
-/// `world`: every IPv4 address (`0.0.0.0/0`).
-pub fn world() -> ir::IpBlock {
+/// `world`: every address of the cluster's family: `0.0.0.0/0`, or `::/0` when the pod
+/// CIDR is IPv6.
+pub fn world(cluster: &ir::Cluster) -> ir::IpBlock {
+    let cidr = match cluster.pod_cidr {
+        IpNet::V4(_) => IpNet::V4(Ipv4Net::new_assert(Ipv4Addr::UNSPECIFIED, 0)),
+        IpNet::V6(_) => IpNet::V6(ipnet::Ipv6Net::new_assert(
+            std::net::Ipv6Addr::UNSPECIFIED,
+            0,
+        )),
+    };
     ir::IpBlock {
-        cidr: IpNet::V4(Ipv4Net::new_assert(Ipv4Addr::UNSPECIFIED, 0)),
+        cidr,
         except: Vec::new(),
     }
 }
@@ -38,7 +46,7 @@ pub fn check(
     let Some(ns) = scope.namespaces.get(namespace) else {
         return;
     };
-    exposure_flows(namespace, ns, flows);
+    exposure_flows(cluster, namespace, ns, flows);
     let resolver = Resolver {
         scope,
         cluster,
@@ -53,7 +61,12 @@ pub fn check(
 }
 
 /// Principle 3: exposure implies permission.
-fn exposure_flows(namespace: &str, ns: &NamespaceScope, flows: &mut Vec<ir::Flow>) {
+fn exposure_flows(
+    cluster: &ir::Cluster,
+    namespace: &str,
+    ns: &NamespaceScope,
+    flows: &mut Vec<ir::Flow>,
+) {
     for declared in ns.apps.values() {
         let app = &declared.ir;
         if !matches!(
@@ -64,7 +77,7 @@ fn exposure_flows(namespace: &str, ns: &NamespaceScope, flows: &mut Vec<ir::Flow
             continue;
         }
         let sources = if app.source_ranges.is_empty() {
-            vec![world()]
+            vec![world(cluster)]
         } else {
             app.source_ranges
                 .iter()
@@ -307,7 +320,7 @@ impl<'a, 's> Resolver<'a, 's> {
             }
             PeerTarget::Name(name) => {
                 if name == "world" {
-                    return Some(Side::Other(Peer::Addresses(vec![world()])));
+                    return Some(Side::Other(Peer::Addresses(vec![world(self.cluster)])));
                 }
                 if name == "ingress" {
                     return Some(Side::Other(Peer::Pods(

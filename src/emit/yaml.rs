@@ -1,34 +1,333 @@
-//! Writes document trees as a multi-document YAML stream. The only file that calls
-//! serde_yaml (deprecated upstream), so that a maintained fork can replace it here.
+//! Writes document trees as a multi-document YAML stream, in the block style of
+//! `kubectl get -o yaml`.
 //!
-//! serde_yaml quotes every string that a YAML reader could take for something else
-//! (`yes`, `on`, `1.0`, `null`, `0x1F`...), so label values stay strings.
+//! knet writes YAML itself rather than through serde_yaml: serde_yaml's emitter leaves
+//! `yes`, `on`, `off`, `1_000` or `2001-12-14` unquoted, which YAML 1.1 readers (PyYAML,
+//! and the YAML layer of kubectl) read as booleans, numbers and dates. Here a string is
+//! written plain only when no YAML 1.1 or 1.2 reader can take it for anything else;
+//! otherwise it is double-quoted. The round-trip tests parse the output back.
 
 use super::tree::Node;
-
-fn to_value(node: &Node) -> serde_yaml::Value {
-    match node {
-        Node::Map(entries) => {
-            let mut map = serde_yaml::Mapping::new();
-            for (key, value) in entries {
-                map.insert(serde_yaml::Value::String(key.clone()), to_value(value));
-            }
-            serde_yaml::Value::Mapping(map)
-        }
-        Node::Seq(items) => serde_yaml::Value::Sequence(items.iter().map(to_value).collect()),
-        Node::Str(s) => serde_yaml::Value::String(s.clone()),
-        Node::Int(n) => serde_yaml::Value::Number((*n).into()),
-    }
-}
 
 /// One document per node, each starting with `---`.
 pub fn write_stream(documents: &[Node]) -> String {
     let mut out = String::new();
     for document in documents {
         out.push_str("---\n");
-        // Serializing a tree of strings, numbers, maps and sequences cannot fail; if the
-        // library ever did, an empty document is better than a panic.
-        out.push_str(&serde_yaml::to_string(&to_value(document)).unwrap_or_default());
+        match document {
+            Node::Map(entries) if !entries.is_empty() => write_map(&mut out, entries, 0),
+            Node::Seq(items) if !items.is_empty() => write_seq(&mut out, items, 0),
+            other => {
+                write_inline(&mut out, other);
+                out.push('\n');
+            }
+        }
     }
     out
+}
+
+fn pad(out: &mut String, indent: usize) {
+    out.extend(std::iter::repeat_n(' ', indent));
+}
+
+/// A scalar or an empty collection, on the current line.
+fn write_inline(out: &mut String, node: &Node) {
+    match node {
+        Node::Str(s) => out.push_str(&scalar(s)),
+        Node::Int(n) => out.push_str(&n.to_string()),
+        Node::Map(_) => out.push_str("{}"),
+        Node::Seq(_) => out.push_str("[]"),
+    }
+}
+
+fn is_block(node: &Node) -> bool {
+    match node {
+        Node::Map(entries) => !entries.is_empty(),
+        Node::Seq(items) => !items.is_empty(),
+        _ => false,
+    }
+}
+
+fn write_map(out: &mut String, entries: &[(String, Node)], indent: usize) {
+    for (i, (key, value)) in entries.iter().enumerate() {
+        if i > 0 {
+            pad(out, indent);
+        }
+        write_entry(out, key, value, indent);
+    }
+}
+
+/// `key: value`, the key already indented.
+fn write_entry(out: &mut String, key: &str, value: &Node, indent: usize) {
+    out.push_str(&scalar(key));
+    out.push(':');
+    match value {
+        Node::Map(entries) if is_block(value) => {
+            out.push('\n');
+            pad(out, indent + 2);
+            write_map(out, entries, indent + 2);
+        }
+        // Sequences under a key are not indented, as kubectl writes them.
+        Node::Seq(items) if is_block(value) => {
+            out.push('\n');
+            pad(out, indent);
+            write_seq(out, items, indent);
+        }
+        _ => {
+            out.push(' ');
+            write_inline(out, value);
+            out.push('\n');
+        }
+    }
+}
+
+fn write_seq(out: &mut String, items: &[Node], indent: usize) {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            pad(out, indent);
+        }
+        out.push_str("- ");
+        match item {
+            Node::Map(entries) if is_block(item) => write_map(out, entries, indent + 2),
+            Node::Seq(inner) if is_block(item) => write_seq(out, inner, indent + 2),
+            _ => {
+                write_inline(out, item);
+                out.push('\n');
+            }
+        }
+    }
+}
+
+/// A string as a YAML scalar: plain when that is unambiguous, else double-quoted.
+pub fn scalar(s: &str) -> String {
+    if plain_is_safe(s) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() || c == '\u{feff}' || c == '\u{2028}' || c == '\u{2029}' => {
+                out.push_str(&format!("\\u{:04X}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Whether a plain scalar would read back as this same string in YAML 1.1 and 1.2.
+fn plain_is_safe(s: &str) -> bool {
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
+    // Characters that start YAML syntax, and white space at either end.
+    if "-?:,[]{}#&*!|>'\"%@`~ \t=<".contains(first) || s.ends_with([' ', '\t', ':']) {
+        return false;
+    }
+    if s.contains(": ") || s.contains(" #") || s.contains(['\n', '\r', '\t']) {
+        return false;
+    }
+    if s.chars()
+        .any(|c| c.is_control() || matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}' | '\u{85}'))
+    {
+        return false;
+    }
+    !is_special_word(s) && !looks_numeric(s) && !looks_like_date(s)
+}
+
+/// Booleans and nulls of YAML 1.1 and 1.2, in any case.
+fn is_special_word(s: &str) -> bool {
+    matches!(
+        s.to_ascii_lowercase().as_str(),
+        "y" | "yes" | "n" | "no" | "true" | "false" | "on" | "off" | "null" | "~"
+    )
+}
+
+/// Integers (decimal, `0x`, `0o`, `0b`, old octal, `_` separators, base 60) and floats
+/// (`1.0`, `.5`, `1e3`, `.inf`, `.nan`) of YAML 1.1 and 1.2.
+fn looks_numeric(s: &str) -> bool {
+    let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let lower = unsigned.to_ascii_lowercase();
+    if matches!(lower.as_str(), ".inf" | ".nan") {
+        return true;
+    }
+    for (prefix, digits) in [
+        ("0x", "0123456789abcdef_"),
+        ("0o", "01234567_"),
+        ("0b", "01_"),
+    ] {
+        if let Some(rest) = lower.strip_prefix(prefix) {
+            return rest.chars().all(|c| digits.contains(c));
+        }
+    }
+    let mantissa = match lower.split_once('e') {
+        Some((m, exponent)) => {
+            let exponent = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+            if exponent.is_empty() || !exponent.chars().all(|c| c.is_ascii_digit()) {
+                return false;
+            }
+            m
+        }
+        None => lower.as_str(),
+    };
+    let has_digit = mantissa.chars().any(|c| c.is_ascii_digit());
+    let dots = mantissa.matches('.').count();
+    has_digit
+        && dots <= 1
+        && mantissa
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '_' | ':'))
+}
+
+/// YAML 1.1 timestamps start with `YYYY-M-D`.
+fn looks_like_date(s: &str) -> bool {
+    let parts: Vec<&str> = s.splitn(3, '-').collect();
+    let [year, month, rest] = parts.as_slice() else {
+        return false;
+    };
+    let day: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    year.len() == 4
+        && year.chars().all(|c| c.is_ascii_digit())
+        && (1..=2).contains(&month.len())
+        && month.chars().all(|c| c.is_ascii_digit())
+        && (1..=2).contains(&day.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ambiguous_strings_are_quoted() {
+        for s in [
+            "yes",
+            "Yes",
+            "NO",
+            "on",
+            "Off",
+            "y",
+            "n",
+            "true",
+            "null",
+            "~",
+            "",
+            "1.0",
+            "012",
+            "0x1F",
+            "0o17",
+            "0b101",
+            "1_000",
+            "1e3",
+            "-1",
+            "+1",
+            ".5",
+            ".inf",
+            "-.Inf",
+            ".NaN",
+            "1:20",
+            "2001-12-14",
+            "2001-12-14t21:59:43.10-05:00",
+            "- x",
+            "a: b",
+            "a #b",
+            "#x",
+            "*x",
+            "&x",
+            "!x",
+            "|",
+            ">",
+            "'x'",
+            "\"x\"",
+            "%x",
+            "@x",
+            "`x`",
+            " x",
+            "x ",
+            "x:",
+            "=",
+            "<<",
+            "a\nb",
+            "[x]",
+            "{x}",
+            "?",
+            ",x",
+        ] {
+            assert!(
+                scalar(s).starts_with('"'),
+                "{s:?} must be quoted, got {}",
+                scalar(s)
+            );
+        }
+    }
+
+    #[test]
+    fn ordinary_strings_stay_plain() {
+        for s in [
+            "web",
+            "app.kubernetes.io/name",
+            "10.96.0.1",
+            "10.0.0.0/8",
+            "fd00::1",
+            "/api",
+            "/",
+            "api-v1",
+            "v1.2.3",
+            "TCP",
+            "0.0.0.0/0",
+            "networking.k8s.io/v1",
+            "shop/api:http",
+            "1.2.3.4",
+        ] {
+            assert_eq!(scalar(s), s, "{s:?} should stay plain");
+        }
+        // `*` starts an alias, so a wildcard host is quoted.
+    }
+
+    #[test]
+    fn escapes() {
+        assert_eq!(scalar("a: \"b\\c"), "\"a: \\\"b\\\\c\"");
+        assert_eq!(scalar("tab\there"), "\"tab\\there\"");
+        assert_eq!(scalar("\u{1}"), "\"\\u0001\"");
+    }
+
+    #[test]
+    fn block_layout() {
+        let doc = Node::map()
+            .with("a", "x")
+            .with("empty", Node::map())
+            .with(
+                "list",
+                Node::Seq(vec![
+                    Node::map().with("k", "v").with("m", 1u16),
+                    Node::from("s"),
+                ]),
+            )
+            .with("nested", Node::map().with("b", Node::Seq(vec![])));
+        assert_eq!(
+            write_stream(&[doc]),
+            "---\na: x\nempty: {}\nlist:\n- k: v\n  m: 1\n- s\nnested:\n  b: []\n"
+        );
+    }
+
+    proptest::proptest! {
+        /// Any string, as a key and as a value, reads back as itself.
+        #[test]
+        fn strings_round_trip(s in "\\PC{0,12}|[ -~]{0,12}|[0-9a-fA-FxXoObB._:+-]{1,8}") {
+            let doc = Node::map().with(&s, s.as_str());
+            let text = write_stream(&[doc]);
+            let parsed: serde_yaml::Value = serde_yaml::from_str(text.trim_start_matches("---\n"))
+                .map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{e}: {text}")))?;
+            let map = parsed.as_mapping().cloned().unwrap_or_default();
+            let (key, value) = map.iter().next().expect("one entry");
+            proptest::prop_assert_eq!(key.as_str(), Some(s.as_str()), "{}", text);
+            proptest::prop_assert_eq!(value.as_str(), Some(s.as_str()), "{}", text);
+        }
+    }
 }

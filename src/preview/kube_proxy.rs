@@ -113,9 +113,9 @@ pub fn service_ports(model: &Model, addresses: &Addresses) -> Vec<ServicePort> {
                     cluster_ip,
                     port: port.port,
                     node_port: addresses.node_port(&ns.name, &app.name, &port.name),
-                    external_ips: app.external_ips.clone(),
+                    external_ips: same_family(&app.external_ips, cluster_ip),
                     load_balancer_ips: if load_balancer {
-                        app.preview.load_balancer_ingress.clone()
+                        same_family(&app.preview.load_balancer_ingress, cluster_ip)
                     } else {
                         Vec::new()
                     },
@@ -135,6 +135,16 @@ pub fn service_ports(model: &Model, addresses: &Addresses) -> Vec<ServicePort> {
         }
     }
     out
+}
+
+/// A single-stack proxier handles the addresses of its own family only (serviceport.go
+/// filters external and load-balancer IPs by family).
+fn same_family(addresses: &[IpAddr], like: IpAddr) -> Vec<IpAddr> {
+    addresses
+        .iter()
+        .filter(|a| a.is_ipv6() == like.is_ipv6())
+        .copied()
+        .collect()
 }
 
 /// kube-proxy's `%0.10f` of `1/n`.

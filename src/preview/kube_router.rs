@@ -205,14 +205,25 @@ pub fn payload_for(plans: &[PolicyPlan], model: &Model, addresses: &Addresses) -
             .arg(["--set-xmark", names::MARK_MATCHED]),
     );
 
-    let built = policies::build(plans, &pods, family, version);
+    let index = pods::PodIndex::new(&pods);
+    let built = policies::build(plans, &index, family, version);
+    // The policies that select each pod, in policy order.
+    let mut selecting: indexmap::IndexMap<std::net::IpAddr, Vec<&policies::Policy>> =
+        indexmap::IndexMap::new();
+    for policy in &built.policies {
+        for target in &policy.targets {
+            selecting.entry(*target).or_default().push(policy);
+        }
+    }
     for policy in &built.policies {
         filter.chain(&policy.chain);
     }
     filter.rules.extend(built.rules);
 
     for pod in &pods {
-        let rules = pods::rules(pod, &built.policies, version);
+        let none = Vec::new();
+        let policies = selecting.get(&pod.address).unwrap_or(&none);
+        let rules = pods::rules(pod, policies, version);
         filter.chain(&rules.chain);
         filter.rules.extend(rules.chain_rules);
         filter.rules.extend(rules.jumps);

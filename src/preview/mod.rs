@@ -47,15 +47,20 @@ pub fn iptables(model: &Model, format: Format) -> String {
             let localhost_firewall = filter.chains.iter().any(|c| c == "KUBE-FIREWALL");
             let mut filter_jumps = router.builtin_jumps.clone();
             filter_jumps.extend(kube_proxy_filter_jumps(localhost_firewall));
+            // kube-proxy's canonical order here too, so that loading the restore format
+            // and running iptables-save gives exactly this text.
+            let (filter, nat) = (order::canonical(&filter), order::canonical(&nat));
             let mut out = save_table(
                 &[&router.filter, &filter],
                 &["INPUT", "FORWARD", "OUTPUT"],
                 &filter_jumps,
+                config.ipv6,
             );
             out.push_str(&save_table(
                 &[&nat],
                 &["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"],
                 &kube_proxy_nat_jumps(),
+                config.ipv6,
             ));
             out
         }
@@ -133,7 +138,7 @@ fn kube_proxy_nat_jumps() -> Vec<Rule> {
 /// One table as `iptables-save` prints it: built-in chains with their policy, user
 /// chains sorted by name, then the rules chain by chain in that order, each chain's
 /// rules in the order they were loaded.
-fn save_table(parts: &[&Table], builtins: &[&str], jumps: &[Rule]) -> String {
+fn save_table(parts: &[&Table], builtins: &[&str], jumps: &[Rule], ipv6: bool) -> String {
     let name = parts.first().map_or("filter", |t| t.name);
     let mut chains: Vec<&str> = parts
         .iter()
@@ -158,7 +163,7 @@ fn save_table(parts: &[&Table], builtins: &[&str], jumps: &[Rule]) -> String {
             .chain(groups.iter().filter_map(|g| g.get(chain)))
             .flatten();
         for rule in rules {
-            out.push_str(&save::render(rule));
+            out.push_str(&save::render(rule, ipv6));
             out.push('\n');
         }
     }

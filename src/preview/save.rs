@@ -56,6 +56,7 @@ fn owner(option: &str, protocol: Option<&str>) -> Option<String> {
         "--comment" => "comment",
         "--dport" | "--sport" => return Some(protocol.unwrap_or("tcp").to_string()),
         "--icmp-type" => "icmp",
+        "--icmpv6-type" => "icmp6",
         "--mode" | "--probability" => "statistic",
         "--name" | "--rcheck" | "--set" | "--seconds" | "--reap" | "--mask" | "--rsource" => {
             "recent"
@@ -194,15 +195,22 @@ fn probability(text: &str) -> String {
     format!("{:.11}", stored / 2_147_483_648.0)
 }
 
-fn icmp_type(name: &str) -> String {
-    match name {
-        "echo-reply" => "0",
-        "destination-unreachable" => "3",
-        "echo-request" => "8",
-        "time-exceeded" => "11",
-        other => other,
-    }
-    .to_string()
+/// libxt_icmp and libxt_icmp6 save types as numbers.
+fn icmp_type(name: &str, v6: bool) -> String {
+    let number = match (name, v6) {
+        ("echo-reply", false) => "0",
+        ("destination-unreachable", false) => "3",
+        ("echo-request", false) => "8",
+        ("time-exceeded", false) => "11",
+        ("destination-unreachable", true) => "1",
+        ("time-exceeded", true) => "3",
+        ("echo-request", true) => "128",
+        ("echo-reply", true) => "129",
+        ("neighbor-solicitation", true) => "135",
+        ("neighbor-advertisement", true) => "136",
+        (other, _) => other,
+    };
+    number.to_string()
 }
 
 fn option_text(negate: bool, option: &str, values: &[String]) -> String {
@@ -273,9 +281,10 @@ fn render_match(m: &Match, ipv6: bool) -> String {
                 out.push_str(&save_string(v.first().map_or("", String::as_str)));
             }
         }
-        "icmp" => {
+        "icmp" | "icmp6" => {
             for (n, o, v) in &m.options {
-                let types: Vec<String> = v.iter().map(|t| icmp_type(t)).collect();
+                let types: Vec<String> =
+                    v.iter().map(|t| icmp_type(t, m.name == "icmp6")).collect();
                 out.push_str(&option_text(*n, o, &types));
             }
         }
@@ -348,13 +357,9 @@ fn render_target(target: &str, options: &[(String, Vec<String>)], ipv6: bool) ->
     out
 }
 
-/// One rule as `iptables-save` prints it.
-pub fn render(rule: &Rule) -> String {
+/// One rule as `iptables-save` (`ip6tables-save` when `ipv6`) prints it.
+pub fn render(rule: &Rule, ipv6: bool) -> String {
     let parsed = parse(&rule.args);
-    let ipv6 = [&parsed.source, &parsed.destination]
-        .into_iter()
-        .flatten()
-        .any(|(_, a)| a.contains(':'));
     let mut out = format!("-A {}", rule.chain);
     let mut field = |flag: &str, value: &Option<(bool, String)>, address: bool| {
         if let Some((negate, v)) = value {
@@ -449,7 +454,7 @@ mod tests {
             ),
         ];
         for (rule, expected) in cases {
-            assert_eq!(render(&rule), expected);
+            assert_eq!(render(&rule, false), expected);
         }
     }
 

@@ -54,7 +54,13 @@ fn metadata(diags: &mut Diagnostics, model: &ir::Model) {
         let isolated = source_namespace(&flow.from)
             .and_then(|ns| model.namespaces.get(ns))
             .is_some_and(|ns| ns.isolate_egress);
-        if !isolated || !reaches(blocks, METADATA) || reported.contains(&to) {
+        // The metadata service answers HTTP on port 80.
+        let port_80 = flow.ports.is_empty()
+            || flow.ports.iter().any(|p| {
+                p.protocol == ir::Protocol::Tcp
+                    && matches!(p.port, ir::TargetPort::Number(lo) if lo <= 80 && 80 <= p.end_port.unwrap_or(lo))
+            });
+        if !isolated || !port_80 || !reaches(blocks, METADATA) || reported.contains(&to) {
             continue;
         }
         reported.push(to);
@@ -105,7 +111,17 @@ fn overlapping_cidrs(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks
                 if cidr.prefix_len() == 0 {
                     continue;
                 }
-                let Some((what, range)) = ranges.iter().find(|(_, r)| overlaps(&cidr, r)) else {
+                let excepted = |range: &IpNet| {
+                    entry.except.iter().any(|e| {
+                        e.node.parse::<IpNet>().is_ok_and(|e| {
+                            e.contains(&range.network()) && e.prefix_len() <= range.prefix_len()
+                        })
+                    })
+                };
+                let overlapping = ranges
+                    .iter()
+                    .find(|(_, r)| overlaps(&cidr, r) && !excepted(r));
+                let Some((what, range)) = overlapping else {
                     continue;
                 };
                 let advice = if *what == "service CIDR" {

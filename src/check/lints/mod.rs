@@ -17,25 +17,46 @@ use crate::ir;
 use crate::source::Span;
 use crate::syntax::ast;
 
-/// The blocks of every namespace, by name.
-pub type Blocks<'a> = IndexMap<String, Vec<&'a ast::NamespaceBlock>>;
-
-pub fn check(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
-    apps::check(diags, model, blocks);
-    flows::check(diags, model, blocks);
-    ingress::check(diags, model, blocks);
+/// The blocks of every namespace, and their apps by (namespace, name).
+pub struct Blocks<'a> {
+    by_namespace: &'a IndexMap<String, Vec<&'a ast::NamespaceBlock>>,
+    apps: IndexMap<(&'a str, &'a str), &'a ast::App>,
 }
 
-/// The AST of an app.
+impl<'a> Blocks<'a> {
+    fn new(by_namespace: &'a IndexMap<String, Vec<&'a ast::NamespaceBlock>>) -> Self {
+        let mut apps = IndexMap::new();
+        for (namespace, blocks) in by_namespace {
+            for item in blocks.iter().flat_map(|b| &b.items) {
+                if let ast::NamespaceItem::App(app) = item {
+                    apps.entry((namespace.as_str(), app.name.node.as_str()))
+                        .or_insert(app);
+                }
+            }
+        }
+        Blocks { by_namespace, apps }
+    }
+
+    /// The blocks of each namespace.
+    pub fn values(&self) -> impl Iterator<Item = &Vec<&'a ast::NamespaceBlock>> {
+        self.by_namespace.values()
+    }
+}
+
+pub fn check(
+    diags: &mut Diagnostics,
+    model: &ir::Model,
+    blocks: &IndexMap<String, Vec<&ast::NamespaceBlock>>,
+) {
+    let blocks = Blocks::new(blocks);
+    apps::check(diags, model, &blocks);
+    flows::check(diags, model, &blocks);
+    ingress::check(diags, model, &blocks);
+}
+
+/// The AST of an app (the first definition).
 pub fn app_ast<'a>(blocks: &Blocks<'a>, namespace: &str, app: &str) -> Option<&'a ast::App> {
-    blocks
-        .get(namespace)?
-        .iter()
-        .flat_map(|b| &b.items)
-        .find_map(|item| match item {
-            ast::NamespaceItem::App(a) if a.name.node == app => Some(a),
-            _ => None,
-        })
+    blocks.apps.get(&(namespace, app)).copied()
 }
 
 /// Where an app's labels are written, or its name when it has the default labels.

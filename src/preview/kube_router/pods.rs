@@ -2,6 +2,8 @@
 //! `syncPodFirewallChains`, reference §6.4 and TC10).
 
 use std::collections::BTreeSet;
+
+use indexmap::IndexMap;
 use std::net::IpAddr;
 
 use super::super::address::Addresses;
@@ -43,6 +45,57 @@ pub fn collect<'m>(model: &'m Model, addresses: &'m Addresses, family: Family) -
     pods
 }
 
+/// The pods by namespace and by label, so that selecting the pods of a policy or a peer
+/// looks at the pods carrying the selector's rarest label, not at every pod (a model
+/// with 10,000 apps has 10,000 pods and 20,000 policies).
+pub struct PodIndex<'p> {
+    pods: &'p [Pod<'p>],
+    by_namespace: IndexMap<&'p str, Vec<usize>>,
+    by_label: IndexMap<(&'p str, &'p str, &'p str), Vec<usize>>,
+}
+
+impl<'p> PodIndex<'p> {
+    pub fn new(pods: &'p [Pod<'p>]) -> Self {
+        let mut by_namespace: IndexMap<&str, Vec<usize>> = IndexMap::new();
+        let mut by_label: IndexMap<(&str, &str, &str), Vec<usize>> = IndexMap::new();
+        for (i, pod) in pods.iter().enumerate() {
+            by_namespace.entry(pod.namespace).or_default().push(i);
+            for (key, value) in pod.labels {
+                by_label
+                    .entry((pod.namespace, key.as_str(), value.as_str()))
+                    .or_default()
+                    .push(i);
+            }
+        }
+        PodIndex {
+            pods,
+            by_namespace,
+            by_label,
+        }
+    }
+
+    /// The pods of `namespace` that `selector` selects (`None`: all), in pod order.
+    pub fn select(&self, namespace: &str, selector: Option<&Labels>) -> Vec<&'p Pod<'p>> {
+        let candidates: &[usize] = match selector.filter(|s| !s.is_empty()) {
+            None => self.by_namespace.get(namespace).map_or(&[], Vec::as_slice),
+            Some(selector) => selector
+                .iter()
+                .map(|(k, v)| {
+                    self.by_label
+                        .get(&(namespace, k.as_str(), v.as_str()))
+                        .map_or(&[][..], Vec::as_slice)
+                })
+                .min_by_key(|list| list.len())
+                .unwrap_or(&[]),
+        };
+        candidates
+            .iter()
+            .filter_map(|&i| self.pods.get(i))
+            .filter(|pod| selector.is_none_or(|s| matches(s, pod.labels)))
+            .collect()
+    }
+}
+
 /// `matchLabels`: every selector label is on the pod with the same value.
 pub fn matches(selector: &Labels, labels: &Labels) -> bool {
     selector
@@ -58,7 +111,7 @@ pub struct PodRules {
     pub jumps: Vec<Rule>,
 }
 
-pub fn rules(pod: &Pod<'_>, policies: &[Policy], version: &str) -> PodRules {
+pub fn rules(pod: &Pod<'_>, policies: &[&Policy], version: &str) -> PodRules {
     let chain = names::pod_chain(pod.namespace, pod.name, version);
     let ip = pod.address.to_string();
     let ip = ip.as_str();
@@ -68,7 +121,7 @@ pub fn rules(pod: &Pod<'_>, policies: &[Policy], version: &str) -> PodRules {
     // Collected here in that order, then reversed into the chain's order.
     let mut inserted: Vec<Rule> = Vec::new();
     let (mut has_ingress, mut has_egress) = (false, false);
-    for policy in policies.iter().filter(|p| p.targets.contains(&pod.address)) {
+    for policy in policies {
         let mut rule = Rule::new(&chain);
         match policy.kind {
             PolicyType::Both => {

@@ -10,7 +10,7 @@ use ipnet::IpNet;
 
 use super::super::rule::Rule;
 use super::names::{self, Peers};
-use super::pods::{matches, Pod};
+use super::pods::PodIndex;
 use super::{Family, IpSet};
 use crate::ir::{IpBlock, Peer, TargetPort};
 use crate::policy::{Direction, PolicyPlan, PolicyRule};
@@ -69,18 +69,13 @@ struct Port {
     dport: String,
 }
 
-pub fn build(plans: &[PolicyPlan], pods: &[Pod<'_>], family: Family, version: &str) -> Built {
+pub fn build(plans: &[PolicyPlan], pods: &PodIndex<'_>, family: Family, version: &str) -> Built {
     let mut built = Built::default();
     for plan in plans {
         let kind = PolicyType::of(plan);
         let targets: Vec<IpAddr> = pods
+            .select(&plan.namespace, plan.pod_selector.as_ref())
             .iter()
-            .filter(|pod| pod.namespace == plan.namespace)
-            .filter(|pod| {
-                plan.pod_selector
-                    .as_ref()
-                    .map_or(true, |s| matches(s, pod.labels))
-            })
             .map(|pod| pod.address)
             .collect();
         let chain = names::policy_chain(&plan.namespace, &plan.name, version, family);
@@ -129,7 +124,7 @@ struct Writer<'a> {
     plan: &'a PolicyPlan,
     chain: &'a str,
     family: Family,
-    pods: &'a [Pod<'a>],
+    pods: &'a PodIndex<'a>,
     rules: Vec<Rule>,
     sets: Vec<IpSet>,
 }
@@ -197,17 +192,17 @@ impl Writer<'_> {
         let mut addresses: Vec<IpAddr> = Vec::new();
         let mut seen: BTreeSet<IpAddr> = BTreeSet::new();
         for peer in peers {
-            let selected = |pod: &&Pod<'_>| match peer {
+            let selected = match peer {
                 Peer::App {
                     namespace, labels, ..
-                } => pod.namespace == namespace && matches(labels, pod.labels),
-                Peer::Pods(selector) => {
-                    pod.namespace == selector.namespace && matches(&selector.labels, pod.labels)
-                }
-                Peer::Namespace { namespace } => pod.namespace == namespace,
-                Peer::Addresses(_) => false,
+                } => self.pods.select(namespace, Some(labels)),
+                Peer::Pods(selector) => self
+                    .pods
+                    .select(&selector.namespace, Some(&selector.labels)),
+                Peer::Namespace { namespace } => self.pods.select(namespace, None),
+                Peer::Addresses(_) => Vec::new(),
             };
-            for pod in self.pods.iter().filter(selected) {
+            for pod in selected {
                 if seen.insert(pod.address) {
                     addresses.push(pod.address);
                 }

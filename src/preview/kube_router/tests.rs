@@ -158,7 +158,7 @@ fn tc10_pod_chain() {
         .rules
         .iter()
         .filter(|r| r.chain == chain)
-        .map(save::render)
+        .map(|r| save::render(r, false))
         .collect();
     assert_eq!(
         saved[1],
@@ -193,7 +193,7 @@ fn tc10_policy_chain_and_sets() {
         .iter()
         .find(|r| r.chain == "KUBE-NWPLCY-ZYILT46TV6UI3I25");
     assert_eq!(
-        first.map(save::render).unwrap_or_default(),
+        first.map(|r| save::render(r, false)).unwrap_or_default(),
         format!("-A KUBE-NWPLCY-ZYILT46TV6UI3I25 -p tcp -m comment --comment \"{comment}\" -m set --match-set KUBE-SRC-A2WDX3VC4H4CL2ZV src -m set --match-set KUBE-DST-OZJU3H4AH5AOE3OW dst -m tcp --dport 80 -j MARK --set-xmark 0x10000/0x10000")
     );
     assert_eq!(
