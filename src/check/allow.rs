@@ -15,14 +15,20 @@ struct Allow {
     file: FileId,
     covers: std::ops::Range<usize>,
     used: Vec<bool>,
+    /// The namespace whose block the allow covers, for the unused-allow label.
+    namespace: Option<String>,
 }
 
 /// Removes the allowed warnings and reports the allows that silenced nothing.
 pub fn apply(diagnostics: &mut Vec<Diagnostic>, sources: &Sources) {
+    let mut misplaced = Vec::new();
     let mut allows: Vec<Allow> = sources
         .iter()
-        .flat_map(|(id, file)| allows_in(id, file))
+        .flat_map(|(id, file)| allows_in(id, file, &mut misplaced))
         .collect();
+    // Warnings are only computed for a model without errors: with errors, an allow is
+    // not known to be unused.
+    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
     diagnostics.retain(|d| {
         if d.severity != Severity::Warning {
             return true;
@@ -42,49 +48,98 @@ pub fn apply(diagnostics: &mut Vec<Diagnostic>, sources: &Sources) {
         }
         !silenced
     });
-    for allow in &allows {
+    diagnostics.extend(misplaced);
+    for allow in allows.iter().filter(|_| !has_errors) {
         for (i, (code, span)) in allow.codes.iter().enumerate() {
             if allow.used.get(i).copied().unwrap_or(false) {
                 continue;
             }
-            diagnostics.push(unused(code, *span));
+            diagnostics.push(unused(code, *span, allow.namespace.as_deref()));
         }
     }
     crate::diagnostic::sort(diagnostics);
 }
 
-fn unused(code: &str, span: Span) -> Diagnostic {
+fn unused(code: &str, span: Span, namespace: Option<&str>) -> Diagnostic {
     let diagnostic = Diagnostic::new(
         Code::UnusedAllow,
         format!("`allow({code})` silences nothing"),
         span,
     );
     match Code::parse(code) {
-        None => diagnostic
-            .label("not a knet diagnostic code")
-            .help("codes look like `W0106`; `knet explain CODE` describes each"),
+        None => {
+            let warnings = Code::ALL
+                .iter()
+                .filter(|c| c.severity() == Severity::Warning)
+                .map(|c| c.as_str());
+            let help = crate::check::suggest::did_you_mean(code, warnings)
+                .map(|c| format!("did you mean `{c}`?"))
+                .unwrap_or_else(|| {
+                    "warning codes look like `W0106`; `knet explain CODE` describes each"
+                        .to_string()
+                });
+            diagnostic.label("not a knet diagnostic code").help(help)
+        }
+        Some(Code::UnusedAllow) => diagnostic
+            .label("`W0001` cannot be allowed")
+            .help("remove the allow comments that silence nothing instead"),
         Some(c) if c.severity() == Severity::Error => diagnostic
             .label("errors cannot be allowed")
             .note("an error means Kubernetes would reject the objects or knet cannot build them")
-            .help("fix the error, and remove this code from the comment"),
-        Some(_) => diagnostic
-            .label("no such warning on the next line")
-            .note("a stale allow would hide the warning if the problem came back elsewhere on that line")
-            .help("remove the comment, or move it to the line before the warning"),
+            .help(format!("remove `{}` from the comment", c.as_str())),
+        Some(_) => {
+            let label = match namespace {
+                Some(ns) => format!("no such warning in namespace block `{ns}`"),
+                None => "no such warning on the next line".to_string(),
+            };
+            diagnostic
+                .label(label)
+                .note("a stale allow would hide the warning if the problem came back")
+                .help("remove the comment, or move it to the line before the warning")
+        }
     }
 }
 
-/// Every allow comment of a file.
-fn allows_in(file: FileId, source: &SourceFile) -> Vec<Allow> {
+/// An allow comment that is not on a line of its own, or that nothing follows.
+fn misplaced(span: Span, why: &str, help: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::UnusedAllow,
+        "this `knet: allow` comment silences nothing",
+        span,
+    )
+    .label(why.to_string())
+    .help(help.to_string())
+}
+
+/// Every allow comment of a file; misplaced ones are reported into `misplaced`.
+fn allows_in(file: FileId, source: &SourceFile, misplaced_out: &mut Vec<Diagnostic>) -> Vec<Allow> {
     let text = source.text.as_str();
     let lines: Vec<(usize, &str)> = line_starts(text);
     let mut out = Vec::new();
     for (index, (start, line)) in lines.iter().enumerate() {
-        let Some(hash) = line.find('#') else { continue };
-        if !line[..hash].trim().is_empty() {
+        let code_part = strip_comment(line);
+        if code_part.len() == line.len() {
             continue;
         }
+        let hash = code_part.len();
         let comment = &line[hash + 1..];
+        if !code_part.trim().is_empty() {
+            if let Some(at) = comment.find("knet:") {
+                if comment[at..]
+                    .trim_start_matches("knet:")
+                    .trim_start()
+                    .starts_with("allow(")
+                {
+                    let from = start + hash + 1 + at;
+                    misplaced_out.push(misplaced(
+                        Span::new(file, from, start + line.len()),
+                        "an allow comment must be on a line of its own",
+                        "move it to the line before the one it is about",
+                    ));
+                }
+            }
+            continue;
+        }
         let Some(after) = comment.trim_start().strip_prefix("knet:") else {
             continue;
         };
@@ -106,7 +161,13 @@ fn allows_in(file: FileId, source: &SourceFile) -> Vec<Allow> {
             }
             offset += part.len() + 1;
         }
-        let Some(covers) = target(text, &lines, index) else {
+        let Some((covers, namespace)) = target(text, &lines, index) else {
+            let from = start + hash;
+            misplaced_out.push(misplaced(
+                Span::new(file, from, start + line.len()),
+                "nothing follows this comment",
+                "put it on the line before the one it is about",
+            ));
             continue;
         };
         let used = vec![false; codes.len()];
@@ -115,6 +176,7 @@ fn allows_in(file: FileId, source: &SourceFile) -> Vec<Allow> {
             file,
             covers,
             used,
+            namespace,
         });
     }
     out
@@ -130,8 +192,13 @@ fn line_starts(text: &str) -> Vec<(usize, &str)> {
     out
 }
 
-/// The byte range an allow on line `index` covers.
-fn target(text: &str, lines: &[(usize, &str)], index: usize) -> Option<std::ops::Range<usize>> {
+/// The byte range an allow on line `index` covers, and the namespace when it covers a
+/// namespace block.
+fn target(
+    text: &str,
+    lines: &[(usize, &str)],
+    index: usize,
+) -> Option<(std::ops::Range<usize>, Option<String>)> {
     let next = lines
         .iter()
         .skip(index + 1)
@@ -141,9 +208,13 @@ fn target(text: &str, lines: &[(usize, &str)], index: usize) -> Option<std::ops:
         })
         .map(|p| p + index + 1)?;
     let (start, line) = lines.get(next)?;
-    if line.trim_start().starts_with("namespace ") {
+    if let Some(rest) = line.trim_start().strip_prefix("namespace ") {
         let open = text[*start..].find('{').map(|i| start + i)?;
-        return Some(*start..block_end(text, open));
+        let name = rest
+            .split(|c: char| c.is_whitespace() || c == '{')
+            .next()
+            .unwrap_or("");
+        return Some((*start..block_end(text, open), Some(name.to_string())));
     }
     let mut last = next;
     while lines
@@ -154,7 +225,7 @@ fn target(text: &str, lines: &[(usize, &str)], index: usize) -> Option<std::ops:
         last += 1;
     }
     let (last_start, last_line) = lines.get(last)?;
-    Some(*start..last_start + last_line.len())
+    Some((*start..last_start + last_line.len(), None))
 }
 
 fn strip_comment(line: &str) -> &str {

@@ -128,10 +128,7 @@ fn write_stdout(text: &str) -> i32 {
 
 fn explain(code: &str) -> i32 {
     match diagnostic::Code::parse(code) {
-        Some(code) => {
-            println!("{}", knetc::diagnostic::explain::explanation(code));
-            EXIT_OK
-        }
+        Some(code) => write_stdout(knetc::diagnostic::explain::explanation(code)),
         None => fail(&format!(
             "`{code}` is not a knet diagnostic code (codes look like `E0102` or `W0203`)"
         )),
@@ -154,7 +151,8 @@ fn report(diagnostics: &[Diagnostic], sources: &Sources, common: &Common) -> i32
                 "{}",
                 diagnostic::render::render(diagnostics, sources, color)
             );
-            if let Some(summary) = diagnostic::render::summary(diagnostics) {
+            let summary = diagnostic::render::summary_denying(diagnostics, common.deny_warnings);
+            if let Some(summary) = summary {
                 let _ = writeln!(stderr, "{summary}");
             }
         }

@@ -33,6 +33,16 @@ macro_rules! registry {
                     $(Code::$variant => $summary,)*
                 }
             }
+
+            /// The code's book page, `book/src/codes/CODE.md`, built into the binary
+            /// (a code without a page does not compile).
+            pub fn page(self) -> &'static str {
+                match self {
+                    $(Code::$variant => include_str!(concat!(
+                        env!("CARGO_MANIFEST_DIR"), "/book/src/codes/", $code, ".md"
+                    )),)*
+                }
+            }
         }
     };
 }

@@ -65,6 +65,20 @@ fn to_codespan(diagnostic: &Diagnostic) -> cs::Diagnostic<usize> {
         .with_notes(notes)
 }
 
+/// "2 errors, 1 warning": the closing line of a run with diagnostics. With
+/// `deny_warnings`, warnings fail the run and the line says so.
+pub fn summary_denying(diagnostics: &[Diagnostic], deny_warnings: bool) -> Option<String> {
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    if deny_warnings && errors == 0 && warnings > 0 {
+        let noun = if warnings == 1 { "warning" } else { "warnings" };
+        return Some(format!(
+            "error: could not compile: {warnings} {noun} denied (--deny-warnings)"
+        ));
+    }
+    summary(diagnostics)
+}
+
 /// "2 errors, 1 warning": the closing line of a run with diagnostics.
 pub fn summary(diagnostics: &[Diagnostic]) -> Option<String> {
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();

@@ -232,3 +232,51 @@ fn check_output_snapshot() {
     );
     with_snapshots("cli", || insta::assert_snapshot!("check_broken", shown));
 }
+
+#[test]
+fn explain_prints_the_book_page_of_a_code() {
+    for code in ["E0111", "W0106", "w0203"] {
+        let output = knet(&["explain", code]);
+        assert_eq!(output.status.code(), Some(0));
+        let page = std::fs::read_to_string(
+            root().join(format!("book/src/codes/{}.md", code.to_ascii_uppercase())),
+        )
+        .expect("page");
+        assert_eq!(stdout(&output), page);
+    }
+}
+
+#[test]
+fn deny_warnings_turns_warnings_into_failure_and_writes_nothing() {
+    let dir = scratch("deny_warnings");
+    let input = dir.join("warn.knet");
+    // `lonely` has a port nothing may reach: W0108.
+    std::fs::write(
+        &input,
+        "namespace shop {\n  app lonely {\n    port http 80\n  }\n}\n",
+    )
+    .expect("write");
+    let out = dir.join("out.yaml");
+    let path = input.to_str().expect("utf-8");
+    let out_arg = out.to_str().expect("utf-8");
+    let warned = knet(&["build", path, "-o", out_arg, "--color", "never"]);
+    assert_eq!(warned.status.code(), Some(0));
+    assert!(stderr(&warned).contains("warning[W0108]"));
+    std::fs::remove_file(&out).expect("written");
+    let denied = knet(&[
+        "build",
+        path,
+        "-o",
+        out_arg,
+        "--deny-warnings",
+        "--color",
+        "never",
+    ]);
+    assert_eq!(denied.status.code(), Some(1));
+    assert!(!out.exists(), "nothing is written when warnings are denied");
+    assert!(
+        stderr(&denied).contains("denied (--deny-warnings)"),
+        "{}",
+        stderr(&denied)
+    );
+}

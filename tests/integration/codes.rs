@@ -112,3 +112,60 @@ fn codes_are_unique_and_well_formed() {
         assert!(id[1..].bytes().all(|b| b.is_ascii_digit()), "{id}");
     }
 }
+
+/// The output a code's page shows after its failing example is what the compiler prints
+/// for it (as `example.knet`), so the pages cannot drift from the messages.
+/// `KNET_UPDATE_PAGES=1 cargo test` rewrites the shown output.
+#[test]
+fn pages_show_the_real_output_of_their_failing_example() {
+    let update = std::env::var_os("KNET_UPDATE_PAGES").is_some();
+    let mut problems = Vec::new();
+    for &code in Code::ALL {
+        let path = root().join(format!("book/src/codes/{}.md", code.as_str()));
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let examples = blocks(&text);
+        let Some(position) = examples.iter().position(|b| {
+            expectation(&b.info)
+                .is_some_and(|(kind, codes)| !kind.is_empty() && codes == [code.as_str()])
+        }) else {
+            continue;
+        };
+        let Some(shown) = examples.get(position + 1).filter(|b| {
+            b.info == "text" && (b.text.starts_with("error[") || b.text.starts_with("warning["))
+        }) else {
+            problems.push(format!(
+                "{}: no ```text block with the output after the failing example",
+                code.as_str()
+            ));
+            continue;
+        };
+        let sources = crate::common::sources_from("example.knet", &examples[position].text);
+        let checked = knetc::compile(&sources);
+        let actual = crate::common::rendered(&checked.diagnostics, &sources);
+        if actual == shown.text {
+            continue;
+        }
+        if update {
+            let updated = text.replacen(
+                &format!("```text\n{}```", shown.text),
+                &format!("```text\n{actual}```"),
+                1,
+            );
+            std::fs::write(&path, updated).expect("page is writable");
+        } else {
+            problems.push(format!(
+                "{}: the page shows\n{}\nbut the compiler prints\n{}",
+                code.as_str(),
+                shown.text,
+                actual
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{}\n(KNET_UPDATE_PAGES=1 cargo test rewrites them)",
+        problems.join("\n")
+    );
+}

@@ -36,12 +36,14 @@ fn label_subsets(diags: &mut Diagnostics, ns: &ir::Namespace, blocks: &Blocks) {
             .min_by_key(|apps| apps.len());
         let Some(candidates) = rarest else { continue };
         for other in candidates {
-            if other.name == app.name
-                || !app
-                    .labels
-                    .iter()
-                    .all(|(k, v)| other.labels.get(k) == Some(v))
-            {
+            let subset = app
+                .labels
+                .iter()
+                .all(|(k, v)| other.labels.get(k) == Some(v));
+            let same = subset && app.labels.len() == other.labels.len();
+            // Identical labels are one problem: report it once, on the later app.
+            let earlier = ns.apps.get_index_of(&other.name) < ns.apps.get_index_of(&app.name);
+            if other.name == app.name || !subset || (same && !earlier) {
                 continue;
             }
             let (Some(a), Some(b)) = (
@@ -50,31 +52,66 @@ fn label_subsets(diags: &mut Diagnostics, ns: &ir::Namespace, blocks: &Blocks) {
             ) else {
                 continue;
             };
-            let same = app.labels.len() == other.labels.len();
-            let shown: Vec<String> = app.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            diags.push(
-                Diagnostic::new(
-                    Code::LabelsSelectOtherApp,
-                    format!("the labels of app `{}` also select the pods of app `{}`", app.name, other.name),
-                    labels_span(a),
-                )
-                .label(format!("`{}` selects every pod labelled {}", app.name, shown.join(", ")))
-                .secondary(
-                    labels_span(b),
-                    if same {
-                        format!("app `{}` has the same labels", other.name)
-                    } else {
-                        format!("app `{}` carries all of them", other.name)
-                    },
-                )
-                .note(format!(
-                    "the Service `{}` sends traffic to `{}`'s pods too, and every policy for `{}` also applies to them",
-                    app.name, other.name, app.name
-                ))
-                .help(format!("give `{}` a label that `{}`'s pods do not carry, such as `app={}`", app.name, other.name, app.name)),
-            );
+            diags.push(label_subset(app, other, a, b, same));
         }
     }
+}
+
+fn label_subset(
+    app: &ir::App,
+    other: &ir::App,
+    a: &ast::App,
+    b: &ast::App,
+    same: bool,
+) -> Diagnostic {
+    let shown: Vec<String> = app.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let (message, secondary) = if same {
+        (
+            format!(
+                "apps `{}` and `{}` have the same labels",
+                other.name, app.name
+            ),
+            format!("app `{}` has the same labels", other.name),
+        )
+    } else {
+        (
+            format!(
+                "the labels of app `{}` also select the pods of app `{}`",
+                app.name, other.name
+            ),
+            format!("app `{}` carries all of them", other.name),
+        )
+    };
+    let has_service = !app.ports.is_empty() && app.service != ir::ServiceType::None;
+    let consequence = if has_service {
+        format!(
+            "the Service `{}` sends traffic to `{}`'s pods too, and every policy for `{}` also applies to them",
+            app.name, other.name, app.name
+        )
+    } else {
+        format!(
+            "every policy for `{}` also applies to `{}`'s pods",
+            app.name, other.name
+        )
+    };
+    // A label that tells the two apart: `app=NAME`, unless both already carry `app`.
+    let key = if app.labels.contains_key("app") && other.labels.contains_key("app") {
+        "app.kubernetes.io/name"
+    } else {
+        "app"
+    };
+    Diagnostic::new(Code::LabelsSelectOtherApp, message, labels_span(a))
+        .label(format!(
+            "`{}` selects every pod labelled {}",
+            app.name,
+            shown.join(", ")
+        ))
+        .secondary(labels_span(b), secondary)
+        .note(consequence)
+        .help(format!(
+            "give each app a label the other does not carry, such as `{key}={}` on `{}`",
+            app.name, app.name
+        ))
 }
 
 /// `W0108` and `W0107`: what the ingress side of the namespace's flows never reaches.

@@ -22,7 +22,7 @@ pub fn check(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
     metadata(diags, model);
     overlapping_cidrs(diags, model, blocks);
     client_address(diags, model, blocks);
-    not_isolated(diags, model);
+    not_isolated(diags, model, blocks);
     redundant(diags, model);
 }
 
@@ -176,6 +176,11 @@ fn client_address(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
         if !external || target.traffic_policy == Some(TrafficPolicy::Local) {
             continue;
         }
+        // A declared flow that the app's exposure to `world` already covers is W0106's.
+        let open_to_world = target.source_ranges.is_empty();
+        if open_to_world && matches!(flow.origin, FlowOrigin::Declared { .. }) {
+            continue;
+        }
         let span = match flow.origin {
             FlowOrigin::Declared { from, .. } => from,
             FlowOrigin::Exposure { app } => {
@@ -203,8 +208,19 @@ fn source_ranges_span(blocks: &Blocks, namespace: &str, app: &str) -> Option<Spa
         .find_map(|line| matches!(line.node, ast::AppLine::SourceRanges(_)).then_some(line.span))
 }
 
+fn default_line(blocks: &Blocks, namespace: &str) -> Option<Span> {
+    blocks
+        .of(namespace)?
+        .iter()
+        .flat_map(|b| &b.items)
+        .find_map(|item| match item {
+            ast::NamespaceItem::Default(policy) => Some(policy.span),
+            _ => None,
+        })
+}
+
 /// `W0105`: a declared flow that generates no policy on either side.
-fn not_isolated(diags: &mut Diagnostics, model: &ir::Model) {
+fn not_isolated(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
     let mut reported: Vec<Span> = Vec::new();
     for flow in &model.flows {
         let Some((statement, _, _)) = declared(flow) else {
@@ -245,11 +261,23 @@ fn not_isolated(diags: &mut Diagnostics, model: &ir::Model) {
                 .chain(from.map(|(ns, _)| format!("namespace `{ns}` does not isolate egress")))
                 .collect(),
         };
-        diags.push(
+        let mut diagnostic =
             Diagnostic::new(Code::FlowNotIsolated, "this flow generates no policy", statement)
                 .label(reasons.join(" and "))
-                .note("in a direction that is not isolated everything is already allowed; a policy there would deny everything else")
-                .help("remove the flow, or isolate the namespace with `default deny`"),
+                .note("in a direction that is not isolated everything is already allowed; a policy there would deny everything else");
+        let mut defaults: Vec<Span> = [to, from]
+            .into_iter()
+            .flatten()
+            .filter_map(|(ns, _)| default_line(blocks, ns))
+            .collect();
+        defaults.dedup();
+        for span in defaults {
+            diagnostic = diagnostic.secondary(span, "this default leaves the direction open");
+        }
+        diags.push(
+            diagnostic.help(
+                "remove the flow, or remove the `default allow` line to isolate the namespace",
+            ),
         );
     }
 }
@@ -346,13 +374,20 @@ fn redundant(diags: &mut Diagnostics, model: &ir::Model) {
             FlowOrigin::Route { .. } => "already allowed by this ingress route",
             FlowOrigin::Exposure { .. } => "already allowed by this app's exposure",
         };
-        diags.push(
-            Diagnostic::new(Code::RedundantFlow, "this flow is already allowed", from.to(to))
-                .label("allows nothing new")
-                .secondary(other_span, what)
-                .note("NetworkPolicies are additive: a second rule for the same connections changes nothing")
-                .help("remove one of the two flows"),
-        );
+        let help = if matches!(other.origin, FlowOrigin::Declared { .. }) && is_equal(other, flow) {
+            "the two flows allow the same connections: remove one of them"
+        } else {
+            "remove this part of the flow: the other one already allows it"
+        };
+        let mut diagnostic =
+            Diagnostic::new(Code::RedundantFlow, "this flow is already allowed", to)
+                .label("allows nothing new from this source")
+                .secondary(from, "for this source");
+        diagnostic = diagnostic
+            .secondary(other_span, what)
+            .note("NetworkPolicies are additive: a second rule for the same connections changes nothing")
+            .help(help);
+        diags.push(diagnostic);
     }
 }
 

@@ -64,7 +64,8 @@ fn check_ingress(diags: &mut Diagnostics, ingress: &ast::Ingress) {
                     host.host.span,
                 )
                 .label("served with TLS, but routed nowhere")
-                .note("the controller terminates TLS for this host and then answers 404")
+                .secondary(host.tls.first().map_or(host.host.span, |t| t.span), "the certificate for this host")
+                .note("controllers build their servers from rules: a host without a rule gets the controller's default (fake) certificate and default backend")
                 .help(format!(
                     "add a route inside `host {}`, such as `/ -> APP:PORT`",
                     host.host.node
@@ -114,9 +115,9 @@ fn shadowed(diags: &mut Diagnostics, routes: &[&ast::Route]) {
                     format!("prefix `{}` matches the same requests as prefix `{}`", route.path.node, first.path.node),
                     route.path.span,
                 )
-                .label("never chosen")
-                .secondary(first.span, "this route matches the same paths")
-                .note("prefix paths match whole path elements, and a trailing `/` does not change what they match")
+                .label("matches exactly the same paths")
+                .secondary(first.span, "so does this route")
+                .note("prefix paths match whole path elements and ignore a trailing `/`: which of the two routes wins depends on the controller")
                 .help("keep one of the two routes"),
             ),
             Some(_) => {}

@@ -41,6 +41,11 @@ impl<'a> Blocks<'a> {
     pub fn values(&self) -> impl Iterator<Item = &Vec<&'a ast::NamespaceBlock>> {
         self.by_namespace.values()
     }
+
+    /// The blocks of one namespace.
+    pub fn of(&self, namespace: &str) -> Option<&Vec<&'a ast::NamespaceBlock>> {
+        self.by_namespace.get(namespace)
+    }
 }
 
 pub fn check(
