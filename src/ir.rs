@@ -242,6 +242,8 @@ pub enum FlowOrigin {
     Route { route: crate::source::Span },
     /// A `node-port` or `load-balancer` app lets `world` (or its source ranges) in.
     Exposure { app: crate::source::Span },
+    /// The cluster DNS namespace is declared in knet: every pod may reach the DNS pods.
+    ClusterDns { namespace: crate::source::Span },
 }
 
 /// One side of a flow, resolved.
@@ -255,6 +257,8 @@ pub enum Peer {
     },
     /// Every pod of a namespace.
     Namespace { namespace: String },
+    /// Every pod of every namespace (`namespaceSelector: {}`): the clients of cluster DNS.
+    AnyNamespace,
     /// Pods picked by labels in a namespace (the ingress controller, cluster DNS).
     Pods(Selector),
     /// Addresses outside the cluster (`world`, externals, source ranges).

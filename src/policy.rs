@@ -6,7 +6,9 @@
 //!
 //! Per namespace, in this order: `default-deny` (the isolated directions), `allow-dns`
 //! (egress isolated and DNS on), then for each app in source order `APP-ingress` and
-//! `APP-egress`, then `all-pods-ingress` and `all-pods-egress`. A policy exists only for
+//! `APP-egress`, then `cluster-dns-ingress` / `ingress-controller-egress` when the
+//! namespace is the cluster DNS or ingress controller namespace, then
+//! `all-pods-ingress` and `all-pods-egress`. A policy exists only for
 //! an isolated direction that has flows. Its rules group the flows by port set, in order
 //! of first appearance; each rule lists its peers once.
 
@@ -58,11 +60,22 @@ pub struct PolicyRule {
     pub ports: Vec<PolicyPort>,
 }
 
-/// The subject of a policy: one app, or every pod of the namespace.
+/// The subject of a policy: one app, the pods of a cluster component knet knows by its
+/// selector (cluster DNS, the ingress controller), or every pod of the namespace.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Subject {
     App(String),
+    Component(&'static str),
     AllPods,
+}
+
+/// The cluster components whose pods get policies when their namespace is declared in
+/// knet: the name prefix of their policies and their selector.
+fn components(model: &Model) -> [(&'static str, &crate::ir::Selector); 2] {
+    [
+        ("cluster-dns", &model.cluster.dns),
+        ("ingress-controller", &model.cluster.ingress_controller),
+    ]
 }
 
 type Key = (String, Subject, Direction);
@@ -119,6 +132,18 @@ pub fn plan(model: &Model) -> Vec<PolicyPlan> {
                     app.name.clone(),
                 )
             })
+            .chain(
+                components(model)
+                    .into_iter()
+                    .filter(|(_, selector)| selector.namespace == ns.name)
+                    .map(|(name, selector)| {
+                        (
+                            Subject::Component(name),
+                            Some(selector.labels.clone()),
+                            name.to_string(),
+                        )
+                    }),
+            )
             .chain(std::iter::once((
                 Subject::AllPods,
                 None,
@@ -136,7 +161,7 @@ pub fn plan(model: &Model) -> Vec<PolicyPlan> {
                     pod_selector: selector.clone(),
                     app: match &subject {
                         Subject::App(a) => Some(a.clone()),
-                        Subject::AllPods => None,
+                        Subject::AllPods | Subject::Component(_) => None,
                     },
                     types: vec![direction],
                     rules: group(flows),
@@ -174,6 +199,12 @@ fn subject_of(model: &Model, peer: &Peer) -> Option<(String, Subject)> {
         Peer::App { namespace, app, .. } => Some((namespace.clone(), Subject::App(app.clone()))),
         Peer::Namespace { namespace } if model.namespaces.contains_key(namespace) => {
             Some((namespace.clone(), Subject::AllPods))
+        }
+        Peer::Pods(selector) if model.namespaces.contains_key(&selector.namespace) => {
+            let (name, _) = components(model)
+                .into_iter()
+                .find(|(_, known)| *known == selector)?;
+            Some((selector.namespace.clone(), Subject::Component(name)))
         }
         _ => None,
     }

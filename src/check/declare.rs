@@ -18,6 +18,8 @@ pub struct Scope<'a> {
 }
 
 pub struct NamespaceScope<'a> {
+    /// Where the namespace is first named.
+    pub name_span: Span,
     pub isolate_ingress: bool,
     pub isolate_egress: bool,
     pub dns: bool,
@@ -89,6 +91,7 @@ pub fn check<'a>(
             .flat_map(|b| &b.items)
             .any(|item| matches!(item, ast::NamespaceItem::DnsOff(_)));
         let mut ns = NamespaceScope {
+            name_span: first.name.span,
             isolate_ingress,
             isolate_egress,
             dns,

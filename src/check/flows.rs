@@ -47,6 +47,9 @@ pub fn check(
         return;
     };
     exposure_flows(cluster, namespace, ns, flows);
+    if namespace == cluster.dns.namespace && ns.isolate_ingress {
+        flows.push(cluster_dns_flow(cluster, ns.name_span));
+    }
     let resolver = Resolver {
         scope,
         cluster,
@@ -95,6 +98,22 @@ fn exposure_flows(
                 app: declared.ast.name.span,
             },
         });
+    }
+}
+
+/// Principle 2 from the other side: when the cluster DNS namespace is declared in knet
+/// and isolates ingress, every pod of every namespace may still reach the DNS pods.
+fn cluster_dns_flow(cluster: &ir::Cluster, namespace: crate::source::Span) -> ir::Flow {
+    let port = |protocol| PolicyPort {
+        protocol,
+        port: TargetPort::Number(cluster.dns_port),
+        end_port: None,
+    };
+    ir::Flow {
+        from: Peer::AnyNamespace,
+        to: Peer::Pods(cluster.dns.clone()),
+        ports: vec![port(ir::Protocol::Udp), port(ir::Protocol::Tcp)],
+        origin: ir::FlowOrigin::ClusterDns { namespace },
     }
 }
 
@@ -246,7 +265,7 @@ impl<'a, 's> Resolver<'a, 's> {
         match peer {
             Peer::App { .. } => true,
             Peer::Namespace { namespace } => self.scope.namespaces.contains_key(namespace),
-            Peer::Pods(_) | Peer::Addresses(_) => false,
+            Peer::Pods(_) | Peer::Addresses(_) | Peer::AnyNamespace => false,
         }
     }
 

@@ -134,6 +134,7 @@ registry! {
     RedundantFlow = "W0106": "flow already allowed by another flow",
     UnusedPort = "W0107": "port that nothing may reach",
     UnreachableApp = "W0108": "app that nothing may reach",
+    DnsEgressIsolated = "W0109": "cluster DNS namespace isolates egress",
 
     // ── W02xx: ingress ──
     ImplementationSpecificPath = "W0201": "`implementation-specific` path type",

@@ -74,6 +74,7 @@ fn peer_nodes(peer: &Peer, here: &str) -> Vec<Node> {
             namespace, labels, ..
         } => vec![pods_in(namespace, match_labels(labels))],
         Peer::Pods(selector) => vec![pods_in(&selector.namespace, match_labels(&selector.labels))],
+        Peer::AnyNamespace => vec![Node::map().with("namespaceSelector", Node::map())],
         Peer::Namespace { namespace } if namespace == here => {
             vec![Node::map().with("podSelector", Node::map())]
         }

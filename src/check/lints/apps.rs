@@ -139,6 +139,23 @@ fn unreachable(diags: &mut Diagnostics, model: &ir::Model, ns: &ir::Namespace, b
             Peer::Namespace { namespace } if namespace == &ns.name => {
                 merge(&mut to_all, &flow.ports)
             }
+            // Pods picked by a selector (cluster DNS): every app whose pods carry it.
+            Peer::Pods(selector) if selector.namespace == ns.name => {
+                for app in ns.apps.values() {
+                    if selector
+                        .labels
+                        .iter()
+                        .all(|(k, v)| app.labels.get(k) == Some(v))
+                    {
+                        merge(
+                            opened
+                                .entry(app.name.as_str())
+                                .or_insert_with(|| Some(Vec::new())),
+                            &flow.ports,
+                        );
+                    }
+                }
+            }
             _ => {}
         }
     }

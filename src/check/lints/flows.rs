@@ -19,11 +19,43 @@ use crate::syntax::ast;
 const METADATA: IpAddr = IpAddr::V4(Ipv4Addr::new(169, 254, 169, 254));
 
 pub fn check(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
+    dns_egress(diags, model, blocks);
     metadata(diags, model);
     overlapping_cidrs(diags, model, blocks);
     client_address(diags, model, blocks);
     not_isolated(diags, model, blocks);
     redundant(diags, model);
+}
+
+/// `W0109`: the cluster DNS namespace declared in knet with egress isolated: the DNS
+/// pods can no longer reach upstream resolvers or the API server.
+fn dns_egress(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
+    let dns = &model.cluster.dns;
+    let Some(ns) = model.namespaces.get(&dns.namespace) else {
+        return;
+    };
+    if !ns.isolate_egress {
+        return;
+    }
+    let Some(name) = blocks
+        .of(&ns.name)
+        .and_then(|b| b.first())
+        .map(|b| b.name.span)
+    else {
+        return;
+    };
+    let labels: Vec<String> = dns.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    diags.push(
+        Diagnostic::new(
+            Code::DnsEgressIsolated,
+            format!("namespace `{}` holds the cluster DNS and isolates egress", ns.name),
+            name,
+        )
+        .label(format!("the pods labelled {} run here", labels.join(", ")))
+        .note("CoreDNS forwards to upstream resolvers and watches the API server: with egress denied, every name outside the cluster stops resolving")
+        .note("knet already lets every pod reach the DNS pods on port 53; their own egress is yours to allow")
+        .help("add `default allow egress` to the namespace, or allow the DNS pods' egress with flows"),
+    );
 }
 
 fn declared(flow: &ir::Flow) -> Option<(Span, Span, Span)> {
@@ -186,7 +218,7 @@ fn client_address(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
             FlowOrigin::Exposure { app } => {
                 source_ranges_span(blocks, namespace, &target.name).unwrap_or(app)
             }
-            FlowOrigin::Route { .. } => continue,
+            FlowOrigin::Route { .. } | FlowOrigin::ClusterDns { .. } => continue,
         };
         diags.push(
             Diagnostic::new(
@@ -289,6 +321,7 @@ fn key(peer: &Peer) -> String {
         Peer::Namespace { namespace } => format!("ns {namespace}"),
         Peer::Pods(selector) => format!("pods {}/{:?}", selector.namespace, selector.labels),
         Peer::Addresses(blocks) => format!("ip {blocks:?}"),
+        Peer::AnyNamespace => "any".to_string(),
     }
 }
 
@@ -296,6 +329,7 @@ fn key(peer: &Peer) -> String {
 fn peer_covers(outer: &Peer, inner: &Peer) -> bool {
     match (outer, inner) {
         (a, b) if a == b => true,
+        (Peer::AnyNamespace, Peer::App { .. } | Peer::Namespace { .. } | Peer::Pods(_)) => true,
         (Peer::Namespace { namespace }, Peer::App { namespace: n, .. }) => namespace == n,
         (Peer::Addresses(outer), Peer::Addresses(inner)) => inner.iter().all(|i| {
             outer
@@ -373,6 +407,7 @@ fn redundant(diags: &mut Diagnostics, model: &ir::Model) {
             FlowOrigin::Declared { .. } => "already allowed by this flow",
             FlowOrigin::Route { .. } => "already allowed by this ingress route",
             FlowOrigin::Exposure { .. } => "already allowed by this app's exposure",
+            FlowOrigin::ClusterDns { .. } => "already allowed: every pod may reach cluster DNS",
         };
         let help = if matches!(other.origin, FlowOrigin::Declared { .. }) && is_equal(other, flow) {
             "the two flows allow the same connections: remove one of them"
@@ -400,6 +435,7 @@ fn origin_span(flow: &ir::Flow) -> Span {
         FlowOrigin::Declared { statement, .. } => statement,
         FlowOrigin::Route { route } => route,
         FlowOrigin::Exposure { app } => app,
+        FlowOrigin::ClusterDns { namespace } => namespace,
     }
 }
 

@@ -74,6 +74,11 @@ impl<'p> PodIndex<'p> {
         }
     }
 
+    /// Every pod, in pod order.
+    pub fn all(&self) -> Vec<&'p Pod<'p>> {
+        self.pods.iter().collect()
+    }
+
     /// The pods of `namespace` that `selector` selects (`None`: all), in pod order.
     pub fn select(&self, namespace: &str, selector: Option<&Labels>) -> Vec<&'p Pod<'p>> {
         let candidates: &[usize] = match selector.filter(|s| !s.is_empty()) {

@@ -200,6 +200,7 @@ impl Writer<'_> {
                     .pods
                     .select(&selector.namespace, Some(&selector.labels)),
                 Peer::Namespace { namespace } => self.pods.select(namespace, None),
+                Peer::AnyNamespace => self.pods.all(),
                 Peer::Addresses(_) => Vec::new(),
             };
             for pod in selected {
