@@ -142,20 +142,12 @@ fn apply(diags: &mut Diagnostics, cluster: &mut Cluster, setting: &ClusterSettin
             labels,
             port,
         } => {
-            if let Some(ns) = namespace {
-                if values::name(
-                    diags,
-                    Code::InvalidNamespaceName,
-                    "namespace name",
-                    &DNS_LABEL,
-                    ns,
-                ) {
-                    cluster.dns.namespace = ns.node.clone();
-                }
-            }
-            if let Some(labels) = labels {
-                cluster.dns.labels = values::labels(diags, labels);
-            }
+            selector(
+                diags,
+                &mut cluster.dns,
+                namespace.as_ref(),
+                labels.as_deref(),
+            );
             if let Some(port) = port {
                 if let Some(port) = values::port(diags, port, "DNS port") {
                     cluster.dns_port = port;
@@ -163,20 +155,12 @@ fn apply(diags: &mut Diagnostics, cluster: &mut Cluster, setting: &ClusterSettin
             }
         }
         ClusterSetting::IngressController { namespace, labels } => {
-            if let Some(ns) = namespace {
-                if values::name(
-                    diags,
-                    Code::InvalidNamespaceName,
-                    "namespace name",
-                    &DNS_LABEL,
-                    ns,
-                ) {
-                    cluster.ingress_controller.namespace = ns.node.clone();
-                }
-            }
-            if let Some(labels) = labels {
-                cluster.ingress_controller.labels = values::labels(diags, labels);
-            }
+            selector(
+                diags,
+                &mut cluster.ingress_controller,
+                namespace.as_ref(),
+                labels.as_deref(),
+            );
         }
         ClusterSetting::NodeIp(ip) => {
             if let Some(ip) = values::ip(diags, ip) {
@@ -232,6 +216,29 @@ fn apply(diags: &mut Diagnostics, cluster: &mut Cluster, setting: &ClusterSettin
                 );
             }
         }
+    }
+}
+
+/// The `namespace NS` and `labels K=V, ...` clauses of a component's selector.
+fn selector(
+    diags: &mut Diagnostics,
+    selector: &mut Selector,
+    namespace: Option<&ast::Name>,
+    labels: Option<&[ast::Label]>,
+) {
+    if let Some(ns) = namespace {
+        if values::name(
+            diags,
+            Code::InvalidNamespaceName,
+            "namespace name",
+            &DNS_LABEL,
+            ns,
+        ) {
+            selector.namespace = ns.node.clone();
+        }
+    }
+    if let Some(labels) = labels {
+        selector.labels = values::labels(diags, labels);
     }
 }
 

@@ -38,6 +38,14 @@ fn scratch(name: &str) -> std::path::PathBuf {
     dir
 }
 
+/// A scratch directory holding `broken.knet` (one unknown app).
+fn broken_input(name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = scratch(name);
+    let input = dir.join("broken.knet");
+    std::fs::write(&input, BROKEN).expect("write");
+    (dir, input)
+}
+
 const BROKEN: &str =
     "namespace shop {\n  app api {\n    port http 80\n  }\n  allow apii -> api:http\n}\n";
 
@@ -53,9 +61,7 @@ fn build_prints_the_yaml_of_the_library() {
 
 #[test]
 fn errors_exit_1_and_print_nothing_on_stdout() {
-    let dir = scratch("errors_exit_1");
-    let input = dir.join("broken.knet");
-    std::fs::write(&input, BROKEN).expect("write");
+    let (_, input) = broken_input("errors_exit_1");
     let output = knet(&[
         "build",
         input.to_str().expect("utf-8 path"),
@@ -111,9 +117,7 @@ fn output_file_is_left_intact_on_error_and_replaced_on_success() {
 
 #[test]
 fn message_format_json_prints_one_object_per_diagnostic() {
-    let dir = scratch("json");
-    let input = dir.join("broken.knet");
-    std::fs::write(&input, BROKEN).expect("write");
+    let (_, input) = broken_input("json");
     let output = knet(&[
         "check",
         input.to_str().expect("utf-8"),
@@ -153,9 +157,7 @@ fn a_directory_is_one_model() {
 
 #[test]
 fn no_color_is_honoured_unless_colour_is_forced() {
-    let dir = scratch("color");
-    let input = dir.join("broken.knet");
-    std::fs::write(&input, BROKEN).expect("write");
+    let (_, input) = broken_input("color");
     let path = input.to_str().expect("utf-8");
     let auto = knet_env(&["check", path], &[("NO_COLOR", "1")]);
     assert!(
@@ -216,9 +218,7 @@ fn help_and_version_exit_0() {
 
 #[test]
 fn check_output_snapshot() {
-    let dir = scratch("check_snapshot");
-    let input = dir.join("broken.knet");
-    std::fs::write(&input, BROKEN).expect("write");
+    let (dir, _) = broken_input("check_snapshot");
     let output = Command::new(env!("CARGO_BIN_EXE_knet"))
         .args(["check", "broken.knet", "--color", "never"])
         .current_dir(&dir)
