@@ -373,3 +373,47 @@ fn addresses_are_stable_and_pinned_ones_win() {
         a_ip
     );
 }
+
+/// `traffic-policy local` without local endpoints: no KUBE-SVL chain, external traffic
+/// dropped in filter ("has no local endpoints"), the health-check node port accepted.
+#[test]
+fn local_traffic_policy_without_local_endpoints() {
+    let out = restore(
+        "namespace default {\n  app lb {\n    service load-balancer\n    traffic-policy local\n    health-check-node-port 32000\n    port http 80 -> 8080 node-port 30080\n    cluster-ip 10.96.0.90\n    load-balancer-ingress 203.0.113.20\n    endpoint 10.244.3.3\n  }\n  default allow\n}\n",
+    );
+    let svc = "default/lb:http";
+    assert_lines(
+        &out,
+        &[
+            &format!("-A KUBE-EXTERNAL-SERVICES -m comment --comment \"{svc} has no local endpoints\" -m tcp -p tcp -d 203.0.113.20 --dport 80 -j DROP"),
+            &format!("-A KUBE-EXTERNAL-SERVICES -m comment --comment \"{svc} has no local endpoints\" -m addrtype --dst-type LOCAL -m tcp -p tcp --dport 30080 -j DROP"),
+            &format!("-A KUBE-NODEPORTS -m comment --comment \"{svc} health check node port\" -m tcp -p tcp --dport 32000 -j ACCEPT"),
+        ],
+    );
+    assert!(
+        !out.contains("KUBE-SVL-"),
+        "no local endpoints, no KUBE-SVL chain"
+    );
+    // The EXT chain keeps the short-circuit rules but has no final jump.
+    let ext: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("-A KUBE-EXT-"))
+        .collect();
+    assert_eq!(ext.len(), 3, "{ext:#?}");
+    assert!(ext[0].contains("pod traffic for default/lb:http external destinations"));
+}
+
+/// The masquerade mark is written as given, and `random-fully off` drops the flag.
+#[test]
+fn masquerade_mark_and_random_fully_follow_the_cluster_block() {
+    let out = restore("cluster {\n  masquerade-mark 0x4000\n  random-fully off\n}\nnamespace default {\n  default allow\n}\n");
+    assert_lines(
+        &out,
+        &[
+            "-A KUBE-MARK-MASQ -j MARK --or-mark 0x4000",
+            "-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN",
+            "-A KUBE-POSTROUTING -m comment --comment \"kubernetes service traffic requiring SNAT\" -j MASQUERADE",
+        ],
+    );
+    assert!(!out.contains("--random-fully"));
+}
