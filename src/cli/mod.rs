@@ -122,6 +122,8 @@ fn write_stdout(text: &str) -> i32 {
         .and_then(|()| stdout.flush())
     {
         Ok(()) => EXIT_OK,
+        // The reader stopped early (`knet preview iptables | head`): not an error.
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
         Err(error) => fail(&format!("cannot write to standard output: {error}")),
     }
 }

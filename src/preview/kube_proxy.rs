@@ -101,6 +101,7 @@ pub fn service_ports(model: &Model, addresses: &Addresses) -> Vec<ServicePort> {
                 let endpoints = addresses
                     .endpoints(&ns.name, &app.name)
                     .iter()
+                    .filter(|e| e.address.is_ipv6() == cluster_ip.is_ipv6())
                     .map(|e| PortEndpoint {
                         address: e.address,
                         port: target,
