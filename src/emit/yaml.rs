@@ -101,7 +101,7 @@ fn write_seq(out: &mut String, items: &[Node], indent: usize) {
 /// A string as a YAML scalar: plain when that is unambiguous, else double-quoted.
 pub fn scalar(s: &str) -> String {
     if plain_is_safe(s) {
-        return s.to_string();
+        return s.to_owned();
     }
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
@@ -144,15 +144,21 @@ fn plain_is_safe(s: &str) -> bool {
 
 /// Booleans and nulls of YAML 1.1 and 1.2, in any case.
 fn is_special_word(s: &str) -> bool {
-    matches!(
-        s.to_ascii_lowercase().as_str(),
-        "y" | "yes" | "n" | "no" | "true" | "false" | "on" | "off" | "null" | "~"
-    )
+    s.len() <= 5
+        && [
+            "y", "yes", "n", "no", "true", "false", "on", "off", "null", "~",
+        ]
+        .iter()
+        .any(|word| s.eq_ignore_ascii_case(word))
 }
 
 /// Integers (decimal, `0x`, `0o`, `0b`, old octal, `_` separators, base 60) and floats
 /// (`1.0`, `.5`, `1e3`, `.inf`, `.nan`) of YAML 1.1 and 1.2.
 fn looks_numeric(s: &str) -> bool {
+    // Every number starts with a digit, a sign or a dot; most names do not.
+    if !s.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '.')) {
+        return false;
+    }
     let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
     let lower = unsigned.to_ascii_lowercase();
     if matches!(lower.as_str(), ".inf" | ".nan") {
@@ -188,6 +194,9 @@ fn looks_numeric(s: &str) -> bool {
 
 /// YAML 1.1 timestamps start with `YYYY-M-D`.
 fn looks_like_date(s: &str) -> bool {
+    if !s.starts_with(|c: char| c.is_ascii_digit()) {
+        return false;
+    }
     let parts: Vec<&str> = s.splitn(3, '-').collect();
     let [year, month, rest] = parts.as_slice() else {
         return false;
