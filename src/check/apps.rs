@@ -298,7 +298,8 @@ fn service_rules(
                 | AppLine::HealthCheckNodePort(_)
                 | AppLine::SessionAffinity { .. }
                 | AppLine::Annotation(_)
-        );
+        ) || (matches!(&line.node, AppLine::Service(kind) if kind.node != "none")
+            && port_decls.is_empty());
         if service_setting && !has_service {
             let why = if port_decls.is_empty() {
                 "an app without ports gets no Service"

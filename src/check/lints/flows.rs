@@ -451,5 +451,11 @@ fn precedes(a: &ir::Flow, b: &ir::Flow) -> bool {
 }
 
 fn is_equal(a: &ir::Flow, b: &ir::Flow) -> bool {
-    a.from == b.from && a.to == b.to && a.ports == b.ports
+    let sorted = |ports: &[ir::PolicyPort]| {
+        let mut ports = ports.to_vec();
+        ports.sort();
+        ports.dedup();
+        ports
+    };
+    a.from == b.from && a.to == b.to && sorted(&a.ports) == sorted(&b.ports)
 }
