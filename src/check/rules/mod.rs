@@ -42,14 +42,17 @@ pub enum PathKind {
     ImplementationSpecific,
 }
 
+/// The reasons every name check starts with (too long), or `None` for an empty name,
+/// which is reported alone.
+fn non_empty(s: &str, max: usize) -> Option<Vec<String>> {
+    (!s.is_empty()).then(|| too_long(s, max).into_iter().collect())
+}
+
 /// DNS-1123 label (§1.1): namespaces and Service port names.
 pub fn dns1123_label(s: &str) -> Result<(), Vec<String>> {
-    let mut reasons = Vec::new();
-    reasons.extend(too_long(s, LABEL_MAX));
-    if s.is_empty() {
-        reasons.push(EMPTY.to_owned());
-        return finish(reasons);
-    }
+    let Some(mut reasons) = non_empty(s, LABEL_MAX) else {
+        return finish(vec![EMPTY.to_owned()]);
+    };
     check_chars(s, is_subdomain_char, &mut reasons);
     if s.contains('.') {
         reasons.push("must not contain dots".to_owned());
@@ -61,12 +64,9 @@ pub fn dns1123_label(s: &str) -> Result<(), Vec<String>> {
 /// DNS-1123 subdomain (§1.2): Ingress and NetworkPolicy names, TLS secret names, classes.
 /// The 253-character limit is the only length limit; single labels are not limited to 63.
 pub fn dns1123_subdomain(s: &str) -> Result<(), Vec<String>> {
-    let mut reasons = Vec::new();
-    reasons.extend(too_long(s, SUBDOMAIN_MAX));
-    if s.is_empty() {
-        reasons.push(EMPTY.to_owned());
-        return finish(reasons);
-    }
+    let Some(mut reasons) = non_empty(s, SUBDOMAIN_MAX) else {
+        return finish(vec![EMPTY.to_owned()]);
+    };
     check_chars(s, is_subdomain_char, &mut reasons);
     check_subdomain_structure(s, &mut reasons);
     finish(reasons)
@@ -75,12 +75,9 @@ pub fn dns1123_subdomain(s: &str) -> Result<(), Vec<String>> {
 /// DNS-1035 label (§1.3): Service names, and the Service an Ingress backend names.
 /// Like a DNS-1123 label, but the first character must be a letter.
 pub fn dns1035_label(s: &str) -> Result<(), Vec<String>> {
-    let mut reasons = Vec::new();
-    reasons.extend(too_long(s, LABEL_MAX));
-    if s.is_empty() {
-        reasons.push(EMPTY.to_owned());
-        return finish(reasons);
-    }
+    let Some(mut reasons) = non_empty(s, LABEL_MAX) else {
+        return finish(vec![EMPTY.to_owned()]);
+    };
     check_chars(s, is_subdomain_char, &mut reasons);
     if s.contains('.') {
         reasons.push("must not contain dots".to_owned());
@@ -128,12 +125,9 @@ pub fn wildcard_subdomain(s: &str) -> Result<(), Vec<String>> {
 /// IANA service name (§1.6): named ports in Ingress backends and NetworkPolicies, and
 /// string `targetPort`s. Every failing check is reported, as the server does.
 pub fn iana_service_name(s: &str) -> Result<(), Vec<String>> {
-    let mut reasons = Vec::new();
-    reasons.extend(too_long(s, IANA_SVC_NAME_MAX));
-    if s.is_empty() {
-        reasons.push(EMPTY.to_owned());
-        return finish(reasons);
-    }
+    let Some(mut reasons) = non_empty(s, IANA_SVC_NAME_MAX) else {
+        return finish(vec![EMPTY.to_owned()]);
+    };
     check_chars(s, is_label_char, &mut reasons);
     // Upper-case letters were reported above; they still count as letters here, so that
     // `HTTP` is told to lower-case and not to "contain a letter".
