@@ -265,7 +265,12 @@ impl<'a, 's> Resolver<'a, 's> {
         match peer {
             Peer::App { .. } => true,
             Peer::Namespace { namespace } => self.scope.namespaces.contains_key(namespace),
-            Peer::Pods(_) | Peer::Addresses(_) | Peer::AnyNamespace => false,
+            // The ingress controller gets policies when its namespace is declared.
+            Peer::Pods(selector) => {
+                *selector == self.cluster.ingress_controller
+                    && self.scope.namespaces.contains_key(&selector.namespace)
+            }
+            Peer::Addresses(_) | Peer::AnyNamespace => false,
         }
     }
 

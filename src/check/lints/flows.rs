@@ -118,6 +118,7 @@ fn metadata(diags: &mut Diagnostics, model: &ir::Model) {
 fn source_namespace(peer: &Peer) -> Option<&str> {
     match peer {
         Peer::App { namespace, .. } | Peer::Namespace { namespace } => Some(namespace),
+        Peer::Pods(selector) => Some(&selector.namespace),
         _ => None,
     }
 }
