@@ -50,7 +50,7 @@ pub fn compile(sources: &Sources) -> Checked {
         }
         match syntax::parse(id, &file.text) {
             Ok(ast) => files.push(ast),
-            Err(diagnostic) => diagnostics.push(diagnostic),
+            Err(errors) => diagnostics.extend(errors),
         }
     }
     if !diagnostics.is_empty() {

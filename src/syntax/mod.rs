@@ -1,7 +1,12 @@
 //! Stage 1, syntax: text to [`ast::File`].
 //!
-//! In: the text of one `.knet` file. Out: its AST, or the syntax error (`E0001`) that
-//! stopped the parser, worded for people (see [`expected`]).
+//! In: the text of one `.knet` file. Out: its AST, or its syntax errors (`E0001`),
+//! worded for people (see [`expected`]).
+//!
+//! Recovery: after an error, the line it is on is blanked (its bytes replaced by spaces,
+//! so that every later span stays right) and the file is parsed again, so that the
+//! independent mistakes of one file are reported together. A line that opens or closes a
+//! block is never blanked: the errors after it would only be echoes of the first.
 //!
 //! The grammar is `grammar/knet.pest`; [`lower`] turns pest's pairs into the AST, one
 //! function per grammar rule.
@@ -20,17 +25,51 @@ use crate::source::FileId;
 #[grammar = "../grammar/knet.pest"]
 pub(crate) struct KnetParser;
 
+/// At most this many syntax errors are reported per file.
+const MAX_SYNTAX_ERRORS: usize = 20;
+
 /// Parses one file. `file` is the id its spans will carry.
-pub fn parse(file: FileId, text: &str) -> Result<ast::File, Diagnostic> {
-    match KnetParser::parse(Rule::file, text) {
+pub fn parse(file: FileId, text: &str) -> Result<ast::File, Vec<Diagnostic>> {
+    let error = match KnetParser::parse(Rule::file, text) {
         Ok(mut pairs) => {
-            let Some(root) = pairs.next() else {
+            return match pairs.next() {
+                Some(root) => Ok(lower::file(file, root)),
                 // The `file` rule always produces one pair; an empty result is a bug,
                 // reported as a syntax error at the start rather than a panic.
-                return Err(expected::empty_parse(file));
+                None => Err(vec![expected::empty_parse(file)]),
             };
-            Ok(lower::file(file, root))
         }
-        Err(error) => Err(expected::syntax_error(file, text, &error)),
+        Err(error) => error,
+    };
+    let mut errors = vec![expected::syntax_error(file, text, &error)];
+    let mut text = text.to_string();
+    let mut offset = errors[0].primary.span.start;
+    while errors.len() < MAX_SYNTAX_ERRORS && blank_line(&mut text, offset) {
+        match KnetParser::parse(Rule::file, &text) {
+            Ok(_) => break,
+            Err(next) => {
+                let diagnostic = expected::syntax_error(file, &text, &next);
+                if diagnostic.primary.span.start <= offset {
+                    break;
+                }
+                offset = diagnostic.primary.span.start;
+                errors.push(diagnostic);
+            }
+        }
     }
+    Err(errors)
+}
+
+/// Replaces the line around `offset` by spaces, unless it opens or closes a block.
+fn blank_line(text: &mut String, offset: usize) -> bool {
+    let offset = offset.min(text.len());
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let line = &text[start..end];
+    if line.trim().is_empty() || line.contains(['{', '}']) {
+        return false;
+    }
+    let spaces = " ".repeat(line.len());
+    text.replace_range(start..end, &spaces);
+    true
 }
