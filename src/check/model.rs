@@ -37,6 +37,7 @@ pub fn check(
         .collect();
     node_ports(diags, &apps);
     cluster_ips(diags, model, &apps);
+    capacity(diags, model, &apps);
     policy_names(diags, model, blocks);
 }
 
@@ -126,6 +127,69 @@ fn cluster_ips(diags: &mut Diagnostics, model: &ir::Model, apps: &[(&ast::App, O
             );
         } else {
             pinned.insert(ip, span);
+        }
+    }
+}
+
+/// The preview allocates a ClusterIP per Service and an address per endpoint: the
+/// cluster's ranges must hold them all (`E0328`, `E0329`), or addresses would be lost.
+fn capacity(diags: &mut Diagnostics, model: &ir::Model, apps: &[(&ast::App, Option<&ir::App>)]) {
+    use crate::preview::address::{pod_capacity, service_capacity};
+    let service_room = service_capacity(model.cluster.service_cidr);
+    let pod_room = pod_capacity(model.cluster.pod_cidr);
+    let (mut services, mut pods) = (0u128, 0u128);
+    let (mut services_reported, mut pods_reported) = (false, false);
+    for (app, ir_app) in apps {
+        let Some(ir_app) = ir_app else { continue };
+        let has_cluster_ip = !ir_app.ports.is_empty()
+            && ir_app.cluster_ip.is_none()
+            && matches!(
+                ir_app.service,
+                ServiceType::ClusterIp | ServiceType::NodePort | ServiceType::LoadBalancer
+            );
+        services += u128::from(has_cluster_ip);
+        if services > service_room && !services_reported {
+            services_reported = true;
+            let range = model.cluster.service_cidr;
+            diags.push(
+                Diagnostic::new(
+                    Code::ServiceCidrTooSmall,
+                    format!("the service CIDR `{range}` has no ClusterIP left for app `{}`", ir_app.name),
+                    app.name.span,
+                )
+                .label(format!("Service number {services} of a range with room for {service_room}"))
+                .note("the API server allocates every ClusterIP from `--service-cluster-ip-range`")
+                .help("set the cluster's `service-cidr` to the real, larger range, or pin addresses with `cluster-ip`"),
+            );
+        }
+        if ir_app.preview.endpoints.is_empty() {
+            pods += u128::from(ir_app.preview.replicas);
+        }
+        if pods > pod_room && !pods_reported {
+            pods_reported = true;
+            let range = model.cluster.pod_cidr;
+            let span = app
+                .lines
+                .iter()
+                .find(|l| matches!(l.node, AppLine::Replicas(_)))
+                .map_or(app.name.span, |l| l.span);
+            diags.push(
+                Diagnostic::new(
+                    Code::PodCidrTooSmall,
+                    format!(
+                        "the pod CIDR `{range}` has no address left for the pods of app `{}`",
+                        ir_app.name
+                    ),
+                    span,
+                )
+                .label(format!(
+                    "{pods} pods so far, in a range with room for {pod_room}"
+                ))
+                .note("every replica gets a pod address from the cluster's `pod-cidr`")
+                .help(
+                    "set the cluster's `pod-cidr` to the real, larger range, or lower `replicas`",
+                ),
+            );
         }
     }
 }

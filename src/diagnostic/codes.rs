@@ -121,6 +121,8 @@ registry! {
     DuplicateClusterIp = "E0325": "ClusterIP pinned twice",
     PortOnPeerWithoutPorts = "E0326": "port on a peer that has no ports",
     UnreachablePeerKind = "E0327": "peer that cannot be a flow side here",
+    ServiceCidrTooSmall = "E0328": "service CIDR too small for the Services",
+    PodCidrTooSmall = "E0329": "pod CIDR too small for the pods",
 
     // ── W00xx: about the diagnostics themselves ──
     UnusedAllow = "W0001": "`knet: allow` comment that silences nothing",

@@ -19,8 +19,15 @@ use sha2::{Digest, Sha256};
 use crate::ir::{Model, ServiceType};
 
 /// The first addresses of the service range are left to static allocation, as the
-/// API server does (`10.96.0.1` is `kubernetes`, `10.96.0.10` cluster DNS on kubeadm).
-const RESERVED_LOW_SERVICE: u128 = 16;
+/// API server does (`10.96.0.1` is `kubernetes`, `10.96.0.10` cluster DNS on kubeadm);
+/// in a range of fewer than 64 addresses only the network address is skipped.
+fn reserved_low_service(network: IpNet) -> u128 {
+    if network.max_prefix_len() - network.prefix_len() >= 6 {
+        16
+    } else {
+        1
+    }
+}
 /// The network address and the first host (often a gateway) of the pod range.
 const RESERVED_LOW_POD: u128 = 2;
 
@@ -140,9 +147,20 @@ impl Pool {
     }
 }
 
+/// How many ClusterIPs the service CIDR can allocate.
+pub fn service_capacity(network: IpNet) -> u128 {
+    Pool::new(network, reserved_low_service(network)).usable()
+}
+
+/// How many endpoint addresses the pod CIDR can allocate.
+pub fn pod_capacity(network: IpNet) -> u128 {
+    Pool::new(network, RESERVED_LOW_POD).usable()
+}
+
 /// Allocates every address of the model.
 pub fn allocate(model: &Model) -> Addresses {
-    let mut services = Pool::new(model.cluster.service_cidr, RESERVED_LOW_SERVICE);
+    let service_cidr = model.cluster.service_cidr;
+    let mut services = Pool::new(service_cidr, reserved_low_service(service_cidr));
     let mut pods = Pool::new(model.cluster.pod_cidr, RESERVED_LOW_POD);
     let mut apps: Vec<(&str, &crate::ir::App)> = model
         .namespaces
