@@ -137,8 +137,10 @@ fn capacity(diags: &mut Diagnostics, model: &ir::Model, apps: &[(&ast::App, Opti
     use crate::preview::address::{pod_capacity, service_capacity};
     let service_room = service_capacity(model.cluster.service_cidr);
     let pod_room = pod_capacity(model.cluster.pod_cidr);
-    let (mut services, mut pods) = (0u128, 0u128);
-    let (mut services_reported, mut pods_reported) = (false, false);
+    let (low, high) = model.cluster.node_port_range;
+    let node_port_room = u128::from(high - low) + 1;
+    let (mut services, mut pods, mut node_ports) = (0u128, 0u128, 0u128);
+    let (mut services_reported, mut pods_reported, mut node_ports_reported) = (false, false, false);
     for (app, ir_app) in apps {
         let Some(ir_app) = ir_app else { continue };
         let has_cluster_ip = !ir_app.ports.is_empty()
@@ -160,6 +162,27 @@ fn capacity(diags: &mut Diagnostics, model: &ir::Model, apps: &[(&ast::App, Opti
                 .label(format!("Service number {services} of a range with room for {service_room}"))
                 .note("the API server allocates every ClusterIP from `--service-cluster-ip-range`")
                 .help("set the cluster's `service-cidr` to the real, larger range, or pin addresses with `cluster-ip`"),
+            );
+        }
+        if matches!(
+            ir_app.service,
+            ServiceType::NodePort | ServiceType::LoadBalancer
+        ) {
+            let local_lb = ir_app.service == ServiceType::LoadBalancer
+                && ir_app.traffic_policy == Some(ir::TrafficPolicy::Local);
+            node_ports += ir_app.ports.len() as u128 + u128::from(local_lb);
+        }
+        if node_ports > node_port_room && !node_ports_reported {
+            node_ports_reported = true;
+            diags.push(
+                Diagnostic::new(
+                    Code::NodePortRangeTooSmall,
+                    format!("the node-port range {low}-{high} has no node port left for app `{}`", ir_app.name),
+                    app.name.span,
+                )
+                .label(format!("{node_ports} node ports so far, in a range of {node_port_room}"))
+                .note("every port of a `node-port` or `load-balancer` Service takes a node port, and a load balancer with `traffic-policy local` one more for its health check")
+                .help("set the cluster's `node-port-range` to the API server's `--service-node-port-range`"),
             );
         }
         if ir_app.preview.endpoints.is_empty() {

@@ -123,6 +123,7 @@ registry! {
     UnreachablePeerKind = "E0327": "peer that cannot be a flow side here",
     ServiceCidrTooSmall = "E0328": "service CIDR too small for the Services",
     PodCidrTooSmall = "E0329": "pod CIDR too small for the pods",
+    NodePortRangeTooSmall = "E0330": "node-port range too small for the Services",
 
     // ── W00xx: about the diagnostics themselves ──
     UnusedAllow = "W0001": "`knet: allow` comment that silences nothing",
