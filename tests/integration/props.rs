@@ -152,3 +152,22 @@ proptest! {
         compile_and_build(&text);
     }
 }
+
+/// The same input gives the same bytes: YAML and both preview formats, twice over.
+#[test]
+fn output_is_deterministic() {
+    for example in ["examples/shop.knet", "examples/platform.knet", "tests/valid/peers.knet"] {
+        let path = crate::common::root().join(example);
+        let run = || {
+            let sources = crate::common::sources_of(&path);
+            let model = knetc::compile(&sources).model.expect("compiles");
+            (
+                knetc::emit::emit_yaml(&model),
+                knetc::preview::iptables(&model, knetc::preview::Format::Save),
+                knetc::preview::iptables(&model, knetc::preview::Format::Restore),
+                knetc::preview::ipset(&model),
+            )
+        };
+        assert_eq!(run(), run(), "{example}");
+    }
+}
