@@ -1,8 +1,9 @@
 //! knet: a compiler from `.knet` files to Kubernetes networking objects.
 //!
 //! ```text
-//! text --syntax::parse--> AST --check::check--> IR --emit::emit_yaml--> Kubernetes YAML
-//!                                                  (policy::plan groups flows into policies)
+//! text --syntax::parse--> AST --check::check--> IR --emit::emit_yaml--------> Kubernetes YAML
+//!                                                 |--policy::plan (flows grouped into policies)
+//!                                                 \--preview::iptables/ipset --> node rules
 //! ```
 //!
 //! The library does no I/O: the CLI (`src/cli/`) reads files into [`source::Sources`],

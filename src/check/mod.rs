@@ -6,8 +6,10 @@
 //!
 //! Order of work: the `cluster` block ([`cluster`]); namespace blocks merged by name, with
 //! their apps and externals ([`declare`]); then, with every name known, ingresses
-//! ([`ingress`]) and flows ([`flows`]) are resolved; last, the rules that span the
-//! whole model ([`model`]).
+//! ([`ingress`]) and flows ([`flows`]) are resolved; then the rules that span the
+//! whole model ([`model`]); last, when there is no error, the warnings ([`lints`],
+//! `W01xx` and `W02xx`). [`allow`] applies the `# knet: allow(CODE)` comments afterwards
+//! (it needs the source text, so `crate::compile` calls it).
 
 pub mod allow;
 mod apps;

@@ -1,3 +1,6 @@
+//! Tests of the kube-router preview: the hash vectors of reference §6.2, TC10's pod
+//! chain and policy rules, knet's own plans, ipBlocks, ranges, named ports and IPv6.
+
 use super::names;
 use super::*;
 use crate::ir::{Peer, PolicyPort, Protocol, TargetPort};
