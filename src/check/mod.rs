@@ -1,13 +1,13 @@
-//! Stage 2, check: the AST of every file to the [`ir::Model`].
+//! Stage 2, check: the AST of every file to the [`crate::ir::Model`].
 //!
 //! In: the parsed files of one compilation unit. Out: the model, and every diagnostic
 //! found (all of them, not only the first). The model is returned only when there is no
 //! error. Codes: `E01xx` (names), `E02xx` (values), `E03xx` (rules across objects).
 //!
-//! Order of work: the `cluster` block ([`cluster`]); namespace blocks merged by name, with
-//! their apps and externals ([`declare`]); then, with every name known, ingresses
-//! ([`ingress`]) and flows ([`flows`]) are resolved; then the rules that span the
-//! whole model ([`model`]); last, when there is no error, the warnings ([`lints`],
+//! Order of work: the `cluster` block (`cluster`); namespace blocks merged by name, with
+//! their apps and externals (`declare`); then, with every name known, ingresses
+//! (`ingress`) and flows (`flows`) are resolved; then the rules that span the
+//! whole model (`model`); last, when there is no error, the warnings (`lints`,
 //! `W01xx` and `W02xx`). [`allow`] applies the `# knet: allow(CODE)` comments afterwards
 //! (it needs the source text, so `crate::compile` calls it).
 

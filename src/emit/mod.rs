@@ -1,4 +1,4 @@
-//! Stage 3, emit: the [`ir::Model`] to Kubernetes YAML.
+//! Stage 3, emit: the [`crate::ir::Model`] to Kubernetes YAML.
 //!
 //! In: a checked model. Out: one multi-document YAML stream. For each namespace, in
 //! order: Services (apps, then `ExternalName` externals), Ingresses, NetworkPolicies

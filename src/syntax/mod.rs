@@ -1,14 +1,14 @@
 //! Stage 1, syntax: text to [`ast::File`].
 //!
 //! In: the text of one `.knet` file. Out: its AST, or its syntax errors (`E0001`),
-//! worded for people (see [`expected`]).
+//! worded for people (see `expected`).
 //!
 //! Recovery: after an error, the line it is on is blanked (its bytes replaced by spaces,
 //! so that every later span stays right) and the file is parsed again, so that the
 //! independent mistakes of one file are reported together. A line that opens or closes a
 //! block is never blanked: the errors after it would only be echoes of the first.
 //!
-//! The grammar is `grammar/knet.pest`; [`lower`] turns pest's pairs into the AST, one
+//! The grammar is `grammar/knet.pest`; `lower` turns pest's pairs into the AST, one
 //! function per grammar rule.
 
 pub mod ast;

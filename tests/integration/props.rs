@@ -156,7 +156,11 @@ proptest! {
 /// The same input gives the same bytes: YAML and both preview formats, twice over.
 #[test]
 fn output_is_deterministic() {
-    for example in ["examples/shop.knet", "examples/platform.knet", "tests/valid/peers.knet"] {
+    for example in [
+        "examples/shop.knet",
+        "examples/platform.knet",
+        "tests/valid/peers.knet",
+    ] {
         let path = crate::common::root().join(example);
         let run = || {
             let sources = crate::common::sources_of(&path);
