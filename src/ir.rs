@@ -40,6 +40,20 @@ pub struct Cluster {
     pub policy_version: String,
 }
 
+impl Cluster {
+    /// The ports of the cluster DNS: UDP and TCP on the DNS port.
+    pub fn dns_ports(&self) -> Vec<PolicyPort> {
+        [Protocol::Udp, Protocol::Tcp]
+            .into_iter()
+            .map(|protocol| PolicyPort {
+                protocol,
+                port: TargetPort::Number(self.dns_port),
+                end_port: None,
+            })
+            .collect()
+    }
+}
+
 /// Pods in a namespace, picked by name and labels.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Selector {
@@ -95,6 +109,14 @@ pub enum ServiceType {
     None,
 }
 
+impl ServiceType {
+    /// `node-port` and `load-balancer`: the Service takes node ports and is reachable
+    /// from outside the cluster.
+    pub fn exposed_on_nodes(self) -> bool {
+        matches!(self, ServiceType::NodePort | ServiceType::LoadBalancer)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TrafficPolicy {
     Local,
@@ -133,6 +155,32 @@ pub struct App {
     pub session_affinity: Option<Option<u32>>,
     pub annotations: IndexMap<String, String>,
     pub preview: AppPreview,
+}
+
+impl App {
+    /// The app has a Service with a ClusterIP (not headless, not `service none`).
+    pub fn has_cluster_ip(&self) -> bool {
+        !self.ports.is_empty()
+            && matches!(
+                self.service,
+                ServiceType::ClusterIp | ServiceType::NodePort | ServiceType::LoadBalancer
+            )
+    }
+
+    /// A load balancer with `traffic-policy local` gets a health-check node port.
+    pub fn has_health_check_node_port(&self) -> bool {
+        self.service == ServiceType::LoadBalancer
+            && self.traffic_policy == Some(TrafficPolicy::Local)
+    }
+
+    /// How many node ports the Service takes: one per port, plus the health check.
+    pub fn node_port_count(&self) -> usize {
+        if self.service.exposed_on_nodes() {
+            self.ports.len() + usize::from(self.has_health_check_node_port())
+        } else {
+            0
+        }
+    }
 }
 
 /// Lines that only the previews read.

@@ -14,7 +14,7 @@
 
 use indexmap::IndexMap;
 
-use crate::ir::{Labels, Model, Peer, PolicyPort, Protocol, TargetPort};
+use crate::ir::{Labels, Model, Peer, PolicyPort};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Direction {
@@ -104,11 +104,6 @@ pub fn plan(model: &Model) -> Vec<PolicyPlan> {
             });
         }
         if ns.isolate_egress && ns.dns {
-            let port = |protocol| PolicyPort {
-                protocol,
-                port: TargetPort::Number(model.cluster.dns_port),
-                end_port: None,
-            };
             plans.push(PolicyPlan {
                 namespace: ns.name.clone(),
                 name: "allow-dns".into(),
@@ -117,7 +112,7 @@ pub fn plan(model: &Model) -> Vec<PolicyPlan> {
                 types: vec![Direction::Egress],
                 rules: vec![PolicyRule {
                     peers: vec![Peer::Pods(model.cluster.dns.clone())],
-                    ports: vec![port(Protocol::Udp), port(Protocol::Tcp)],
+                    ports: model.cluster.dns_ports(),
                 }],
                 direction: Some(Direction::Egress),
             });

@@ -332,7 +332,7 @@ fn service_rules(
                 .help("use `service load-balancer`, or narrow access with a flow from an external instead"),
             )),
             AppLine::TrafficPolicy(_)
-                if !matches!(kind, ServiceType::NodePort | ServiceType::LoadBalancer)
+                if !kind.exposed_on_nodes()
                     && (kind != ServiceType::ClusterIp || out.external_ips.is_empty()) =>
             {
                 diags.push(describe_type(

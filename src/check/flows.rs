@@ -16,7 +16,7 @@ use super::suggest::did_you_mean;
 use super::values;
 use super::Diagnostics;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::ir::{self, Peer, PolicyPort, ServiceType, TargetPort};
+use crate::ir::{self, Peer, PolicyPort, TargetPort};
 use crate::syntax::ast::{self, PeerTarget, PortRef, Spanned};
 
 /// `world`: every address of the cluster's family: `0.0.0.0/0`, or `::/0` when the pod
@@ -72,11 +72,7 @@ fn exposure_flows(
 ) {
     for declared in ns.apps.values() {
         let app = &declared.ir;
-        if !matches!(
-            app.service,
-            ServiceType::NodePort | ServiceType::LoadBalancer
-        ) || app.ports.is_empty()
-        {
+        if !app.service.exposed_on_nodes() || app.ports.is_empty() {
             continue;
         }
         let sources = if app.source_ranges.is_empty() {
@@ -104,15 +100,10 @@ fn exposure_flows(
 /// Principle 2 from the other side: when the cluster DNS namespace is declared in knet
 /// and isolates ingress, every pod of every namespace may still reach the DNS pods.
 fn cluster_dns_flow(cluster: &ir::Cluster, namespace: crate::source::Span) -> ir::Flow {
-    let port = |protocol| PolicyPort {
-        protocol,
-        port: TargetPort::Number(cluster.dns_port),
-        end_port: None,
-    };
     ir::Flow {
         from: Peer::AnyNamespace,
         to: Peer::Pods(cluster.dns.clone()),
-        ports: vec![port(ir::Protocol::Udp), port(ir::Protocol::Tcp)],
+        ports: cluster.dns_ports(),
         origin: ir::FlowOrigin::ClusterDns { namespace },
     }
 }

@@ -7,7 +7,7 @@ use indexmap::IndexMap;
 use super::apps::duplicate_node_port;
 use super::Diagnostics;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::ir::{self, ServiceType};
+use crate::ir;
 use crate::policy;
 use crate::source::Span;
 use crate::syntax::ast::{self, AppLine};
@@ -46,10 +46,7 @@ pub fn check(
 fn node_ports(diags: &mut Diagnostics, apps: &[(&ast::App, Option<&ir::App>)]) {
     let mut used: IndexMap<(String, u64), Span> = IndexMap::new();
     for (app, ir_app) in apps {
-        let exposed = ir_app.is_some_and(|a| {
-            matches!(a.service, ServiceType::NodePort | ServiceType::LoadBalancer)
-        });
-        if !exposed {
+        if !ir_app.is_some_and(|a| a.service.exposed_on_nodes()) {
             continue;
         }
         // Duplicates inside one app are reported by the app's own check.
@@ -90,10 +87,7 @@ fn cluster_ips(diags: &mut Diagnostics, model: &ir::Model, apps: &[(&ast::App, O
         let Some(ip) = ir_app.cluster_ip else {
             continue;
         };
-        if !matches!(
-            ir_app.service,
-            ServiceType::ClusterIp | ServiceType::NodePort | ServiceType::LoadBalancer
-        ) {
+        if !ir_app.has_cluster_ip() {
             continue;
         }
         let Some(span) = app.lines.iter().find_map(|l| match &l.node {
@@ -135,23 +129,14 @@ fn cluster_ips(diags: &mut Diagnostics, model: &ir::Model, apps: &[(&ast::App, O
 /// cluster's ranges must hold them all (`E0328`, `E0329`), or addresses would be lost.
 fn capacity(diags: &mut Diagnostics, model: &ir::Model, apps: &[(&ast::App, Option<&ir::App>)]) {
     use crate::preview::address::{pod_capacity, service_capacity};
-    let service_room = service_capacity(model.cluster.service_cidr);
-    let pod_room = pod_capacity(model.cluster.pod_cidr);
     let (low, high) = model.cluster.node_port_range;
-    let node_port_room = u128::from(high - low) + 1;
-    let (mut services, mut pods, mut node_ports) = (0u128, 0u128, 0u128);
-    let (mut services_reported, mut pods_reported, mut node_ports_reported) = (false, false, false);
+    let mut services = Budget::new(service_capacity(model.cluster.service_cidr));
+    let mut node_ports = Budget::new(u128::from(high - low) + 1);
+    let mut pods = Budget::new(pod_capacity(model.cluster.pod_cidr));
     for (app, ir_app) in apps {
         let Some(ir_app) = ir_app else { continue };
-        let has_cluster_ip = !ir_app.ports.is_empty()
-            && ir_app.cluster_ip.is_none()
-            && matches!(
-                ir_app.service,
-                ServiceType::ClusterIp | ServiceType::NodePort | ServiceType::LoadBalancer
-            );
-        services += u128::from(has_cluster_ip);
-        if services > service_room && !services_reported {
-            services_reported = true;
+        let allocated = ir_app.has_cluster_ip() && ir_app.cluster_ip.is_none();
+        if services.take(u128::from(allocated)) {
             let range = model.cluster.service_cidr;
             diags.push(
                 Diagnostic::new(
@@ -159,37 +144,29 @@ fn capacity(diags: &mut Diagnostics, model: &ir::Model, apps: &[(&ast::App, Opti
                     format!("the service CIDR `{range}` has no ClusterIP left for app `{}`", ir_app.name),
                     app.name.span,
                 )
-                .label(format!("Service number {services} of a range with room for {service_room}"))
+                .label(format!("Service number {} of a range with room for {}", services.used, services.room))
                 .note("the API server allocates every ClusterIP from `--service-cluster-ip-range`")
                 .help("set the cluster's `service-cidr` to the real, larger range, or pin addresses with `cluster-ip`"),
             );
         }
-        if matches!(
-            ir_app.service,
-            ServiceType::NodePort | ServiceType::LoadBalancer
-        ) {
-            let local_lb = ir_app.service == ServiceType::LoadBalancer
-                && ir_app.traffic_policy == Some(ir::TrafficPolicy::Local);
-            node_ports += ir_app.ports.len() as u128 + u128::from(local_lb);
-        }
-        if node_ports > node_port_room && !node_ports_reported {
-            node_ports_reported = true;
+        if node_ports.take(ir_app.node_port_count() as u128) {
             diags.push(
                 Diagnostic::new(
                     Code::NodePortRangeTooSmall,
                     format!("the node-port range {low}-{high} has no node port left for app `{}`", ir_app.name),
                     app.name.span,
                 )
-                .label(format!("{node_ports} node ports so far, in a range of {node_port_room}"))
+                .label(format!("{} node ports so far, in a range of {}", node_ports.used, node_ports.room))
                 .note("every port of a `node-port` or `load-balancer` Service takes a node port, and a load balancer with `traffic-policy local` one more for its health check")
                 .help("set the cluster's `node-port-range` to the API server's `--service-node-port-range`"),
             );
         }
-        if ir_app.preview.endpoints.is_empty() {
-            pods += u128::from(ir_app.preview.replicas);
-        }
-        if pods > pod_room && !pods_reported {
-            pods_reported = true;
+        let replicas = if ir_app.preview.endpoints.is_empty() {
+            u128::from(ir_app.preview.replicas)
+        } else {
+            0
+        };
+        if pods.take(replicas) {
             let range = model.cluster.pod_cidr;
             let span = app
                 .lines
@@ -206,7 +183,8 @@ fn capacity(diags: &mut Diagnostics, model: &ir::Model, apps: &[(&ast::App, Opti
                     span,
                 )
                 .label(format!(
-                    "{pods} pods so far, in a range with room for {pod_room}"
+                    "{} pods so far, in a range with room for {}",
+                    pods.used, pods.room
                 ))
                 .note("every replica gets a pod address from the cluster's `pod-cidr`")
                 .help(
@@ -214,6 +192,31 @@ fn capacity(diags: &mut Diagnostics, model: &ir::Model, apps: &[(&ast::App, Opti
                 ),
             );
         }
+    }
+}
+
+/// A range allocated app by app: reports only the first app that overflows it.
+struct Budget {
+    room: u128,
+    used: u128,
+    reported: bool,
+}
+
+impl Budget {
+    fn new(room: u128) -> Self {
+        Budget {
+            room,
+            used: 0,
+            reported: false,
+        }
+    }
+
+    /// Takes `count`; true the first time the range is exceeded.
+    fn take(&mut self, count: u128) -> bool {
+        self.used += count;
+        let first_overflow = self.used > self.room && !self.reported;
+        self.reported |= first_overflow;
+        first_overflow
     }
 }
 

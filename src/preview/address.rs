@@ -16,7 +16,7 @@ use indexmap::IndexMap;
 use ipnet::IpNet;
 use sha2::{Digest, Sha256};
 
-use crate::ir::{Model, ServiceType};
+use crate::ir::Model;
 
 /// The first addresses of the service range are left to static allocation, as the
 /// API server does (`10.96.0.1` is `kubernetes`, `10.96.0.10` cluster DNS on kubeadm);
@@ -181,12 +181,7 @@ pub fn allocate(model: &Model) -> Addresses {
     for (namespace, app) in apps {
         let key = (namespace.to_string(), app.name.clone());
         let qualified = format!("{namespace}/{}", app.name);
-        let has_cluster_ip = !app.ports.is_empty()
-            && matches!(
-                app.service,
-                ServiceType::ClusterIp | ServiceType::NodePort | ServiceType::LoadBalancer
-            );
-        if has_cluster_ip {
+        if app.has_cluster_ip() {
             let ip = app.cluster_ip.or_else(|| services.allocate(&qualified));
             if let Some(ip) = ip {
                 addresses.cluster_ips.insert(key.clone(), ip);
@@ -249,12 +244,7 @@ fn node_ports(model: &Model, addresses: &mut Addresses) {
         model.namespaces.values().flat_map(|ns| {
             ns.apps
                 .values()
-                .filter(|app| {
-                    matches!(
-                        app.service,
-                        ServiceType::NodePort | ServiceType::LoadBalancer
-                    )
-                })
+                .filter(|app| app.service.exposed_on_nodes())
                 .map(move |app| (ns.name.as_str(), app))
         })
     };
@@ -283,9 +273,7 @@ fn node_ports(model: &Model, addresses: &mut Addresses) {
                 addresses.node_ports.insert(key, number);
             }
         }
-        let local_lb = app.service == ServiceType::LoadBalancer
-            && app.traffic_policy == Some(crate::ir::TrafficPolicy::Local);
-        if local_lb {
+        if app.has_health_check_node_port() {
             let qualified = format!("{namespace}/{}", app.name);
             if let Some(number) = app.health_check_node_port.or_else(|| pick(&qualified)) {
                 addresses

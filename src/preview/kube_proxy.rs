@@ -298,6 +298,17 @@ impl ServiceRules<'_> {
         ["-m", p, "-p", p]
     }
 
+    /// `-A CHAIN -m comment --comment C -m P -p P -d DEST --dport PORT`: a rule for the
+    /// traffic to one of the Service's addresses (ClusterIP, external IP, load balancer).
+    fn to_service(&self, chain: &str, comment: impl Into<String>, destination: &str) -> Rule {
+        Rule::new(chain).comment(comment).arg(self.protocol()).arg([
+            "-d",
+            destination,
+            "--dport",
+            &self.port.port.to_string(),
+        ])
+    }
+
     fn write(mut self) {
         let port = self.port;
         let svc = port.name.as_str();
@@ -343,24 +354,17 @@ impl ServiceRules<'_> {
             ("DROP", format!("{svc} has no local endpoints"))
         };
         let protocol = self.protocol();
-        let port_number = port.port.to_string();
         let cluster_ip = port.cluster_ip.to_string();
 
         // 1. The ClusterIP.
         if has_endpoints {
             self.nat.push(
-                Rule::new("KUBE-SERVICES")
-                    .comment(format!("{svc} cluster IP"))
-                    .arg(protocol)
-                    .arg(["-d", &cluster_ip, "--dport", &port_number])
+                self.to_service("KUBE-SERVICES", format!("{svc} cluster IP"), &cluster_ip)
                     .jump(&svc_chain),
             );
         } else {
             self.filter.push(
-                Rule::new("KUBE-SERVICES")
-                    .comment(&filter_comment)
-                    .arg(protocol)
-                    .arg(["-d", &cluster_ip, "--dport", &port_number])
+                self.to_service("KUBE-SERVICES", &filter_comment, &cluster_ip)
                     .jump(filter_target),
             );
         }
@@ -369,19 +373,13 @@ impl ServiceRules<'_> {
             let ip = ip.to_string();
             if has_endpoints {
                 self.nat.push(
-                    Rule::new("KUBE-SERVICES")
-                        .comment(format!("{svc} external IP"))
-                        .arg(protocol)
-                        .arg(["-d", &ip, "--dport", &port_number])
+                    self.to_service("KUBE-SERVICES", format!("{svc} external IP"), &ip)
                         .jump(&ext_chain),
                 );
             }
             if !has_external_endpoints {
                 self.filter.push(
-                    Rule::new("KUBE-EXTERNAL-SERVICES")
-                        .comment(&filter_comment)
-                        .arg(protocol)
-                        .arg(["-d", &ip, "--dport", &port_number])
+                    self.to_service("KUBE-EXTERNAL-SERVICES", &filter_comment, &ip)
                         .jump(filter_target),
                 );
             }
@@ -392,30 +390,25 @@ impl ServiceRules<'_> {
             if has_endpoints {
                 let target = if uses_firewall { &fw_chain } else { &ext_chain };
                 self.nat.push(
-                    Rule::new("KUBE-SERVICES")
-                        .comment(format!("{svc} loadbalancer IP"))
-                        .arg(protocol)
-                        .arg(["-d", &ip, "--dport", &port_number])
+                    self.to_service("KUBE-SERVICES", format!("{svc} loadbalancer IP"), &ip)
                         .jump(target),
                 );
             }
             if uses_firewall {
                 self.filter.push(
-                    Rule::new("KUBE-PROXY-FIREWALL")
-                        .comment(format!("{svc} traffic not accepted by {fw_chain}"))
-                        .arg(protocol)
-                        .arg(["-d", &ip, "--dport", &port_number])
-                        .jump("DROP"),
+                    self.to_service(
+                        "KUBE-PROXY-FIREWALL",
+                        format!("{svc} traffic not accepted by {fw_chain}"),
+                        &ip,
+                    )
+                    .jump("DROP"),
                 );
             }
         }
         if !has_external_endpoints {
             for ip in &port.load_balancer_ips {
                 self.filter.push(
-                    Rule::new("KUBE-EXTERNAL-SERVICES")
-                        .comment(&filter_comment)
-                        .arg(protocol)
-                        .arg(["-d", &ip.to_string(), "--dport", &port_number])
+                    self.to_service("KUBE-EXTERNAL-SERVICES", &filter_comment, &ip.to_string())
                         .jump(filter_target),
                 );
             }
@@ -483,12 +476,10 @@ impl ServiceRules<'_> {
             self.nat.chain(&fw_chain);
         }
         // 6. Masquerade off-cluster traffic to the ClusterIP.
-        let mut masquerade = Rule::new(svc_chain.as_str())
-            .comment(format!("{svc} cluster IP"))
-            .arg(protocol)
-            .arg(["-d", &cluster_ip, "--dport", &port_number]);
         if let Some(cidr) = self.config.cluster_cidr {
-            masquerade = masquerade.arg(["!", "-s", &cidr.to_string()]);
+            let masquerade = self
+                .to_service(&svc_chain, format!("{svc} cluster IP"), &cluster_ip)
+                .arg(["!", "-s", &cidr.to_string()]);
             self.nat.push(masquerade.jump("KUBE-MARK-MASQ"));
         }
         // 7. External traffic.

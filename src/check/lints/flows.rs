@@ -11,7 +11,7 @@ use ipnet::IpNet;
 use super::Blocks;
 use crate::check::Diagnostics;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::ir::{self, FlowOrigin, IpBlock, Peer, ServiceType, TrafficPolicy};
+use crate::ir::{self, FlowOrigin, IpBlock, Peer, TrafficPolicy};
 use crate::source::Span;
 use crate::syntax::ast;
 
@@ -202,11 +202,8 @@ fn client_address(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
         else {
             continue;
         };
-        let external = matches!(
-            target.service,
-            ServiceType::NodePort | ServiceType::LoadBalancer
-        );
-        if !external || target.traffic_policy == Some(TrafficPolicy::Local) {
+        if !target.service.exposed_on_nodes() || target.traffic_policy == Some(TrafficPolicy::Local)
+        {
             continue;
         }
         // A declared flow that the app's exposure to `world` already covers is W0106's.
