@@ -20,6 +20,11 @@ pub struct Model {
     pub namespaces: IndexMap<String, Namespace>,
     /// Every flow, declared and implied, in source order.
     pub flows: Vec<Flow>,
+    /// `unmanaged namespace` blocks: apps that flows may name, for which knet writes
+    /// nothing.
+    pub unmanaged: IndexMap<String, Namespace>,
+    /// `namespaces GROUP { labels ... }`: each group's namespace labels.
+    pub groups: IndexMap<String, Labels>,
 }
 
 /// The target cluster (the `cluster` block, with kubeadm defaults).
@@ -38,6 +43,8 @@ pub struct Cluster {
     pub random_fully: bool,
     pub nfacct: bool,
     pub policy_version: String,
+    /// The label key of an app without `labels` (`app-label`, default `app`).
+    pub app_label: String,
 }
 
 impl Cluster {
@@ -132,6 +139,7 @@ pub enum TargetPort {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServicePort {
+    /// Empty for the unnamed single port of an app (`port 80 -> 8080`).
     pub name: String,
     pub port: u16,
     pub protocol: Protocol,
@@ -139,10 +147,39 @@ pub struct ServicePort {
     pub node_port: Option<u16>,
 }
 
+impl ServicePort {
+    /// Whether a flow or route naming `name` means this port: its name, or for an
+    /// unnamed port its number.
+    pub fn answers_to(&self, name: &str) -> bool {
+        if self.name.is_empty() {
+            name.parse::<u16>().is_ok_and(|n| n == self.port)
+        } else {
+            self.name == name
+        }
+    }
+
+    /// The port as a person names it: its name, or its number when it has none.
+    pub fn display_name(&self) -> String {
+        if self.name.is_empty() {
+            self.port.to_string()
+        } else {
+            self.name.clone()
+        }
+    }
+}
+
+/// An app: a set of pods, the Service named after it, and any extra Services over the
+/// same pods.
 #[derive(Debug, Clone)]
 pub struct App {
     pub name: String,
     pub labels: Labels,
+    /// Labels for the Service objects only (`service-labels`), after the pod labels.
+    pub service_labels: Labels,
+    /// `service NAME { ... }`: extra Services over the app's pods. Each is an `App` whose
+    /// `labels` and `preview` are this app's, whose `ports` are a subset of this app's,
+    /// and whose own `extra_services` is empty.
+    pub extra_services: Vec<App>,
     pub ports: Vec<ServicePort>,
     /// `ServiceType::None` for an app without ports.
     pub service: ServiceType,
@@ -171,6 +208,13 @@ impl App {
     pub fn has_health_check_node_port(&self) -> bool {
         self.service == ServiceType::LoadBalancer
             && self.traffic_policy == Some(TrafficPolicy::Local)
+    }
+
+    /// The app's Services: its own (named after it) and the extra ones, in source
+    /// order. For an app without a Service the first is still yielded: callers check
+    /// `service` and `ports` as before.
+    pub fn services(&self) -> impl Iterator<Item = &App> {
+        std::iter::once(self).chain(&self.extra_services)
     }
 
     /// How many node ports the Service takes: one per port, plus the health check.
@@ -311,6 +355,10 @@ pub enum Peer {
     Pods(Selector),
     /// Addresses outside the cluster (`world`, externals, source ranges).
     Addresses(Vec<IpBlock>),
+    /// Anything at all, in the cluster or outside (`any`): a rule with no `from`/`to`.
+    Any,
+    /// Every pod of the namespaces of a namespace group (`GROUP/*`).
+    NamespaceGroup { group: String, labels: Labels },
 }
 
 /// A port in a NetworkPolicy: a number (with `endPort` for ranges) or a named port.

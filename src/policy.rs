@@ -191,7 +191,10 @@ fn index_flows(model: &Model) -> IndexMap<Key, Vec<(&Peer, &Vec<PolicyPort>)>> {
 /// The knet namespace and subject a peer stands for, if a policy can select it.
 fn subject_of(model: &Model, peer: &Peer) -> Option<(String, Subject)> {
     match peer {
-        Peer::App { namespace, app, .. } => Some((namespace.clone(), Subject::App(app.clone()))),
+        // Apps of unmanaged namespaces get no policy.
+        Peer::App { namespace, app, .. } if model.namespaces.contains_key(namespace) => {
+            Some((namespace.clone(), Subject::App(app.clone())))
+        }
         Peer::Namespace { namespace } if model.namespaces.contains_key(namespace) => {
             Some((namespace.clone(), Subject::AllPods))
         }
@@ -205,7 +208,9 @@ fn subject_of(model: &Model, peer: &Peer) -> Option<(String, Subject)> {
     }
 }
 
-/// Flows grouped by port set, in order of first appearance; peers listed once.
+/// Flows grouped by port set, in order of first appearance; peers listed once. A rule
+/// with `any` among its peers has no peers at all (no `from`/`to`: every source or
+/// destination), which includes the others.
 fn group(flows: &[(&Peer, &Vec<PolicyPort>)]) -> Vec<PolicyRule> {
     let mut rules: Vec<PolicyRule> = Vec::new();
     for (peer, ports) in flows {
@@ -215,10 +220,17 @@ fn group(flows: &[(&Peer, &Vec<PolicyPort>)]) -> Vec<PolicyRule> {
         ports.dedup();
         match rules.iter_mut().find(|r| r.ports == ports) {
             Some(rule) => {
-                if !rule.peers.contains(peer) {
+                let open = rule.peers.is_empty();
+                if **peer == Peer::Any {
+                    rule.peers.clear();
+                } else if !open && !rule.peers.contains(peer) {
                     rule.peers.push((*peer).clone());
                 }
             }
+            None if **peer == Peer::Any => rules.push(PolicyRule {
+                peers: Vec::new(),
+                ports,
+            }),
             None => rules.push(PolicyRule {
                 peers: vec![(*peer).clone()],
                 ports,

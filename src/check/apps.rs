@@ -7,7 +7,7 @@
 use super::cluster::setting_twice;
 use super::declare::{port_name, reserved};
 use super::values::{self, DNS_1035_LABEL, IANA_NAME};
-use super::{rules, Diagnostics};
+use super::{rules, services, Diagnostics};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{self, ServiceType, TargetPort, TrafficPolicy};
 use crate::source::Span;
@@ -32,7 +32,13 @@ const MAX_AFFINITY_TIMEOUT: u64 = 86_400;
 /// endpoints in total).
 pub const MAX_REPLICAS: u64 = 100_000;
 
-pub fn check(diags: &mut Diagnostics, cluster: &ir::Cluster, app: &ast::App) -> ir::App {
+/// Checks an app; `app_label` is the label key of an app without `labels`.
+pub fn check(
+    diags: &mut Diagnostics,
+    cluster: &ir::Cluster,
+    app_label: &str,
+    app: &ast::App,
+) -> ir::App {
     values::name(
         diags,
         Code::InvalidServiceName,
@@ -44,6 +50,8 @@ pub fn check(diags: &mut Diagnostics, cluster: &ir::Cluster, app: &ast::App) -> 
     let mut out = ir::App {
         name: app.name.node.clone(),
         labels: ir::Labels::new(),
+        service_labels: ir::Labels::new(),
+        extra_services: Vec::new(),
         ports: Vec::new(),
         service: ServiceType::ClusterIp,
         cluster_ip: None,
@@ -62,10 +70,12 @@ pub fn check(diags: &mut Diagnostics, cluster: &ir::Cluster, app: &ast::App) -> 
     let mut seen: Vec<&Spanned<AppLine>> = Vec::new();
     let mut port_decls: Vec<&ast::PortDecl> = Vec::new();
     let mut labels_written = false;
+    let mut extra_services: Vec<&ast::ServiceBlock> = Vec::new();
     for line in &app.lines {
         let repeatable = matches!(
             line.node,
             AppLine::Port(_)
+                | AppLine::ExtraService(_)
                 | AppLine::Annotation(_)
                 | AppLine::Endpoint { .. }
                 | AppLine::LoadBalancerIngress(_)
@@ -86,8 +96,14 @@ pub fn check(diags: &mut Diagnostics, cluster: &ir::Cluster, app: &ast::App) -> 
                 out.labels = values::labels(diags, labels);
             }
             AppLine::Port(decl) => {
-                let names: Vec<&ast::Name> = port_decls.iter().map(|d| &d.name).collect();
-                port_name(diags, &names, &decl.name);
+                if decl.named {
+                    let names: Vec<&ast::Name> = port_decls
+                        .iter()
+                        .filter(|d| d.named)
+                        .map(|d| &d.name)
+                        .collect();
+                    port_name(diags, &names, &decl.name);
+                }
                 port_decls.push(decl);
                 if let Some(port) = service_port(diags, decl) {
                     out.ports.push(port);
@@ -178,16 +194,61 @@ pub fn check(diags: &mut Diagnostics, cluster: &ir::Cluster, app: &ast::App) -> 
                     out.preview.load_balancer_ingress.push(ip);
                 }
             }
+            AppLine::ServiceLabels(labels) => out.service_labels = values::labels(diags, labels),
+            AppLine::ExtraService(block) => extra_services.push(block),
+            // Lines of `service NAME { ... }` blocks only (the grammar keeps them there);
+            // `services::as_app` turns them into app lines.
+            AppLine::Type(_) | AppLine::Ports(_) | AppLine::NodePort { .. } => {}
         }
     }
     if !labels_written {
-        out.labels.insert("app".into(), app.name.node.clone());
+        out.labels
+            .insert(app_label.to_string(), app.name.node.clone());
     }
+    unnamed_ports(diags, app, &port_decls);
     if out.ports.is_empty() && port_decls.is_empty() {
         out.service = ServiceType::None;
     }
     service_rules(diags, cluster, app, &out, explicit_service, &port_decls);
+    for block in extra_services {
+        let Some(extra) = services::as_app(diags, app, block) else {
+            continue;
+        };
+        // The extra Service repeats the app's port lines: what is wrong with those was
+        // reported once already.
+        let mut own = Diagnostics::new();
+        let service = check(&mut own, cluster, app_label, &extra.app);
+        own.retain(|d| !diags.contains(d));
+        diags.append(&mut own);
+        let labels = values::labels(diags, &extra.labels);
+        out.extra_services
+            .push(services::finish(&out, service, labels));
+    }
     out
+}
+
+/// Kubernetes lets a Service's port go unnamed only when it is the only port.
+fn unnamed_ports(diags: &mut Diagnostics, app: &ast::App, port_decls: &[&ast::PortDecl]) {
+    if port_decls.len() < 2 {
+        return;
+    }
+    for decl in port_decls.iter().filter(|d| !d.named) {
+        diags.push(
+            Diagnostic::new(
+                Code::PortNameRequired,
+                format!(
+                    "port {} needs a name: app `{}` has {} ports",
+                    decl.name.node,
+                    app.name.node,
+                    port_decls.len()
+                ),
+                decl.name.span,
+            )
+            .label("unnamed port")
+            .note("with two or more ports every port needs a name (a Service may leave only a single port unnamed)")
+            .help(format!("name it, as in `port NAME {}`", decl.name.node)),
+        );
+    }
 }
 
 fn service_port(diags: &mut Diagnostics, decl: &ast::PortDecl) -> Option<ir::ServicePort> {
@@ -219,7 +280,11 @@ fn service_port(diags: &mut Diagnostics, decl: &ast::PortDecl) -> Option<ir::Ser
         None => None,
     };
     Some(ir::ServicePort {
-        name: decl.name.node.clone(),
+        name: if decl.named {
+            decl.name.node.clone()
+        } else {
+            String::new()
+        },
         port: port?,
         protocol: protocol?,
         target: target?,

@@ -40,6 +40,7 @@ pub fn defaults() -> Cluster {
         random_fully: true,
         nfacct: true,
         policy_version: "1".into(),
+        app_label: "app".into(),
     }
 }
 
@@ -50,7 +51,7 @@ pub fn check(diags: &mut Diagnostics, files: &[ast::File]) -> Cluster {
         .flat_map(|f| &f.items)
         .filter_map(|item| match item {
             ast::Item::Cluster(block) => Some(block),
-            ast::Item::Namespace(_) => None,
+            ast::Item::Namespace(_) | ast::Item::Group(_) => None,
         })
         .collect();
     let Some(first) = blocks.first() else {
@@ -195,6 +196,11 @@ fn apply(diags: &mut Diagnostics, cluster: &mut Cluster, setting: &ClusterSettin
                         _ => "write the mark as `0x` and 1 to 8 hexadecimal digits, with exactly one bit set".to_string(),
                     }),
                 );
+            }
+        }
+        ClusterSetting::AppLabel(key) => {
+            if values::label_key(diags, key) {
+                cluster.app_label = key.node.clone();
             }
         }
         ClusterSetting::LocalhostNodePorts(on) => cluster.localhost_node_ports = on.node,

@@ -12,9 +12,12 @@ use crate::ir;
 use crate::source::Span;
 use crate::syntax::ast::{self, DefaultPolicy, ExternalLine, Spanned};
 
-/// Every namespace declared in knet, with its apps and externals.
+/// Every namespace declared in knet, with its apps and externals; the unmanaged
+/// namespaces (apps only) and the namespace groups.
 pub struct Scope<'a> {
     pub namespaces: IndexMap<String, NamespaceScope<'a>>,
+    pub unmanaged: IndexMap<String, NamespaceScope<'a>>,
+    pub groups: IndexMap<String, super::groups::Group>,
 }
 
 pub struct NamespaceScope<'a> {
@@ -42,86 +45,206 @@ impl<'a> Scope<'a> {
         mut ingresses: IndexMap<String, IndexMap<String, ir::Ingress>>,
         flows: Vec<ir::Flow>,
     ) -> ir::Model {
+        let unmanaged = self
+            .unmanaged
+            .into_iter()
+            .map(|(name, ns)| (name.clone(), ns.into_namespace(name, IndexMap::new())))
+            .collect();
         let namespaces = self
             .namespaces
             .into_iter()
             .map(|(name, ns)| {
-                let namespace = ir::Namespace {
-                    name: name.clone(),
-                    isolate_ingress: ns.isolate_ingress,
-                    isolate_egress: ns.isolate_egress,
-                    dns: ns.dns,
-                    apps: ns.apps.into_iter().map(|(k, d)| (k, d.ir)).collect(),
-                    externals: ns.externals.into_iter().map(|(k, d)| (k, d.ir)).collect(),
-                    ingresses: ingresses.shift_remove(&name).unwrap_or_default(),
-                };
-                (name, namespace)
+                let own = ingresses.shift_remove(&name).unwrap_or_default();
+                (name.clone(), ns.into_namespace(name, own))
             })
             .collect();
         ir::Model {
             cluster,
             namespaces,
             flows,
+            unmanaged,
+            groups: self
+                .groups
+                .into_iter()
+                .map(|(name, group)| (name, group.labels))
+                .collect(),
         }
     }
 }
 
-pub fn check<'a>(
-    diags: &mut Diagnostics,
-    cluster: &ir::Cluster,
-    namespaces: &IndexMap<String, Vec<&'a ast::NamespaceBlock>>,
-) -> Scope<'a> {
+impl NamespaceScope<'_> {
+    fn into_namespace(
+        self,
+        name: String,
+        ingresses: IndexMap<String, ir::Ingress>,
+    ) -> ir::Namespace {
+        ir::Namespace {
+            name,
+            isolate_ingress: self.isolate_ingress,
+            isolate_egress: self.isolate_egress,
+            dns: self.dns,
+            apps: self.apps.into_iter().map(|(k, d)| (k, d.ir)).collect(),
+            externals: self.externals.into_iter().map(|(k, d)| (k, d.ir)).collect(),
+            ingresses,
+        }
+    }
+}
+
+/// The blocks of a unit, by kind: namespaces merged by name, and namespace groups.
+pub struct Blocks<'a> {
+    pub managed: IndexMap<String, Vec<&'a ast::NamespaceBlock>>,
+    pub unmanaged: IndexMap<String, Vec<&'a ast::NamespaceBlock>>,
+    pub groups: Vec<&'a ast::GroupBlock>,
+}
+
+pub fn check<'a>(diags: &mut Diagnostics, cluster: &ir::Cluster, blocks: &Blocks<'a>) -> Scope<'a> {
     let mut scope = Scope {
         namespaces: IndexMap::new(),
+        unmanaged: IndexMap::new(),
+        groups: IndexMap::new(),
     };
-    for (name, blocks) in namespaces {
-        let Some(first) = blocks.first() else {
+    for (name, ns_blocks) in &blocks.managed {
+        if let Some(ns) = namespace_scope(diags, cluster, name, ns_blocks) {
+            scope.namespaces.insert(name.clone(), ns);
+        }
+    }
+    for (name, ns_blocks) in &blocks.unmanaged {
+        if let Some(managed) = blocks.managed.get(name).and_then(|b| b.first()) {
+            let first = ns_blocks.first().map_or(managed.name.span, |b| b.name.span);
+            diags.push(super::groups::kind_conflict(
+                name,
+                first,
+                managed.name.span,
+                "a managed namespace",
+            ));
+            continue;
+        }
+        super::groups::unmanaged_items(diags, ns_blocks);
+        if let Some(mut ns) = namespace_scope(diags, cluster, name, ns_blocks) {
+            (ns.isolate_ingress, ns.isolate_egress, ns.dns) = (false, false, false);
+            scope.unmanaged.insert(name.clone(), ns);
+        }
+    }
+    scope.groups = super::groups::check(diags, &blocks.groups, blocks);
+    scope
+}
+
+/// One namespace's blocks: name, defaults, apps and externals.
+fn namespace_scope<'a>(
+    diags: &mut Diagnostics,
+    cluster: &ir::Cluster,
+    name: &str,
+    blocks: &[&'a ast::NamespaceBlock],
+) -> Option<NamespaceScope<'a>> {
+    let first = blocks.first()?;
+    values::name(
+        diags,
+        Code::InvalidNamespaceName,
+        "namespace name",
+        &DNS_LABEL,
+        &first.name,
+    );
+    let (isolate_ingress, isolate_egress) = defaults(diags, name, blocks);
+    let dns = !blocks
+        .iter()
+        .flat_map(|b| &b.items)
+        .any(|item| matches!(item, ast::NamespaceItem::DnsOff(_)));
+    let app_label = app_label(diags, cluster, blocks);
+    let mut ns = NamespaceScope {
+        name_span: first.name.span,
+        isolate_ingress,
+        isolate_egress,
+        dns,
+        apps: IndexMap::new(),
+        externals: IndexMap::new(),
+    };
+    for item in blocks.iter().flat_map(|b| &b.items) {
+        match item {
+            ast::NamespaceItem::App(app) => {
+                if !first_definition(diags, &ns, &app.name) {
+                    continue;
+                }
+                let ir = apps::check(diags, cluster, &app_label, app);
+                ns.apps
+                    .insert(app.name.node.clone(), Declared { ast: app, ir });
+            }
+            ast::NamespaceItem::External(external) => {
+                if !first_definition(diags, &ns, &external.name) {
+                    continue;
+                }
+                let ir = check_external(diags, external);
+                ns.externals
+                    .insert(external.name.node.clone(), Declared { ast: external, ir });
+            }
+            _ => {}
+        }
+    }
+    extra_service_names(diags, &ns);
+    Some(ns)
+}
+
+/// The namespace's `app-label`, or the cluster's; blocks of one namespace must agree.
+fn app_label(
+    diags: &mut Diagnostics,
+    cluster: &ir::Cluster,
+    blocks: &[&ast::NamespaceBlock],
+) -> String {
+    let mut chosen: Option<&Spanned<String>> = None;
+    for item in blocks.iter().flat_map(|b| &b.items) {
+        let ast::NamespaceItem::AppLabel(key) = item else {
             continue;
         };
-        values::name(
-            diags,
-            Code::InvalidNamespaceName,
-            "namespace name",
-            &DNS_LABEL,
-            &first.name,
-        );
-        let (isolate_ingress, isolate_egress) = defaults(diags, name, blocks);
-        let dns = !blocks
-            .iter()
-            .flat_map(|b| &b.items)
-            .any(|item| matches!(item, ast::NamespaceItem::DnsOff(_)));
-        let mut ns = NamespaceScope {
-            name_span: first.name.span,
-            isolate_ingress,
-            isolate_egress,
-            dns,
-            apps: IndexMap::new(),
-            externals: IndexMap::new(),
-        };
-        for item in blocks.iter().flat_map(|b| &b.items) {
-            match item {
-                ast::NamespaceItem::App(app) => {
-                    if !first_definition(diags, &ns, &app.name) {
-                        continue;
-                    }
-                    let ir = apps::check(diags, cluster, app);
-                    ns.apps
-                        .insert(app.name.node.clone(), Declared { ast: app, ir });
+        match chosen {
+            None => {
+                if values::label_key(diags, key) {
+                    chosen = Some(key);
                 }
-                ast::NamespaceItem::External(external) => {
-                    if !first_definition(diags, &ns, &external.name) {
-                        continue;
-                    }
-                    let ir = check_external(diags, external);
-                    ns.externals
-                        .insert(external.name.node.clone(), Declared { ast: external, ir });
-                }
-                _ => {}
+            }
+            Some(first) if first.node == key.node => {}
+            Some(first) => diags.push(super::cluster::setting_twice(
+                "app-label",
+                key.span,
+                first.span,
+            )),
+        }
+    }
+    chosen.map_or_else(|| cluster.app_label.clone(), |key| key.node.clone())
+}
+
+/// An extra Service is a Service: its name must not be another Service's.
+fn extra_service_names(diags: &mut Diagnostics, ns: &NamespaceScope) {
+    let mut taken: IndexMap<&str, (Span, &str)> = IndexMap::new();
+    for (name, app) in &ns.apps {
+        taken.insert(name, (app.ast.name.span, "an app"));
+    }
+    for (name, external) in &ns.externals {
+        taken
+            .entry(name)
+            .or_insert((external.ast.name.span, "an external"));
+    }
+    for app in ns.apps.values() {
+        for line in &app.ast.lines {
+            let ast::AppLine::ExtraService(block) = &line.node else {
+                continue;
+            };
+            let name = &block.name;
+            if let Some((first, kind)) = taken.get(name.node.as_str()) {
+                diags.push(
+                    Diagnostic::new(
+                        Code::DuplicateName,
+                        format!("`{}` is defined twice in this namespace", name.node),
+                        name.span,
+                    )
+                    .label("a Service of this name again here")
+                    .secondary(*first, format!("first defined here as {kind}"))
+                    .note("apps, their extra Services and externals share one name space: each becomes a Service of that name")
+                    .help("rename the extra Service"),
+                );
+            } else {
+                taken.insert(&name.node, (name.span, "an extra Service"));
             }
         }
-        scope.namespaces.insert(name.clone(), ns);
     }
-    scope
 }
 
 /// Reports a second app or external of one name (both would be the Service `NAME`).

@@ -12,6 +12,7 @@ use std::net::Ipv4Addr;
 use ipnet::{IpNet, Ipv4Net};
 
 use super::declare::{Declared, NamespaceScope, Scope};
+use super::peers;
 use super::suggest::did_you_mean;
 use super::values;
 use super::Diagnostics;
@@ -70,8 +71,12 @@ fn exposure_flows(
     ns: &NamespaceScope,
     flows: &mut Vec<ir::Flow>,
 ) {
-    for declared in ns.apps.values() {
-        let app = &declared.ir;
+    // Each exposed Service of an app (its own or an extra one) lets its sources in.
+    let services = ns
+        .apps
+        .values()
+        .flat_map(|declared| declared.ir.services().map(move |s| (declared, s)));
+    for (declared, app) in services {
         if !app.service.exposed_on_nodes() || app.ports.is_empty() {
             continue;
         }
@@ -88,7 +93,7 @@ fn exposure_flows(
         };
         flows.push(ir::Flow {
             from: Peer::Addresses(sources),
-            to: app_peer(namespace, app),
+            to: app_peer(namespace, &declared.ir),
             ports: app.ports.iter().map(policy_port).collect(),
             origin: ir::FlowOrigin::Exposure {
                 app: declared.ast.name.span,
@@ -131,7 +136,7 @@ pub fn app_port(
     app: &Declared<ast::App, ir::App>,
     name: &ast::Name,
 ) -> Option<ir::ServicePort> {
-    if let Some(port) = app.ir.ports.iter().find(|p| p.name == name.node) {
+    if let Some(port) = app.ir.ports.iter().find(|p| p.answers_to(&name.node)) {
         return Some(port.clone());
     }
     let listed = super::ingress::port_list(&app.ir.ports);
@@ -254,14 +259,18 @@ impl<'a, 's> Resolver<'a, 's> {
     /// Whether a policy can be written for this side.
     fn in_knet(&self, peer: &Peer) -> bool {
         match peer {
-            Peer::App { .. } => true,
+            // Apps of unmanaged namespaces get no policy.
+            Peer::App { namespace, .. } => self.scope.namespaces.contains_key(namespace),
             Peer::Namespace { namespace } => self.scope.namespaces.contains_key(namespace),
             // The ingress controller gets policies when its namespace is declared.
             Peer::Pods(selector) => {
                 *selector == self.cluster.ingress_controller
                     && self.scope.namespaces.contains_key(&selector.namespace)
             }
-            Peer::Addresses(_) | Peer::AnyNamespace => false,
+            // One-sided peers: they never add rules to other namespaces' pods.
+            Peer::Addresses(_) | Peer::AnyNamespace | Peer::Any | Peer::NamespaceGroup { .. } => {
+                false
+            }
         }
     }
 
@@ -276,6 +285,18 @@ impl<'a, 's> Resolver<'a, 's> {
             PeerTarget::AllPods => Some(Side::Other(Peer::Namespace {
                 namespace: self.namespace.to_string(),
             })),
+            PeerTarget::AnyNamespace => Some(Side::Other(Peer::AnyNamespace)),
+            PeerTarget::AnyNamespaceApp(app) => {
+                diags.push(peers::any_namespace_app(span, app));
+                None
+            }
+            PeerTarget::NamespacePods(ns) if self.scope.groups.contains_key(&ns.node) => {
+                let group = &self.scope.groups[&ns.node];
+                Some(Side::Other(Peer::NamespaceGroup {
+                    group: ns.node.clone(),
+                    labels: group.labels.clone(),
+                }))
+            }
             PeerTarget::NamespacePods(ns) => values::name(
                 diags,
                 Code::InvalidNamespaceName,
@@ -289,7 +310,16 @@ impl<'a, 's> Resolver<'a, 's> {
                 })
             }),
             PeerTarget::Qualified { namespace, app } => {
-                let Some(other) = self.scope.namespaces.get(&namespace.node) else {
+                if let Some(diagnostic) = peers::not_a_namespace(self.scope, namespace, app, span) {
+                    diags.push(diagnostic);
+                    return None;
+                }
+                let other = self
+                    .scope
+                    .namespaces
+                    .get(&namespace.node)
+                    .or_else(|| self.scope.unmanaged.get(&namespace.node));
+                let Some(other) = other else {
                     let known = self.scope.namespaces.keys().map(String::as_str);
                     let close = did_you_mean(&namespace.node, known);
                     let help = match close {
@@ -337,6 +367,9 @@ impl<'a, 's> Resolver<'a, 's> {
                 if name == "world" {
                     return Some(Side::Other(Peer::Addresses(vec![world(self.cluster)])));
                 }
+                if name == "any" {
+                    return Some(Side::Other(Peer::Any));
+                }
                 if name == "ingress" {
                     return Some(Side::Other(Peer::Pods(
                         self.cluster.ingress_controller.clone(),
@@ -382,6 +415,10 @@ impl<'a, 's> Resolver<'a, 's> {
                     .chain(self.ns.externals.keys())
                     .map(String::as_str)
                     .chain(["world", "ingress"]);
+                if let Some(diagnostic) = peers::hint(self.scope, self.ns, name, span) {
+                    diags.push(diagnostic);
+                    return None;
+                }
                 let mut d = Diagnostic::new(
                     Code::UnknownPeer,
                     format!("unknown app or external `{name}`"),
@@ -446,6 +483,13 @@ impl<'a, 's> Resolver<'a, 's> {
         destination: &ast::Peer,
     ) -> Option<Vec<PolicyPort>> {
         let written = &destination.ports;
+        if let Some(all) = written.iter().find(|p| p.node == PortRef::All) {
+            if written.len() > 1 {
+                diags.push(peers::all_ports_not_alone(all.span, destination.span));
+                return None;
+            }
+            return Some(Vec::new());
+        }
         if written.is_empty() {
             return Some(match side {
                 Side::App(app, _) => app.ir.ports.iter().map(policy_port).collect(),
@@ -477,6 +521,15 @@ impl<'a, 's> Resolver<'a, 's> {
         if let Side::App(app, _) = side {
             let name = match &port.node {
                 PortRef::Name(name) => Spanned::new(name.clone(), port.span),
+                // An unnamed port answers to its number (`web:80`).
+                PortRef::Number {
+                    port: number,
+                    protocol,
+                } if unnamed_port(app, *number, protocol.as_ref()) => {
+                    Spanned::new(number.to_string(), port.span)
+                }
+                // Handled by `ports`: `*` stands alone.
+                PortRef::All => return None,
                 // `api:443`: the number as written, so the error can say so.
                 PortRef::Number { .. } | PortRef::Range { .. } => {
                     let text = port_text(&port.node);
@@ -488,6 +541,7 @@ impl<'a, 's> Resolver<'a, 's> {
             return app_port(diags, app, &name).map(|p| policy_port(&p));
         }
         match &port.node {
+            PortRef::All => None,
             PortRef::Name(name) => {
                 match side {
                     Side::External(external, _) => {
@@ -526,6 +580,8 @@ impl<'a, 's> Resolver<'a, 's> {
                         let peer = match target {
                             PeerTarget::Name(peer) => peer.clone(),
                             PeerTarget::AllPods => "*".to_string(),
+                            PeerTarget::AnyNamespace => "*/*".to_string(),
+                            PeerTarget::AnyNamespaceApp(app) => format!("*/{}", app.node),
                             PeerTarget::NamespacePods(ns) => format!("{}/*", ns.node),
                             PeerTarget::Qualified { namespace, app } => {
                                 format!("{}/{}", namespace.node, app.node)
@@ -580,6 +636,18 @@ impl<'a, 's> Resolver<'a, 's> {
     }
 }
 
+/// Whether the app's single port is unnamed and is `number` (with that protocol).
+fn unnamed_port(
+    app: &Declared<ast::App, ir::App>,
+    number: u64,
+    protocol: Option<&ast::Name>,
+) -> bool {
+    let protocol = protocol.map_or("tcp", |p| p.node.as_str());
+    app.ir.ports.iter().any(|p| {
+        p.name.is_empty() && u64::from(p.port) == number && p.protocol.as_lower() == protocol
+    })
+}
+
 /// `443`, `443/udp`, `8000-8100`: a port written as a number.
 fn looks_numeric(text: &str) -> bool {
     let number = text.split('/').next().unwrap_or("");
@@ -593,6 +661,7 @@ fn port_text(port: &PortRef) -> String {
             .unwrap_or_default()
     };
     match port {
+        PortRef::All => "*".to_string(),
         PortRef::Name(name) => name.clone(),
         PortRef::Number { port, protocol } => format!("{port}{}", proto(protocol)),
         PortRef::Range {

@@ -16,10 +16,13 @@ mod apps;
 mod cluster;
 mod declare;
 mod flows;
+mod groups;
 mod ingress;
 mod lints;
 mod model;
+mod peers;
 pub mod rules;
+mod services;
 pub mod suggest;
 mod values;
 
@@ -35,29 +38,40 @@ pub type Diagnostics = Vec<Diagnostic>;
 pub fn check(files: &[ast::File]) -> (Option<ir::Model>, Vec<Diagnostic>) {
     let mut diags = Diagnostics::new();
     let cluster = cluster::check(&mut diags, files);
-    let mut namespaces: IndexMap<String, Vec<&ast::NamespaceBlock>> = IndexMap::new();
+    let mut blocks = declare::Blocks {
+        managed: IndexMap::new(),
+        unmanaged: IndexMap::new(),
+        groups: Vec::new(),
+    };
     for file in files {
         for item in &file.items {
-            if let ast::Item::Namespace(block) = item {
-                namespaces
-                    .entry(block.name.node.clone())
-                    .or_default()
-                    .push(block);
+            match item {
+                ast::Item::Namespace(block) => {
+                    let map = if block.unmanaged.is_some() {
+                        &mut blocks.unmanaged
+                    } else {
+                        &mut blocks.managed
+                    };
+                    map.entry(block.name.node.clone()).or_default().push(block);
+                }
+                ast::Item::Group(group) => blocks.groups.push(group),
+                ast::Item::Cluster(_) => {}
             }
         }
     }
-    let scope = declare::check(&mut diags, &cluster, &namespaces);
+    let scope = declare::check(&mut diags, &cluster, &blocks);
+    let namespaces = &blocks.managed;
     let mut flows = Vec::new();
     let mut ingresses = IndexMap::new();
-    for (name, blocks) in &namespaces {
+    for (name, blocks) in namespaces {
         let ns_ingresses = ingress::check(&mut diags, &scope, name, blocks, &cluster, &mut flows);
         ingresses.insert(name.clone(), ns_ingresses);
         flows::check(&mut diags, &scope, &cluster, name, blocks, &mut flows);
     }
     let model = scope.into_model(cluster, ingresses, flows);
-    model::check(&mut diags, &model, &namespaces);
+    model::check(&mut diags, &model, namespaces);
     if !diags.iter().any(Diagnostic::is_error) {
-        lints::check(&mut diags, &model, &namespaces);
+        lints::check(&mut diags, &model, namespaces);
     }
     crate::diagnostic::sort(&mut diags);
     if diags.iter().any(Diagnostic::is_error) {

@@ -35,6 +35,21 @@ pub fn check(
                 })
         })
         .collect();
+    // Extra Services take node ports and ClusterIPs like any other Service.
+    let extras: Vec<(ast::App, Option<&ir::App>)> = apps
+        .iter()
+        .flat_map(|(app, owner)| {
+            super::services::of_app(app).into_iter().map(move |extra| {
+                let ir_extra =
+                    owner.and_then(|o| o.extra_services.iter().find(|e| e.name == extra.name.node));
+                (extra, ir_extra)
+            })
+        })
+        .collect();
+    let apps: Vec<(&ast::App, Option<&ir::App>)> = apps
+        .into_iter()
+        .chain(extras.iter().map(|(app, ir_app)| (app, *ir_app)))
+        .collect();
     node_ports(diags, &apps);
     cluster_ips(diags, model, &apps);
     capacity(diags, model, &apps);

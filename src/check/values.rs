@@ -261,6 +261,25 @@ pub fn value_error(
 /// What a label key (and an annotation key) looks like, for notes.
 const LABEL_KEY_SHAPE: &str = "an optional DNS-subdomain prefix and `/` (as in `example.com/`), then a name of up to 63 letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit";
 
+/// One label key on its own (`app-label KEY`): checked as in a label set.
+pub fn label_key(diags: &mut Diagnostics, key: &Spanned<String>) -> bool {
+    match rules::label_key(&key.node) {
+        Ok(()) => true,
+        Err(reasons) => {
+            diags.push(
+                value_error(
+                    Code::InvalidLabelKey,
+                    format!("`{}` is not a valid label key", key.node),
+                    key.span,
+                    &reasons,
+                )
+                .note(format!("a label key is {LABEL_KEY_SHAPE}")),
+            );
+            false
+        }
+    }
+}
+
 /// A label set: keys and values checked, duplicate keys reported.
 pub fn labels(diags: &mut Diagnostics, written: &[ast::Label]) -> Labels {
     let mut labels = Labels::new();

@@ -71,6 +71,8 @@ registry! {
     DuplicateLabelKey = "E0116": "label key given twice",
     ReservedName = "E0117": "reserved name",
     DuplicateObjectName = "E0118": "two generated objects with one name",
+    PortNameRequired = "E0119": "unnamed port on an app with several ports",
+    NamespaceKindConflict = "E0121": "one name for a managed and an unmanaged namespace, or a group",
 
     // ── E02xx: values ──
     UnknownProtocol = "E0201": "unknown protocol",
@@ -124,6 +126,9 @@ registry! {
     ServiceCidrTooSmall = "E0328": "service CIDR too small for the Services",
     PodCidrTooSmall = "E0329": "pod CIDR too small for the pods",
     NodePortRangeTooSmall = "E0330": "node-port range too small for the Services",
+    UnmanagedContent = "E0336": "something knet would write, in an unmanaged namespace",
+    GroupWithoutLabels = "E0337": "namespace group without labels",
+    AllPortsNotAlone = "E0338": "`*` with other ports",
 
     // ── W00xx: about the diagnostics themselves ──
     UnusedAllow = "W0001": "`knet: allow` comment that silences nothing",

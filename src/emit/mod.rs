@@ -35,10 +35,23 @@ pub fn emit_yaml(model: &Model) -> String {
 
 /// `metadata` with name, namespace, the managed-by label and annotations.
 fn metadata(name: &str, namespace: &str, annotations: Option<Node>) -> Node {
+    labelled_metadata(name, namespace, &crate::ir::Labels::new(), annotations)
+}
+
+/// `metadata` with the object's own labels first, then the managed-by label (which
+/// replaces a label of that key).
+fn labelled_metadata(
+    name: &str,
+    namespace: &str,
+    labels: &crate::ir::Labels,
+    annotations: Option<Node>,
+) -> Node {
+    let mut all = labels.clone();
+    all.insert(MANAGED_BY.0.to_string(), MANAGED_BY.1.to_string());
     Node::map()
         .with("name", name)
         .with("namespace", namespace)
-        .with("labels", Node::map().with(MANAGED_BY.0, MANAGED_BY.1))
+        .with("labels", tree::string_map(&all))
         .with_opt("annotations", annotations)
 }
 

@@ -75,6 +75,11 @@ fn peer_nodes(peer: &Peer, here: &str) -> Vec<Node> {
         } => vec![pods_in(namespace, match_labels(labels))],
         Peer::Pods(selector) => vec![pods_in(&selector.namespace, match_labels(&selector.labels))],
         Peer::AnyNamespace => vec![Node::map().with("namespaceSelector", Node::map())],
+        Peer::NamespaceGroup { labels, .. } => {
+            vec![Node::map().with("namespaceSelector", match_labels(labels))]
+        }
+        // A rule with `any` has no peers at all (the plan drops the others).
+        Peer::Any => Vec::new(),
         Peer::Namespace { namespace } if namespace == here => {
             vec![Node::map().with("podSelector", Node::map())]
         }

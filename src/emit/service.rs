@@ -1,13 +1,14 @@
 //! Services (every type, and `ExternalName` for externals with `host`) and Ingresses.
 
 use super::tree::{string_map, Node};
-use super::{metadata, object};
+use super::{labelled_metadata, metadata, object};
 use crate::ir::{self, ServiceType, TargetPort, TrafficPolicy};
 
 pub fn services(ns: &ir::Namespace) -> Vec<Node> {
     let apps = ns
         .apps
         .values()
+        .flat_map(ir::App::services)
         .filter(|app| app.service != ServiceType::None && !app.ports.is_empty())
         .map(|app| app_service(&ns.name, app));
     let externals = ns.externals.values().filter_map(|external| {
@@ -47,8 +48,10 @@ fn app_service(namespace: &str, app: &ir::App) -> Node {
                 TargetPort::Number(n) => Node::from(*n),
                 TargetPort::Name(name) => Node::from(name),
             };
+            // Kubernetes lets a single port go unnamed.
+            let name = (!port.name.is_empty()).then_some(&port.name);
             Node::map()
-                .with("name", &port.name)
+                .with_opt("name", name)
                 .with("port", port.port)
                 .with("targetPort", target)
                 .with("protocol", port.protocol.as_k8s())
@@ -91,9 +94,21 @@ fn app_service(namespace: &str, app: &ir::App) -> Node {
     object(
         "v1",
         "Service",
-        metadata(&app.name, namespace, annotations(&app.annotations)),
+        labelled_metadata(
+            &app.name,
+            namespace,
+            &service_labels(app),
+            annotations(&app.annotations),
+        ),
         spec,
     )
+}
+
+/// A Service object's labels: the pods' labels, then its own (`service-labels`).
+fn service_labels(app: &ir::App) -> ir::Labels {
+    let mut labels = app.labels.clone();
+    labels.extend(app.service_labels.clone());
+    labels
 }
 
 fn backend(backend: &ir::Backend) -> Node {

@@ -162,23 +162,33 @@ pub fn allocate(model: &Model) -> Addresses {
     let service_cidr = model.cluster.service_cidr;
     let mut services = Pool::new(service_cidr, reserved_low_service(service_cidr));
     let mut pods = Pool::new(model.cluster.pod_cidr, RESERVED_LOW_POD);
-    let mut apps: Vec<(&str, &crate::ir::App)> = model
+    // Every Service (an app's own and its extra ones), with whether it is an app's own:
+    // endpoints belong to the app, ClusterIPs to each Service.
+    let mut apps: Vec<(&str, &crate::ir::App, bool)> = model
         .namespaces
         .values()
-        .flat_map(|ns| ns.apps.values().map(move |app| (ns.name.as_str(), app)))
+        .flat_map(|ns| {
+            ns.apps.values().flat_map(move |app| {
+                app.services()
+                    .enumerate()
+                    .map(move |(i, service)| (ns.name.as_str(), service, i == 0))
+            })
+        })
         .collect();
     // Pinned addresses first, so that they always win.
-    for (_, app) in &apps {
+    for (_, app, own) in &apps {
         if let Some(ip) = app.cluster_ip {
             services.taken.insert(ip);
         }
-        for endpoint in &app.preview.endpoints {
-            pods.taken.insert(endpoint.address);
+        if *own {
+            for endpoint in &app.preview.endpoints {
+                pods.taken.insert(endpoint.address);
+            }
         }
     }
     apps.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
     let mut addresses = Addresses::default();
-    for (namespace, app) in apps {
+    for (namespace, app, own) in apps {
         let key = (namespace.to_string(), app.name.clone());
         let qualified = format!("{namespace}/{}", app.name);
         if app.has_cluster_ip() {
@@ -186,6 +196,9 @@ pub fn allocate(model: &Model) -> Addresses {
             if let Some(ip) = ip {
                 addresses.cluster_ips.insert(key.clone(), ip);
             }
+        }
+        if !own {
+            continue;
         }
         let endpoints: Vec<Endpoint> = if app.preview.endpoints.is_empty() {
             (0..app.preview.replicas)
@@ -220,7 +233,7 @@ pub fn allocate(model: &Model) -> Addresses {
         ..Addresses::default()
     };
     for ns in model.namespaces.values() {
-        for app in ns.apps.values() {
+        for app in ns.apps.values().flat_map(crate::ir::App::services) {
             let key = (ns.name.clone(), app.name.clone());
             if let Some(ip) = addresses.cluster_ips.get(&key) {
                 ordered.cluster_ips.insert(key.clone(), *ip);
@@ -244,6 +257,7 @@ fn node_ports(model: &Model, addresses: &mut Addresses) {
         model.namespaces.values().flat_map(|ns| {
             ns.apps
                 .values()
+                .flat_map(crate::ir::App::services)
                 .filter(|app| app.service.exposed_on_nodes())
                 .map(move |app| (ns.name.as_str(), app))
         })

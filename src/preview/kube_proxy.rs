@@ -86,7 +86,12 @@ pub fn config(model: &Model) -> ProxyConfig {
 pub fn service_ports(model: &Model, addresses: &Addresses) -> Vec<ServicePort> {
     let mut out = Vec::new();
     for ns in model.namespaces.values() {
-        for app in ns.apps.values() {
+        // Every Service of an app leads to the app's endpoints.
+        let services = ns
+            .apps
+            .values()
+            .flat_map(|owner| owner.services().map(move |service| (owner, service)));
+        for (owner, app) in services {
             let Some(cluster_ip) = addresses.cluster_ip(&ns.name, &app.name) else {
                 continue;
             };
@@ -99,7 +104,7 @@ pub fn service_ports(model: &Model, addresses: &Addresses) -> Vec<ServicePort> {
                     TargetPort::Name(_) => port.port,
                 };
                 let endpoints = addresses
-                    .endpoints(&ns.name, &app.name)
+                    .endpoints(&ns.name, &owner.name)
                     .iter()
                     .filter(|e| e.address.is_ipv6() == cluster_ip.is_ipv6())
                     .map(|e| PortEndpoint {
@@ -109,7 +114,13 @@ pub fn service_ports(model: &Model, addresses: &Addresses) -> Vec<ServicePort> {
                     })
                     .collect();
                 out.push(ServicePort {
-                    name: format!("{}/{}:{}", ns.name, app.name, port.name),
+                    // kube-proxy's ServicePortName: `ns/svc:port`, or `ns/svc` for an
+                    // unnamed port.
+                    name: if port.name.is_empty() {
+                        format!("{}/{}", ns.name, app.name)
+                    } else {
+                        format!("{}/{}:{}", ns.name, app.name, port.name)
+                    },
                     protocol: port.protocol,
                     cluster_ip,
                     port: port.port,

@@ -36,6 +36,17 @@ pub struct File {
 pub enum Item {
     Cluster(ClusterBlock),
     Namespace(NamespaceBlock),
+    Group(GroupBlock),
+}
+
+/// `namespaces GROUP { labels K=V[, ...] }`: the namespaces whose labels match.
+#[derive(Debug, Clone)]
+pub struct GroupBlock {
+    pub name: Name,
+    /// Every `labels` line, in order (a second one is an error).
+    pub labels: Vec<Spanned<Vec<Label>>>,
+    /// The `namespaces` keyword to the closing brace.
+    pub span: Span,
 }
 
 /// `cluster { ... }`
@@ -67,6 +78,8 @@ pub enum ClusterSetting {
     RandomFully(Spanned<bool>),
     Nfacct(Spanned<bool>),
     PolicyVersion(Spanned<String>),
+    /// `app-label KEY`: the label key of an app without `labels`.
+    AppLabel(Spanned<String>),
 }
 
 impl ClusterSetting {
@@ -85,6 +98,7 @@ impl ClusterSetting {
             ClusterSetting::RandomFully(_) => "random-fully",
             ClusterSetting::Nfacct(_) => "nfacct",
             ClusterSetting::PolicyVersion(_) => "policy-version",
+            ClusterSetting::AppLabel(_) => "app-label",
         }
     }
 }
@@ -93,6 +107,8 @@ impl ClusterSetting {
 #[derive(Debug, Clone)]
 pub struct NamespaceBlock {
     pub name: Name,
+    /// `unmanaged namespace NS`: the span of `unmanaged`.
+    pub unmanaged: Option<Span>,
     pub items: Vec<NamespaceItem>,
 }
 
@@ -105,6 +121,8 @@ pub enum NamespaceItem {
     Default(Spanned<DefaultPolicy>),
     /// `dns off`
     DnsOff(Span),
+    /// `app-label KEY`: the namespace's own default pod label key.
+    AppLabel(Spanned<String>),
 }
 
 /// `default deny`, `default allow [ingress|egress]`
@@ -144,6 +162,27 @@ pub enum AppLine {
         local: bool,
     },
     LoadBalancerIngress(Spanned<String>),
+    /// `service-labels K=V, ...`: labels on the app's Service objects only.
+    ServiceLabels(Vec<Label>),
+    /// `service NAME { ... }`: an extra Service over the app's pods.
+    ExtraService(ServiceBlock),
+    /// `type TYPE` (extra Services only).
+    Type(Name),
+    /// `ports NAME, ...` (extra Services only).
+    Ports(Vec<Name>),
+    /// `node-port PORT N` (extra Services only).
+    NodePort {
+        port: Name,
+        number: Number,
+    },
+}
+
+/// `service NAME { ... }` inside an app: the grammar allows `type`, `ports`, `labels`,
+/// `node-port` and the Service settings of an app.
+#[derive(Debug, Clone)]
+pub struct ServiceBlock {
+    pub name: Name,
+    pub lines: Vec<Spanned<AppLine>>,
 }
 
 impl AppLine {
@@ -163,6 +202,11 @@ impl AppLine {
             AppLine::Replicas(_) => "replicas",
             AppLine::Endpoint { .. } => "endpoint",
             AppLine::LoadBalancerIngress(_) => "load-balancer-ingress",
+            AppLine::ServiceLabels(_) => "service-labels",
+            AppLine::ExtraService(_) => "service NAME",
+            AppLine::Type(_) => "type",
+            AppLine::Ports(_) => "ports",
+            AppLine::NodePort { .. } => "node-port",
         }
     }
 }
@@ -201,7 +245,10 @@ pub struct PortRange {
 /// `port NAME NUMBER[/PROTO]` (externals).
 #[derive(Debug, Clone)]
 pub struct PortDecl {
+    /// For an unnamed port (`port 80 -> 8080`), the port number as written, with its span.
     pub name: Name,
+    /// Whether the port was given a name.
+    pub named: bool,
     pub port: PortNumber,
     pub target: Option<Spanned<PortTarget>>,
     pub node_port: Option<Number>,
@@ -315,6 +362,10 @@ pub enum PeerTarget {
     NamespacePods(Name),
     /// `*`
     AllPods,
+    /// `*/*`
+    AnyNamespace,
+    /// `*/NAME`: not a peer; kept so that the checker can say why.
+    AnyNamespaceApp(Name),
 }
 
 /// A port as a flow names it.
@@ -324,6 +375,8 @@ pub enum PortRef {
     Name(String),
     /// `:443`, `:443/udp`
     Number { port: u64, protocol: Option<Name> },
+    /// `:*`: every port and protocol.
+    All,
     /// `:30000-30100/udp`
     Range {
         low: u64,

@@ -38,9 +38,12 @@ fn describe(rule: Rule) -> Option<String> {
         Rule::label_value | Rule::bare_value => "a label value",
         Rule::switch => "`on` or `off`",
         Rule::backend => "an app name",
-        Rule::peer | Rule::peer_list => "a peer (app, `NS/APP`, `NS/*`, `*`, `world`, `ingress`)",
+        Rule::peer | Rule::peer_list => {
+            "a peer (app, `NS/APP`, `NS/*`, `*`, `*/*`, `world`, `ingress`, `any`)"
+        }
         Rule::qualified_peer => "`NAMESPACE/APP`",
-        Rule::all_pods => "`*`",
+        Rule::any_namespace => "`*/*`",
+        Rule::all_pods | Rule::all_ports => "`*`",
         Rule::port_set => "a port",
         Rule::cidr_entry => "a CIDR",
         Rule::EOI => "end of file",
@@ -87,6 +90,14 @@ fn describe(rule: Rule) -> Option<String> {
         Rule::random_fully_setting => "`random-fully`",
         Rule::nfacct_setting => "`nfacct`",
         Rule::policy_version_setting => "`policy-version`",
+        Rule::app_label_setting | Rule::app_label_stmt => "`app-label`",
+        Rule::group_block => "`namespaces`",
+        Rule::unmanaged => "`unmanaged`",
+        Rule::service_block => "`service`",
+        Rule::service_labels_line => "`service-labels`",
+        Rule::type_line => "`type`",
+        Rule::ports_line => "`ports`",
+        Rule::service_node_port_line => "`node-port`",
         _ => return None,
     };
     Some(words.to_string())

@@ -74,6 +74,7 @@ pub fn file(file_id: FileId, root: P) -> File {
         match pair.as_rule() {
             Rule::cluster_block => items.push(Item::Cluster(cluster_block(file_id, pair))),
             Rule::namespace_block => items.push(Item::Namespace(namespace_block(file_id, pair))),
+            Rule::group_block => items.push(Item::Group(group_block(file_id, pair))),
             _ => {}
         }
     }
@@ -130,6 +131,7 @@ fn cluster_setting(file: FileId, pair: P) -> Option<Spanned<ClusterSetting>> {
         }
         (Rule::random_fully_setting, Some(v)) => ClusterSetting::RandomFully(switch(file, v)),
         (Rule::nfacct_setting, Some(v)) => ClusterSetting::Nfacct(switch(file, v)),
+        (Rule::app_label_setting, Some(v)) => ClusterSetting::AppLabel(text(file, &v)),
         (Rule::policy_version_setting, Some(v)) => {
             let value = if v.as_rule() == Rule::string {
                 string(file, v)
@@ -174,15 +176,44 @@ fn switch(file: FileId, pair: P) -> Spanned<bool> {
 // ───────────────────────────── namespace ─────────────────────────────
 
 fn namespace_block(file: FileId, pair: P) -> NamespaceBlock {
-    let mut parts = parts(pair)
-        .into_iter()
-        .filter(|p| p.as_rule() != Rule::kw_namespace);
+    let mut unmanaged = None;
+    let mut parts = parts(pair).into_iter().filter(|p| match p.as_rule() {
+        Rule::unmanaged => {
+            unmanaged = Some(span(file, p));
+            false
+        }
+        rule => rule != Rule::kw_namespace,
+    });
     let name = parts
         .next()
         .map(|p| text(file, &p))
         .unwrap_or_else(|| Spanned::new(String::new(), Span::default()));
     let items = parts.filter_map(|p| namespace_item(file, p)).collect();
-    NamespaceBlock { name, items }
+    NamespaceBlock {
+        name,
+        unmanaged,
+        items,
+    }
+}
+
+/// `namespaces GROUP { labels ... }`
+fn group_block(file: FileId, pair: P) -> GroupBlock {
+    let whole = span(file, &pair);
+    let (name, lines) = named_block(file, pair);
+    let labels = lines
+        .into_iter()
+        .filter(|p| p.as_rule() == Rule::labels_line)
+        .filter_map(|line| {
+            let line_span = statement_span(file, &line);
+            let list = values(line).into_iter().next()?;
+            Some(Spanned::new(label_list(file, list), line_span))
+        })
+        .collect();
+    GroupBlock {
+        name,
+        labels,
+        span: whole,
+    }
 }
 
 fn namespace_item(file: FileId, pair: P) -> Option<NamespaceItem> {
@@ -194,6 +225,7 @@ fn namespace_item(file: FileId, pair: P) -> Option<NamespaceItem> {
         Rule::allow_stmt => NamespaceItem::Flow(allow_stmt(file, pair)),
         Rule::default_stmt => NamespaceItem::Default(default_stmt(file, pair)),
         Rule::dns_stmt => NamespaceItem::DnsOff(whole),
+        Rule::app_label_stmt => NamespaceItem::AppLabel(text(file, values(pair).first()?)),
         _ => return None,
     })
 }
@@ -264,6 +296,18 @@ fn app_line(file: FileId, pair: P) -> Option<Spanned<AppLine>> {
             local: has_local,
         },
         Rule::load_balancer_ingress_line => AppLine::LoadBalancerIngress(text(file, &vals.next()?)),
+        Rule::service_labels_line => AppLine::ServiceLabels(label_list(file, vals.next()?)),
+        Rule::type_line => AppLine::Type(text(file, &vals.next()?)),
+        Rule::ports_line => AppLine::Ports(vals.map(|p| text(file, &p)).collect()),
+        Rule::service_node_port_line => AppLine::NodePort {
+            port: text(file, &vals.next()?),
+            number: number(file, &vals.next()?),
+        },
+        Rule::service_block => {
+            let name = text(file, &vals.next()?);
+            let lines = vals.filter_map(|p| app_line(file, p)).collect();
+            AppLine::ExtraService(ServiceBlock { name, lines })
+        }
         _ => return None,
     };
     Some(Spanned::new(line, whole))
@@ -277,8 +321,15 @@ fn port_decl<'i>(
     mut vals: impl Iterator<Item = P<'i>>,
 ) -> Option<PortDecl> {
     let _ = whole;
-    let name = text(file, &vals.next()?);
-    let port = port_number(file, vals.next()?);
+    let first = vals.next()?;
+    let (name, named, port) = if first.as_rule() == Rule::port_number {
+        // An unnamed port: it answers to its number.
+        let port = port_number(file, first);
+        let name = Spanned::new(port.number.node.to_string(), port.number.span);
+        (name, false, port)
+    } else {
+        (text(file, &first), true, port_number(file, vals.next()?))
+    };
     let mut target = None;
     let mut node_port = None;
     for value in vals {
@@ -298,6 +349,7 @@ fn port_decl<'i>(
     }
     Some(PortDecl {
         name,
+        named,
         port,
         target,
         node_port,
@@ -574,6 +626,14 @@ fn peer(file: FileId, pair: P) -> Option<Peer> {
     let target_span = span(file, &target_pair);
     let target = match target_pair.as_rule() {
         Rule::all_pods => PeerTarget::AllPods,
+        Rule::any_namespace => {
+            let second = target_pair.into_inner().nth(1)?;
+            if second.as_rule() == Rule::all_pods {
+                PeerTarget::AnyNamespace
+            } else {
+                PeerTarget::AnyNamespaceApp(text(file, &second))
+            }
+        }
         Rule::qualified_peer => {
             let mut inner = target_pair.into_inner();
             let namespace = text(file, &inner.next()?);
@@ -623,6 +683,7 @@ fn port_ref(file: FileId, pair: P) -> Spanned<PortRef> {
                 protocol: number.protocol,
             }
         }
+        Rule::all_ports => PortRef::All,
         _ => PortRef::Name(pair.as_str().to_string()),
     };
     Spanned::new(node, whole)

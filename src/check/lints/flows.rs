@@ -80,8 +80,17 @@ fn reaches(blocks: &[IpBlock], ip: IpAddr) -> bool {
 fn metadata(diags: &mut Diagnostics, model: &ir::Model) {
     let mut reported: Vec<Span> = Vec::new();
     for flow in &model.flows {
-        let (Some((_, _, to)), Peer::Addresses(blocks)) = (declared(flow), &flow.to) else {
+        let Some((_, _, to)) = declared(flow) else {
             continue;
+        };
+        // `any` reaches every address, the metadata address included.
+        let everything = [crate::check::flows::world(&model.cluster)];
+        let (blocks, any) = match &flow.to {
+            Peer::Addresses(blocks) => (blocks.as_slice(), false),
+            Peer::Any if METADATA.is_ipv4() == everything[0].cidr.addr().is_ipv4() => {
+                (everything.as_slice(), true)
+            }
+            _ => continue,
         };
         let isolated = source_namespace(&flow.from)
             .and_then(|ns| model.namespaces.get(ns))
@@ -100,13 +109,18 @@ fn metadata(diags: &mut Diagnostics, model: &ir::Model) {
             .iter()
             .find(|b| b.cidr.contains(&METADATA))
             .map_or("0.0.0.0/0".to_string(), |b| b.cidr.to_string());
+        let label = if any {
+            "`any` includes 169.254.169.254".to_string()
+        } else {
+            format!("`{cidr}` includes 169.254.169.254")
+        };
         diags.push(
             Diagnostic::new(
                 Code::WorldIncludesMetadata,
                 "this egress reaches the cloud metadata address 169.254.169.254",
                 to,
             )
-            .label(format!("`{cidr}` includes 169.254.169.254"))
+            .label(label)
             .note("on most clouds that address serves the node's credentials to any pod that can reach it")
             .help(format!(
                 "allow an external with `cidr {cidr} except 169.254.169.254/32` instead"
@@ -319,15 +333,34 @@ fn key(peer: &Peer) -> String {
         Peer::Namespace { namespace } => format!("ns {namespace}"),
         Peer::Pods(selector) => format!("pods {}/{:?}", selector.namespace, selector.labels),
         Peer::Addresses(blocks) => format!("ip {blocks:?}"),
-        Peer::AnyNamespace => "any".to_string(),
+        Peer::AnyNamespace => "*/*".to_string(),
+        Peer::Any => "any".to_string(),
+        Peer::NamespaceGroup { group, .. } => format!("group {group}"),
+    }
+}
+
+/// Whether knet writes policies for the pods `peer` stands for: a flow to or from them
+/// adds rules there, which a one-sided peer (`any`, `*/*`, `GROUP/*`) never does.
+fn managed(model: &ir::Model, peer: &Peer) -> bool {
+    match peer {
+        Peer::App { namespace, .. } | Peer::Namespace { namespace } => {
+            model.namespaces.contains_key(namespace)
+        }
+        Peer::Pods(selector) => model.namespaces.contains_key(&selector.namespace),
+        Peer::Addresses(_) | Peer::AnyNamespace | Peer::Any | Peer::NamespaceGroup { .. } => false,
     }
 }
 
 /// Whether `outer` includes every connection `inner` allows from or to.
-fn peer_covers(outer: &Peer, inner: &Peer) -> bool {
+fn peer_covers(model: &ir::Model, outer: &Peer, inner: &Peer) -> bool {
     match (outer, inner) {
         (a, b) if a == b => true,
-        (Peer::AnyNamespace, Peer::App { .. } | Peer::Namespace { .. } | Peer::Pods(_)) => true,
+        // A one-sided peer covers pods that get no policy of their own.
+        (Peer::Any, _) => !managed(model, inner),
+        (
+            Peer::AnyNamespace,
+            Peer::App { .. } | Peer::Namespace { .. } | Peer::Pods(_) | Peer::NamespaceGroup { .. },
+        ) => !managed(model, inner),
         (Peer::Namespace { namespace }, Peer::App { namespace: n, .. }) => namespace == n,
         (Peer::Addresses(outer), Peer::Addresses(inner)) => inner.iter().all(|i| {
             outer
@@ -374,6 +407,15 @@ fn redundant(diags: &mut Diagnostics, model: &ir::Model) {
             .get(&key(&flow.to))
             .cloned()
             .unwrap_or_default();
+        // `any` covers every destination, `*/*` every pod.
+        let wider: &[Peer] = match &flow.to {
+            Peer::Any => &[],
+            Peer::Addresses(_) | Peer::AnyNamespace => &[Peer::Any],
+            _ => &[Peer::Any, Peer::AnyNamespace],
+        };
+        for peer in wider {
+            candidates.extend(by_destination.get(&key(peer)).into_iter().flatten());
+        }
         if let Some(ns) = match &flow.to {
             Peer::App { namespace, .. } => Some(namespace),
             _ => None,
@@ -390,8 +432,8 @@ fn redundant(diags: &mut Diagnostics, model: &ir::Model) {
         let covering = candidates.into_iter().find(|other| {
             !std::ptr::eq(*other, flow)
                 && covering_span(other) != Some(statement)
-                && peer_covers(&other.from, &flow.from)
-                && peer_covers(&other.to, &flow.to)
+                && peer_covers(model, &other.from, &flow.from)
+                && peer_covers(model, &other.to, &flow.to)
                 && ports_cover(&other.ports, &flow.ports)
                 && (precedes(other, flow) || !is_equal(other, flow))
         });

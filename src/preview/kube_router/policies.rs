@@ -201,7 +201,9 @@ impl Writer<'_> {
                     .select(&selector.namespace, Some(&selector.labels)),
                 Peer::Namespace { namespace } => self.pods.select(namespace, None),
                 Peer::AnyNamespace => self.pods.all(),
-                Peer::Addresses(_) => Vec::new(),
+                // Namespace labels are not known to knet, and `any` never reaches here
+                // (the plan turns it into a rule without peers).
+                Peer::Addresses(_) | Peer::NamespaceGroup { .. } | Peer::Any => Vec::new(),
             };
             for pod in selected {
                 if seen.insert(pod.address) {
