@@ -108,10 +108,18 @@ fn label_subset(
         ))
         .secondary(labels_span(b), secondary)
         .note(consequence)
-        .help(format!(
-            "give each app a label the other does not carry, such as `{key}={}` on `{}`",
-            app.name, app.name
-        ))
+        .help(if same {
+            // Two apps over one set of pods are usually two Services of one app.
+            format!(
+                "if both are the same pods, keep one app and give it a second Service (`service {} {{ ... }}` inside app `{}`); otherwise give each app a label the other does not carry, such as `{key}={}` on `{}`",
+                app.name, other.name, app.name, app.name
+            )
+        } else {
+            format!(
+                "give each app a label the other does not carry, such as `{key}={}` on `{}`",
+                app.name, app.name
+            )
+        })
 }
 
 /// `W0108` and `W0107`: what the ingress side of the namespace's flows never reaches.
