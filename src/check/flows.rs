@@ -140,7 +140,8 @@ pub fn app_port(
         return Some(port.clone());
     }
     let listed = super::ingress::port_list(&app.ir.ports);
-    if looks_numeric(&name.node) {
+    let unnamed = app.ir.ports.iter().any(|p| p.name.is_empty());
+    if looks_numeric(&name.node) && !unnamed {
         diags.push(
             Diagnostic::new(
                 Code::PortNumberForName,
@@ -154,7 +155,12 @@ pub fn app_port(
         );
         return None;
     }
-    let candidates = app.ir.ports.iter().map(|p| p.name.as_str());
+    let candidates = app
+        .ir
+        .ports
+        .iter()
+        .filter(|p| !p.name.is_empty())
+        .map(|p| p.name.as_str());
     let suggestion = did_you_mean(&name.node, candidates)
         .map(|n| format!("did you mean `{n}`? the app's ports are {listed}"));
     diags.push(

@@ -148,6 +148,11 @@ pub fn unmanaged_items(diags: &mut Diagnostics, blocks: &[&ast::NamespaceBlock])
 }
 
 fn unmanaged(namespace: &str, what: &str, span: Span) -> Diagnostic {
+    let help = if what == "a flow" {
+        format!("write the flow in a managed namespace, naming this namespace's apps as `{namespace}/APP`")
+    } else {
+        format!("remove it, or manage the namespace: `namespace {namespace} {{ ... }}` without `unmanaged`")
+    };
     Diagnostic::new(
         Code::UnmanagedContent,
         format!("{what} in unmanaged namespace `{namespace}`"),
@@ -155,7 +160,5 @@ fn unmanaged(namespace: &str, what: &str, span: Span) -> Diagnostic {
     )
     .label("knet writes nothing for an unmanaged namespace")
     .note("an unmanaged namespace only describes apps (their `labels` and `port`s) so that flows of other namespaces can name them")
-    .help(format!(
-        "remove it, or manage the namespace: `namespace {namespace} {{ ... }}` without `unmanaged`"
-    ))
+    .help(help)
 }

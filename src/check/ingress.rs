@@ -439,7 +439,13 @@ pub fn port_list(ports: &[ir::ServicePort]) -> String {
     }
     ports
         .iter()
-        .map(|p| format!("`{}` ({})", p.name, p.port))
+        .map(|p| {
+            if p.name.is_empty() {
+                format!("the unnamed port `{}`", p.port)
+            } else {
+                format!("`{}` ({})", p.name, p.port)
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
