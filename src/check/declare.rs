@@ -308,7 +308,7 @@ fn defaults(diags: &mut Diagnostics, name: &str, blocks: &[&ast::NamespaceBlock]
 }
 
 /// Names that mean something else in a flow.
-pub const RESERVED_PEERS: [&str; 2] = ["world", "ingress"];
+pub const RESERVED_PEERS: [&str; 3] = ["world", "ingress", "any"];
 
 pub fn reserved(diags: &mut Diagnostics, kind: &str, name: &ast::Name) {
     if RESERVED_PEERS.contains(&name.node.as_str()) {
@@ -322,10 +322,10 @@ pub fn reserved(diags: &mut Diagnostics, kind: &str, name: &ast::Name) {
             .note(format!(
                 "in a flow, `{}` always means {}",
                 name.node,
-                if name.node == "world" {
-                    "any address outside the cluster"
-                } else {
-                    "the ingress controller pods"
+                match name.node.as_str() {
+                    "world" => "any address outside the cluster",
+                    "any" => "every source or destination, in the cluster or outside",
+                    _ => "the ingress controller pods",
                 }
             ))
             .help("choose another name"),

@@ -420,7 +420,7 @@ impl<'a, 's> Resolver<'a, 's> {
                     .keys()
                     .chain(self.ns.externals.keys())
                     .map(String::as_str)
-                    .chain(["world", "ingress"]);
+                    .chain(["world", "ingress", "any"]);
                 if let Some(diagnostic) = peers::hint(self.scope, self.ns, name, span) {
                     diags.push(diagnostic);
                     return None;

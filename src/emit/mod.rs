@@ -47,6 +47,8 @@ fn labelled_metadata(
     annotations: Option<Node>,
 ) -> Node {
     let mut all = labels.clone();
+    // Last, and knet's: a pod label of that key (Helm's, say) is not the Service's.
+    all.shift_remove(MANAGED_BY.0);
     all.insert(MANAGED_BY.0.to_string(), MANAGED_BY.1.to_string());
     Node::map()
         .with("name", name)
