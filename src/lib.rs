@@ -13,6 +13,7 @@
 pub mod check;
 pub mod diagnostic;
 pub mod emit;
+pub mod fmt;
 pub mod ir;
 pub mod policy;
 pub mod preview;

@@ -119,6 +119,7 @@ pub fn as_app(
         app: ast::App {
             name: block.name.clone(),
             lines: ports.chain(lines).collect(),
+            close: block.close,
         },
         labels,
     })

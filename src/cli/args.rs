@@ -42,6 +42,19 @@ pub enum Command {
     /// Preview the rules a node would carry for the model
     #[command(subcommand)]
     Preview(Preview),
+    /// Rewrite `.knet` files in the canonical layout (comments kept, meaning unchanged)
+    Fmt {
+        /// `.knet` files or directories (every `*.knet` below them); `-` formats standard
+        /// input to standard output
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// Change nothing: print a unified diff of what would change, and exit 1 if
+        /// anything would
+        #[arg(long)]
+        check: bool,
+        #[command(flatten)]
+        common: Common,
+    },
     /// Print the long explanation of a diagnostic code, such as E0112
     Explain {
         /// The code, such as `E0112`

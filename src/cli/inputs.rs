@@ -6,9 +6,8 @@ use std::path::{Path, PathBuf};
 
 use knetc::source::Sources;
 
-/// Reads every source. A file that is not UTF-8 is kept as an empty file, and the
-/// checker is told through [`Sources`]; unreadable paths are an error (exit 2).
-pub fn read(paths: &[PathBuf]) -> Result<Sources, String> {
+/// The `.knet` files the paths name, directories walked in sorted order, each once.
+pub fn knet_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
@@ -25,14 +24,21 @@ pub fn read(paths: &[PathBuf]) -> Result<Sources, String> {
         let shown: Vec<String> = paths.iter().map(|p| format!("`{}`", p.display())).collect();
         return Err(format!("no .knet files found in {}", shown.join(", ")));
     }
-    let mut sources = Sources::new();
     let mut seen = Vec::new();
-    for file in files {
+    files.retain(|file| {
         let canonical = file.canonicalize().unwrap_or_else(|_| file.clone());
-        if seen.contains(&canonical) {
-            continue;
-        }
+        let first = !seen.contains(&canonical);
         seen.push(canonical);
+        first
+    });
+    Ok(files)
+}
+
+/// Reads every source. A file that is not UTF-8 is kept as an empty file, and the
+/// checker is told through [`Sources`]; unreadable paths are an error (exit 2).
+pub fn read(paths: &[PathBuf]) -> Result<Sources, String> {
+    let mut sources = Sources::new();
+    for file in knet_files(paths)? {
         let bytes =
             std::fs::read(&file).map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
         let name = display_name(&file);
@@ -67,7 +73,7 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), String> {
 }
 
 /// Paths are shown as given, with `./` dropped.
-fn display_name(path: &Path) -> String {
+pub fn display_name(path: &Path) -> String {
     let shown = path.display().to_string();
     shown
         .strip_prefix("./")

@@ -2,6 +2,7 @@
 //! exit codes (0 success, 1 the input has errors, 2 usage or I/O error).
 
 mod args;
+mod fmt;
 mod inputs;
 mod output;
 
@@ -52,6 +53,11 @@ pub fn run() -> i32 {
         Command::Preview(args::Preview::Ipset { paths, common }) => {
             emit_model(&paths, &common, knetc::preview::ipset)
         }
+        Command::Fmt {
+            paths,
+            check,
+            common,
+        } => fmt::run(&paths, check, &common),
         Command::Explain { code } => explain(&code),
     }
 }

@@ -47,6 +47,8 @@ pub struct GroupBlock {
     pub labels: Vec<Spanned<Vec<Label>>>,
     /// The `namespaces` keyword to the closing brace.
     pub span: Span,
+    /// The closing `}` (the default span for a block not parsed from text).
+    pub close: Span,
 }
 
 /// `cluster { ... }`
@@ -55,6 +57,8 @@ pub struct ClusterBlock {
     /// The `cluster` keyword: where "a second `cluster` block" points.
     pub keyword: Span,
     pub settings: Vec<Spanned<ClusterSetting>>,
+    /// The closing `}` (the default span for a block not parsed from text).
+    pub close: Span,
 }
 
 #[derive(Debug, Clone)]
@@ -110,6 +114,8 @@ pub struct NamespaceBlock {
     /// `unmanaged namespace NS`: the span of `unmanaged`.
     pub unmanaged: Option<Span>,
     pub items: Vec<NamespaceItem>,
+    /// The closing `}` (the default span for a block not parsed from text).
+    pub close: Span,
 }
 
 #[derive(Debug, Clone)]
@@ -139,6 +145,8 @@ pub enum DefaultPolicy {
 pub struct App {
     pub name: Name,
     pub lines: Vec<Spanned<AppLine>>,
+    /// The closing `}` (the default span for a block not parsed from text).
+    pub close: Span,
 }
 
 #[derive(Debug, Clone)]
@@ -183,6 +191,8 @@ pub enum AppLine {
 pub struct ServiceBlock {
     pub name: Name,
     pub lines: Vec<Spanned<AppLine>>,
+    /// The closing `}` (the default span for a block not parsed from text).
+    pub close: Span,
 }
 
 impl AppLine {
@@ -266,6 +276,8 @@ pub enum PortTarget {
 pub struct External {
     pub name: Name,
     pub lines: Vec<Spanned<ExternalLine>>,
+    /// The closing `}` (the default span for a block not parsed from text).
+    pub close: Span,
 }
 
 #[derive(Debug, Clone)]
@@ -287,6 +299,8 @@ pub struct CidrEntry {
 pub struct Ingress {
     pub name: Name,
     pub lines: Vec<Spanned<IngressLine>>,
+    /// The closing `}` (the default span for a block not parsed from text).
+    pub close: Span,
 }
 
 #[derive(Debug, Clone)]
@@ -306,6 +320,8 @@ pub struct HostBlock {
     pub host: Spanned<String>,
     pub tls: Vec<Name>,
     pub routes: Vec<Route>,
+    /// The closing `}` (the default span for a block not parsed from text).
+    pub close: Span,
 }
 
 /// `[exact|prefix|implementation-specific] PATH -> APP[:PORT]`

@@ -54,6 +54,15 @@ fn is_keyword(rule: Rule) -> bool {
     format!("{rule:?}").starts_with("kw_")
 }
 
+/// The span of a block's closing `}`.
+fn close(file: FileId, pair: &P) -> Span {
+    pair.clone()
+        .into_inner()
+        .filter(|p| p.as_rule() == Rule::rbrace)
+        .last()
+        .map_or_else(|| span(file, pair), |p| span(file, &p))
+}
+
 fn text(file: FileId, pair: &P) -> Spanned<String> {
     Spanned::new(pair.as_str().to_string(), span(file, pair))
 }
@@ -85,6 +94,7 @@ pub fn file(file_id: FileId, root: P) -> File {
 
 fn cluster_block(file: FileId, pair: P) -> ClusterBlock {
     let mut keyword = span(file, &pair);
+    let close = close(file, &pair);
     let mut settings = Vec::new();
     for part in parts(pair) {
         if part.as_rule() == Rule::kw_cluster {
@@ -93,7 +103,11 @@ fn cluster_block(file: FileId, pair: P) -> ClusterBlock {
             settings.push(setting);
         }
     }
-    ClusterBlock { keyword, settings }
+    ClusterBlock {
+        keyword,
+        settings,
+        close,
+    }
 }
 
 fn cluster_setting(file: FileId, pair: P) -> Option<Spanned<ClusterSetting>> {
@@ -176,6 +190,7 @@ fn switch(file: FileId, pair: P) -> Spanned<bool> {
 // ───────────────────────────── namespace ─────────────────────────────
 
 fn namespace_block(file: FileId, pair: P) -> NamespaceBlock {
+    let close = close(file, &pair);
     let mut unmanaged = None;
     let mut parts = parts(pair).into_iter().filter(|p| match p.as_rule() {
         Rule::unmanaged => {
@@ -193,12 +208,14 @@ fn namespace_block(file: FileId, pair: P) -> NamespaceBlock {
         name,
         unmanaged,
         items,
+        close,
     }
 }
 
 /// `namespaces GROUP { labels ... }`
 fn group_block(file: FileId, pair: P) -> GroupBlock {
     let whole = span(file, &pair);
+    let close = close(file, &pair);
     let (name, lines) = named_block(file, pair);
     let labels = lines
         .into_iter()
@@ -213,6 +230,7 @@ fn group_block(file: FileId, pair: P) -> GroupBlock {
         name,
         labels,
         span: whole,
+        close,
     }
 }
 
@@ -260,16 +278,18 @@ fn named_block<'i>(file: FileId, pair: P<'i>) -> (Name, Vec<P<'i>>) {
 // ───────────────────────────── app ─────────────────────────────
 
 fn app_block(file: FileId, pair: P) -> App {
+    let close = close(file, &pair);
     let (name, lines) = named_block(file, pair);
     let lines = lines
         .into_iter()
         .filter_map(|p| app_line(file, p))
         .collect();
-    App { name, lines }
+    App { name, lines, close }
 }
 
 fn app_line(file: FileId, pair: P) -> Option<Spanned<AppLine>> {
     let whole = statement_span(file, &pair);
+    let block_close = close(file, &pair);
     let rule = pair.as_rule();
     let all = parts(pair);
     let has_local = all.iter().any(|p| p.as_rule() == Rule::kw_local);
@@ -306,7 +326,11 @@ fn app_line(file: FileId, pair: P) -> Option<Spanned<AppLine>> {
         Rule::service_block => {
             let name = text(file, &vals.next()?);
             let lines = vals.filter_map(|p| app_line(file, p)).collect();
-            AppLine::ExtraService(ServiceBlock { name, lines })
+            AppLine::ExtraService(ServiceBlock {
+                name,
+                lines,
+                close: block_close,
+            })
         }
         _ => return None,
     };
@@ -468,12 +492,13 @@ fn string(file: FileId, pair: P) -> Spanned<String> {
 // ───────────────────────────── external ─────────────────────────────
 
 fn external_block(file: FileId, pair: P) -> External {
+    let close = close(file, &pair);
     let (name, lines) = named_block(file, pair);
     let lines = lines
         .into_iter()
         .filter_map(|p| external_line(file, p))
         .collect();
-    External { name, lines }
+    External { name, lines, close }
 }
 
 fn external_line(file: FileId, pair: P) -> Option<Spanned<ExternalLine>> {
@@ -506,12 +531,13 @@ fn cidr_entry(file: FileId, pair: P) -> CidrEntry {
 // ───────────────────────────── ingress ─────────────────────────────
 
 fn ingress_block(file: FileId, pair: P) -> Ingress {
+    let close = close(file, &pair);
     let (name, lines) = named_block(file, pair);
     let lines = lines
         .into_iter()
         .filter_map(|p| ingress_line(file, p))
         .collect();
-    Ingress { name, lines }
+    Ingress { name, lines, close }
 }
 
 fn ingress_line(file: FileId, pair: P) -> Option<Spanned<IngressLine>> {
@@ -533,6 +559,7 @@ fn ingress_line(file: FileId, pair: P) -> Option<Spanned<IngressLine>> {
 }
 
 fn host_block(file: FileId, pair: P) -> Option<HostBlock> {
+    let close = close(file, &pair);
     let mut vals = values(pair).into_iter();
     let host = text(file, &vals.next()?);
     let mut tls = Vec::new();
@@ -548,7 +575,12 @@ fn host_block(file: FileId, pair: P) -> Option<HostBlock> {
             _ => {}
         }
     }
-    Some(HostBlock { host, tls, routes })
+    Some(HostBlock {
+        host,
+        tls,
+        routes,
+        close,
+    })
 }
 
 fn route(file: FileId, pair: P) -> Option<Route> {

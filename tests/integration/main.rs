@@ -13,6 +13,7 @@ mod book;
 mod cli;
 mod codes;
 mod common;
+mod fmt;
 mod preview;
 mod props;
 mod ui;
