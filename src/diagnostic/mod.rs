@@ -12,6 +12,7 @@ pub mod codes;
 pub mod explain;
 pub mod render;
 pub mod shown;
+mod window;
 
 pub use codes::Code;
 
