@@ -85,7 +85,7 @@ fn build(paths: &[std::path::PathBuf], output: Option<&std::path::Path>, common:
                 return status;
             }
             match output {
-                Some(path) => match output::replace_file(path, yaml.as_bytes()) {
+                Some(path) => match output::write_output(path, yaml.as_bytes()) {
                     Ok(()) => EXIT_OK,
                     Err(message) => fail(&message),
                 },
