@@ -35,7 +35,8 @@ pub enum Command {
         #[arg(default_value = ".")]
         paths: Vec<PathBuf>,
         /// Write the YAML to this file instead of standard output. The file is replaced
-        /// whole, or, on any error, left as it was.
+        /// whole (keeping its mode), or, on any error or signal, left as it was; a
+        /// symbolic link's target is replaced; a device or FIFO is written through
         #[arg(short = 'o', long = "output", value_name = "OUT")]
         output: Option<PathBuf>,
         #[command(flatten)]
