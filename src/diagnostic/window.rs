@@ -178,23 +178,7 @@ impl<'a> FileView<'a> {
         let Some(line) = self.lines.get(position) else {
             return self.text.len();
         };
-        let mut nearest = line.view.end;
-        for piece in &line.pieces {
-            if real < piece.real.start {
-                return nearest.min(piece.view.start);
-            }
-            if real <= piece.real.end {
-                return if piece.real.len() == piece.view.len() {
-                    piece.view.start + (real - piece.real.start)
-                } else if real == piece.real.start {
-                    piece.view.start
-                } else {
-                    piece.view.end
-                };
-            }
-            nearest = piece.view.end;
-        }
-        nearest
+        through(&line.pieces, real, |p| &p.real, |p| &p.view)
     }
 
     /// The file offset a view offset shows.
@@ -202,23 +186,7 @@ impl<'a> FileView<'a> {
         let Some(line) = self.line_at(view) else {
             return self.file.text.len();
         };
-        let mut nearest = line.pieces.first().map_or(0, |p| p.real.start);
-        for piece in &line.pieces {
-            if view < piece.view.start {
-                return nearest;
-            }
-            if view <= piece.view.end {
-                return if piece.real.len() == piece.view.len() {
-                    piece.real.start + (view - piece.view.start)
-                } else if view == piece.view.start {
-                    piece.real.start
-                } else {
-                    piece.real.end
-                };
-            }
-            nearest = piece.real.end;
-        }
-        nearest
+        through(&line.pieces, view, |p| &p.view, |p| &p.real)
     }
 
     /// The file's line index of a view offset (the last line past the end).
@@ -248,6 +216,35 @@ impl<'a> FileView<'a> {
         };
         self.lines.get(position)
     }
+}
+
+/// Maps an offset on one side of a line's pieces (`from`: the file or the view) to the
+/// other (`to`). An offset in a cut (`…`) maps to the end of the piece before it, or the
+/// start of the first piece; inside a replaced character, to its start or end.
+fn through(
+    pieces: &[Piece],
+    at: usize,
+    from: fn(&Piece) -> &Range<usize>,
+    to: fn(&Piece) -> &Range<usize>,
+) -> usize {
+    let mut nearest = pieces.first().map_or(0, |p| to(p).start);
+    for piece in pieces {
+        let (source, target) = (from(piece), to(piece));
+        if at < source.start {
+            return nearest;
+        }
+        if at <= source.end {
+            return if source.len() == target.len() {
+                target.start + (at - source.start)
+            } else if at == source.start {
+                target.start
+            } else {
+                target.end
+            };
+        }
+        nearest = target.end;
+    }
+    nearest
 }
 
 /// The start of the window of [`WINDOW`] characters before `point`.

@@ -7,7 +7,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::cli::{knet, scratch, stderr, stdout, BROKEN};
-use crate::common::root;
+use crate::common::{root, tool};
 
 /// Runs knet with `input` on standard input.
 fn knet_stdin(args: &[&str], input: &[u8]) -> Output {
@@ -170,11 +170,7 @@ fn a_fifo_in_a_directory_is_skipped_with_a_note() {
     let dir = scratch("fifo_input");
     std::fs::write(dir.join("a.knet"), "namespace shop {\n}\n").expect("write");
     let fifo = dir.join("pipe.knet");
-    let made = Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .expect("mkfifo runs");
-    assert!(made.success());
+    assert!(tool("mkfifo", &[fifo.as_os_str()]));
     let output = knet_with_timeout(&["check", dir.to_str().expect("utf-8")]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(

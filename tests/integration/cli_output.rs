@@ -9,7 +9,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::cli::{knet, scratch, stderr};
-use crate::common::root;
+use crate::common::{root, tool};
 
 fn build_to(out: &Path) -> Output {
     knet(&[
@@ -49,12 +49,10 @@ fn a_character_device_is_written_through_not_replaced() {
     // rather than replacing the machine's /dev/null.
     let dir = scratch("char_device");
     let null = dir.join("null");
-    let made = Command::new("mknod")
-        .arg(&null)
-        .args(["c", "1", "3"])
-        .status()
-        .expect("mknod runs");
-    if made.success() {
+    if tool(
+        "mknod",
+        &[null.as_os_str(), "c".as_ref(), "1".as_ref(), "3".as_ref()],
+    ) {
         let output = build_to(&null);
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
         let kind = std::fs::symlink_metadata(&null)
@@ -76,11 +74,7 @@ fn a_character_device_is_written_through_not_replaced() {
 fn a_fifo_is_written_through() {
     let dir = scratch("fifo_output");
     let fifo = dir.join("out.yaml");
-    let made = Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .expect("mkfifo runs");
-    assert!(made.success());
+    assert!(tool("mkfifo", &[fifo.as_os_str()]));
     let reader = {
         let fifo = fifo.clone();
         std::thread::spawn(move || std::fs::read_to_string(fifo).expect("read the FIFO"))
