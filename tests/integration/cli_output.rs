@@ -201,10 +201,12 @@ fn signal_while_writing(signal: &str, expected_status: i32) {
         }
         std::thread::sleep(Duration::from_millis(5));
     }
-    let sent = Command::new("kill")
-        .args([format!("-{signal}"), child.id().to_string()])
+    // The shell's own `kill`: no procps needed.
+    let sent = Command::new("sh")
+        .args(["-c", "kill -s \"$0\" \"$1\""])
+        .args([signal.to_string(), child.id().to_string()])
         .status()
-        .expect("kill runs");
+        .expect("sh runs");
     assert!(sent.success());
     let status = child.wait().expect("knet exits");
     assert_eq!(status.code(), Some(expected_status), "{status:?}");
