@@ -3,6 +3,18 @@
 //! The CLI reads files and registers them here; every later stage refers to text by
 //! [`Span`] (a file id and a byte range), and diagnostics turn spans into lines and
 //! columns through [`Sources`].
+//!
+//! Two things are undone on the way in, both without moving any later byte: a UTF-8
+//! byte-order mark at the start is dropped (editors on Windows write one; its length is
+//! kept so that byte offsets shown to tools still count from the start of the file on
+//! disk), and a lone carriage return (old Mac line ending) becomes a line feed. The
+//! grammar already ends a line at either; doing it here means every other reader of the
+//! text (line numbers, `knet: allow` comments, syntax recovery, the renderer) sees one
+//! kind of line ending.
+//!
+//! Line starts are computed once per file, and so are character counts at checkpoints
+//! of a file that is not ASCII: finding the line and column of an offset is a binary
+//! search and a scan of at most [`CHECKPOINT`] bytes, however long the line.
 
 use std::ops::Range;
 
@@ -37,44 +49,111 @@ impl Span {
     }
 }
 
+/// The byte-order mark that some editors write at the start of a UTF-8 file.
+const BOM: char = '\u{feff}';
+
+/// Bytes between two character-count checkpoints of a non-ASCII file.
+pub const CHECKPOINT: usize = 4096;
+
 /// One source file: the name it is shown under and its text.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     pub name: String,
+    /// The text, without a leading byte-order mark and with lone `\r` made `\n`.
     pub text: String,
     /// Byte offset of the start of each line.
     line_starts: Vec<usize>,
+    /// `(byte offset, characters before it)` every [`CHECKPOINT`] bytes or so, on
+    /// character boundaries; empty for an ASCII file, where both counts are equal.
+    char_checkpoints: Vec<(usize, usize)>,
     /// For a file that is not UTF-8: where the first invalid byte is. `text` then holds
     /// the valid part before it.
     pub invalid_utf8_at: Option<usize>,
+    /// Length of the byte-order mark dropped from the start of the file (0 or 3).
+    pub bom_len: usize,
 }
 
 impl SourceFile {
-    fn new(name: String, text: String) -> Self {
+    fn new(name: String, text: String, invalid_utf8: bool) -> Self {
+        let (text, bom_len) = match text.strip_prefix(BOM) {
+            Some(rest) => (rest.to_string(), BOM.len_utf8()),
+            None => (text, 0),
+        };
+        let text = lone_carriage_returns_to_line_feeds(text);
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
+        let char_checkpoints = if text.is_ascii() {
+            Vec::new()
+        } else {
+            checkpoints(&text)
+        };
         SourceFile {
             name,
+            invalid_utf8_at: invalid_utf8.then_some(text.len()),
             text,
             line_starts,
-            invalid_utf8_at: None,
+            char_checkpoints,
+            bom_len,
         }
+    }
+
+    /// 0-based index of the line holding a byte offset.
+    pub fn line_index(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        match self.line_starts.binary_search(&offset) {
+            Ok(line) => line,
+            Err(next) => next.saturating_sub(1),
+        }
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// The byte range of a line, without its line ending (`\n` or `\r\n`).
+    pub fn line_range(&self, line: usize) -> Option<Range<usize>> {
+        let start = *self.line_starts.get(line)?;
+        let next = self
+            .line_starts
+            .get(line + 1)
+            .map_or(self.text.len(), |&next| next - 1);
+        let bytes = self.text.as_bytes();
+        let end = if next > start && next < bytes.len() && bytes.get(next - 1) == Some(&b'\r') {
+            next - 1
+        } else {
+            next
+        };
+        Some(start..end.max(start))
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_column(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let line = match self.line_starts.binary_search(&offset) {
-            Ok(line) => line,
+        let offset = floor_boundary(&self.text, offset);
+        let line = self.line_index(offset);
+        let start = self.line_starts.get(line).copied().unwrap_or(0);
+        let column = self.chars_before(offset) - self.chars_before(start);
+        (line + 1, column + 1)
+    }
+
+    /// The number of characters before a byte offset (on a character boundary).
+    fn chars_before(&self, offset: usize) -> usize {
+        if self.char_checkpoints.is_empty() {
+            return offset;
+        }
+        let index = match self
+            .char_checkpoints
+            .binary_search_by_key(&offset, |&(byte, _)| byte)
+        {
+            Ok(i) => i,
             Err(next) => next.saturating_sub(1),
         };
-        let start = self.line_starts.get(line).copied().unwrap_or(0);
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(offset - start, |prefix| prefix.chars().count());
-        (line + 1, column + 1)
+        let (byte, chars) = self.char_checkpoints.get(index).copied().unwrap_or((0, 0));
+        chars
+            + self
+                .text
+                .get(byte..offset)
+                .map_or(offset.saturating_sub(byte), |s| s.chars().count())
     }
 
     /// The text of a span of this file (empty if the span is not on character
@@ -82,6 +161,52 @@ impl SourceFile {
     pub fn slice(&self, span: Span) -> &str {
         self.text.get(span.range()).unwrap_or("")
     }
+}
+
+/// The largest character boundary at or before `offset`, within the text.
+pub fn floor_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// The smallest character boundary at or after `offset`, within the text.
+pub fn ceil_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset += 1;
+    }
+    offset
+}
+
+fn checkpoints(text: &str) -> Vec<(usize, usize)> {
+    let mut out = vec![(0, 0)];
+    let mut chars = 0;
+    let mut byte = 0;
+    while byte < text.len() {
+        let next = ceil_boundary(text, byte + CHECKPOINT);
+        chars += text.get(byte..next).map_or(0, |s| s.chars().count());
+        out.push((next, chars));
+        byte = next;
+    }
+    out
+}
+
+/// `\r` not followed by `\n` becomes `\n`: the same length, so no span moves.
+fn lone_carriage_returns_to_line_feeds(text: String) -> String {
+    if !text.contains('\r') {
+        return text;
+    }
+    let mut bytes = text.into_bytes();
+    for i in 0..bytes.len() {
+        if bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
+            bytes[i] = b'\n';
+        }
+    }
+    // One ASCII byte replaced by another keeps the text UTF-8.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// Every file of one compilation unit, in the order they were added.
@@ -96,7 +221,8 @@ impl Sources {
     }
 
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
-        self.files.push(SourceFile::new(name.into(), text.into()));
+        self.files
+            .push(SourceFile::new(name.into(), text.into(), false));
         FileId(self.files.len() - 1)
     }
 
@@ -107,13 +233,9 @@ impl Sources {
         name: impl Into<String>,
         valid: impl Into<String>,
     ) -> FileId {
-        let valid = valid.into();
-        let at = valid.len();
-        let id = self.add(name, valid);
-        if let Some(file) = self.files.get_mut(id.0) {
-            file.invalid_utf8_at = Some(at);
-        }
-        id
+        self.files
+            .push(SourceFile::new(name.into(), valid.into(), true));
+        FileId(self.files.len() - 1)
     }
 
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
@@ -127,5 +249,64 @@ impl Sources {
     /// The text of a span.
     pub fn slice(&self, span: Span) -> &str {
         self.get(span.file).map_or("", |f| f.slice(span))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> SourceFile {
+        SourceFile::new("f".to_string(), text.to_string(), false)
+    }
+
+    /// Line and column by the obvious, slow method: count from the start.
+    fn naive(text: &str, offset: usize) -> (usize, usize) {
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let start = before.rfind('\n').map_or(0, |i| i + 1);
+        (line, before[start..].chars().count() + 1)
+    }
+
+    #[test]
+    fn columns_count_characters_on_every_kind_of_line() {
+        let long: String = "é".repeat(3 * CHECKPOINT) + "x\n" + &"ab\u{a0}".repeat(5000);
+        for text in ["", "a", "a\nb\n", "é\nàb\nc", long.as_str()] {
+            let f = file(text);
+            for offset in (0..=text.len()).filter(|&o| text.is_char_boundary(o)) {
+                assert_eq!(f.line_column(offset), naive(text, offset), "{offset}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_offset_inside_a_character_counts_as_its_start() {
+        let f = file("aé");
+        assert_eq!(f.line_column(2), (1, 2));
+        assert_eq!(f.line_column(99), (1, 3));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_dropped_and_remembered() {
+        let f = file("\u{feff}namespace a {\n}\n");
+        assert_eq!(f.text, "namespace a {\n}\n");
+        assert_eq!(f.bom_len, 3);
+        assert_eq!(f.line_column(0), (1, 1));
+        // Only at the start: elsewhere it is text like any other.
+        assert_eq!(file("a\u{feff}").text, "a\u{feff}");
+    }
+
+    #[test]
+    fn carriage_returns_end_lines_alone_or_before_a_line_feed() {
+        let old_mac = file("a\rbc\rd");
+        assert_eq!(old_mac.text, "a\nbc\nd");
+        assert_eq!(old_mac.line_column(3), (2, 2));
+        assert_eq!(old_mac.line_column(5), (3, 1));
+        let windows = file("a\r\nbc\r\nd");
+        assert_eq!(windows.text, "a\r\nbc\r\nd");
+        assert_eq!(windows.line_column(4), (2, 2));
+        assert_eq!(windows.line_range(1), Some(3..5));
+        assert_eq!(windows.line_range(2), Some(7..8));
+        assert_eq!(windows.line_range(3), None);
     }
 }

@@ -87,7 +87,7 @@ pub fn port(diags: &mut Diagnostics, number: &Number, what: &str) -> Option<u16>
             diags.push(
                 Diagnostic::new(
                     Code::PortOutOfRange,
-                    format!("{what} `{}` is out of range", shown(number.node)),
+                    format!("{what} {} is out of range", shown(number)),
                     number.span,
                 )
                 .label("must be between 1 and 65535, inclusive"),
@@ -97,12 +97,13 @@ pub fn port(diags: &mut Diagnostics, number: &Number, what: &str) -> Option<u16>
     }
 }
 
-/// Numbers too long for u64 saturate in the parser; show them as "too large".
-fn shown(n: u64) -> String {
-    if n == u64::MAX {
-        "…".to_string()
+/// `` `65536` ``; numbers too long for u64 saturate in the parser, and are shown by their
+/// number of digits (their span covers exactly the digits).
+fn shown(number: &Number) -> String {
+    if number.node == u64::MAX {
+        format!("of {} digits", number.span.end - number.span.start)
     } else {
-        n.to_string()
+        format!("`{}`", number.node)
     }
 }
 
@@ -114,7 +115,7 @@ pub fn bounded(diags: &mut Diagnostics, number: &Number, what: &str, max: u64) -
     diags.push(
         Diagnostic::new(
             Code::NumberTooLarge,
-            format!("{what} `{}` is too large", shown(number.node)),
+            format!("{what} {} is too large", shown(number)),
             number.span,
         )
         .label(format!("must be at most {max}")),

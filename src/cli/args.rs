@@ -21,7 +21,8 @@ pub struct Cli {
 pub enum Command {
     /// Parse and check the model; print diagnostics only
     Check {
-        /// `.knet` files, or directories whose `*.knet` files (recursively) form one model
+        /// `.knet` files, or directories whose `*.knet` files (recursively) form one
+        /// model; `-` reads one file from standard input
         #[arg(default_value = ".")]
         paths: Vec<PathBuf>,
         #[command(flatten)]
@@ -29,11 +30,13 @@ pub enum Command {
     },
     /// Compile the model to Kubernetes YAML (one multi-document stream)
     Build {
-        /// `.knet` files, or directories whose `*.knet` files (recursively) form one model
+        /// `.knet` files, or directories whose `*.knet` files (recursively) form one
+        /// model; `-` reads one file from standard input
         #[arg(default_value = ".")]
         paths: Vec<PathBuf>,
         /// Write the YAML to this file instead of standard output. The file is replaced
-        /// whole, or, on any error, left as it was.
+        /// whole (keeping its mode), or, on any error or signal, left as it was; a
+        /// symbolic link's target is replaced; a device or FIFO is written through
         #[arg(short = 'o', long = "output", value_name = "OUT")]
         output: Option<PathBuf>,
         #[command(flatten)]
@@ -67,7 +70,8 @@ pub enum Preview {
     /// The iptables rules of kube-proxy (iptables mode) for the Services, followed by
     /// kube-router's rules for the NetworkPolicies, on the node of the `cluster` block
     Iptables {
-        /// `.knet` files, or directories whose `*.knet` files (recursively) form one model
+        /// `.knet` files, or directories whose `*.knet` files (recursively) form one
+        /// model; `-` reads one file from standard input
         #[arg(default_value = ".")]
         paths: Vec<PathBuf>,
         /// `save`: what `iptables-save` prints on the node (diff it against a real node);
@@ -80,7 +84,8 @@ pub enum Preview {
     },
     /// The ipsets kube-router's rules match on, in `ipset save` format
     Ipset {
-        /// `.knet` files, or directories whose `*.knet` files (recursively) form one model
+        /// `.knet` files, or directories whose `*.knet` files (recursively) form one
+        /// model; `-` reads one file from standard input
         #[arg(default_value = ".")]
         paths: Vec<PathBuf>,
         #[command(flatten)]
@@ -106,6 +111,10 @@ pub struct Common {
     /// diagnostic per line on standard error
     #[arg(long, value_enum, default_value_t = MessageFormat::Human, value_name = "FORMAT")]
     pub message_format: MessageFormat,
+    /// Print at most N diagnostics, then one line saying how many more there are
+    /// (0: no limit). The exit status still counts them all
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub max_errors: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

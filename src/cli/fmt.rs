@@ -4,7 +4,7 @@
 //! are reported (exit 1).
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use knetc::source::Sources;
 
@@ -12,15 +12,19 @@ use super::args::Common;
 use super::{fail, inputs, output, report, write_stdout, EXIT_INPUT, EXIT_OK};
 
 pub fn run(paths: &[PathBuf], check: bool, common: &Common) -> i32 {
-    if paths.len() == 1 && paths[0] == Path::new("-") {
-        return stdin(check, common);
-    }
-    let files = match inputs::knet_files(paths) {
-        Ok(files) => files,
+    let inputs = match inputs::inputs(paths) {
+        Ok(inputs) => inputs,
         Err(message) => return fail(&message),
     };
     let mut status = EXIT_OK;
-    for path in files {
+    for input in inputs {
+        let path = match input {
+            inputs::Input::Stdin => {
+                status = status.max(stdin(check, common));
+                continue;
+            }
+            inputs::Input::File(path) => path,
+        };
         let sources = match inputs::read(std::slice::from_ref(&path)) {
             Ok(sources) => sources,
             Err(message) => return fail(&message),
@@ -49,7 +53,7 @@ pub fn run(paths: &[PathBuf], check: bool, common: &Common) -> i32 {
         if check {
             print!("{}", diff(&name, &text, &formatted));
             status = status.max(EXIT_INPUT);
-        } else if let Err(message) = output::replace_file(&path, formatted.as_bytes()) {
+        } else if let Err(message) = output::write_output(&path, formatted.as_bytes()) {
             return fail(&message);
         }
     }
@@ -61,13 +65,13 @@ fn stdin(check: bool, common: &Common) -> i32 {
     if let Err(e) = std::io::stdin().read_to_string(&mut text) {
         return fail(&format!("cannot read standard input: {e}"));
     }
-    match format("<stdin>", &text, common) {
+    match format(inputs::STDIN_NAME, &text, common) {
         Err(code) => code,
         Ok(formatted) if check => {
             if formatted == text {
                 EXIT_OK
             } else {
-                print!("{}", diff("<stdin>", &text, &formatted));
+                print!("{}", diff(inputs::STDIN_NAME, &text, &formatted));
                 EXIT_INPUT
             }
         }

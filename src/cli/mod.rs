@@ -5,14 +5,15 @@ mod args;
 mod fmt;
 mod inputs;
 mod output;
+mod report;
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 use clap::Parser;
-use knetc::diagnostic::{self, Diagnostic};
-use knetc::source::Sources;
+use knetc::diagnostic;
 
-use args::{Cli, ColorChoice, Command, Common, MessageFormat};
+use args::{Cli, Command, Common};
+use report::report;
 
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_INPUT: i32 = 1;
@@ -90,7 +91,7 @@ fn build(paths: &[std::path::PathBuf], output: Option<&std::path::Path>, common:
                 return status;
             }
             match output {
-                Some(path) => match output::replace_file(path, yaml.as_bytes()) {
+                Some(path) => match output::write_output(path, yaml.as_bytes()) {
                     Ok(()) => EXIT_OK,
                     Err(message) => fail(&message),
                 },
@@ -140,48 +141,5 @@ fn explain(code: &str) -> i32 {
         None => fail(&format!(
             "`{code}` is not a knet diagnostic code (codes look like `E0102` or `W0203`)"
         )),
-    }
-}
-
-/// Prints diagnostics to stderr; returns the exit status they imply.
-fn report(diagnostics: &[Diagnostic], sources: &Sources, common: &Common) -> i32 {
-    let mut stderr = std::io::stderr().lock();
-    match common.message_format {
-        MessageFormat::Json => {
-            for d in diagnostics {
-                let _ = writeln!(stderr, "{}", d.to_json(sources));
-            }
-        }
-        MessageFormat::Human => {
-            let color = use_color(common.color);
-            let _ = write!(
-                stderr,
-                "{}",
-                diagnostic::render::render(diagnostics, sources, color)
-            );
-            let summary = diagnostic::render::summary_denying(diagnostics, common.deny_warnings);
-            if let Some(summary) = summary {
-                let _ = writeln!(stderr, "{summary}");
-            }
-        }
-    }
-    let errors = diagnostics.iter().any(Diagnostic::is_error);
-    let warnings = diagnostics.iter().any(|d| !d.is_error());
-    if errors || (warnings && common.deny_warnings) {
-        EXIT_INPUT
-    } else {
-        EXIT_OK
-    }
-}
-
-/// `--color auto` colours a terminal unless `NO_COLOR` is set to anything non-empty.
-fn use_color(choice: ColorChoice) -> bool {
-    match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-            !no_color && std::io::stderr().is_terminal()
-        }
     }
 }

@@ -4,11 +4,15 @@
 //! in [`codes`]), a severity, a message, a primary label on the offending text, secondary
 //! labels for the other side of a conflict, notes and a help line. [`render`] is the only
 //! place that turns them into terminal text; [`Diagnostic::to_json`] is the
-//! `--message-format json` form.
+//! `--message-format json` form. Every text a diagnostic carries passes through
+//! [`shown::visible`] when it is built: invisible characters are named and overlong
+//! quoted values cut.
 
 pub mod codes;
 pub mod explain;
 pub mod render;
+pub mod shown;
+mod window;
 
 pub use codes::Code;
 
@@ -53,7 +57,7 @@ impl Diagnostic {
         Diagnostic {
             code,
             severity: code.severity(),
-            message: message.into(),
+            message: visible(message.into()),
             primary: Label {
                 span,
                 message: String::new(),
@@ -66,25 +70,25 @@ impl Diagnostic {
 
     /// The text under the primary span ("what is wrong here").
     pub fn label(mut self, message: impl Into<String>) -> Self {
-        self.primary.message = message.into();
+        self.primary.message = visible(message.into());
         self
     }
 
     pub fn secondary(mut self, span: Span, message: impl Into<String>) -> Self {
         self.secondary.push(Label {
             span,
-            message: message.into(),
+            message: visible(message.into()),
         });
         self
     }
 
     pub fn note(mut self, note: impl Into<String>) -> Self {
-        self.notes.push(note.into());
+        self.notes.push(visible(note.into()));
         self
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(visible(help.into()));
         self
     }
 
@@ -102,6 +106,8 @@ impl Diagnostic {
     /// One JSON object (one line) for `--message-format json`.
     pub fn to_json(&self, sources: &Sources) -> serde_json::Value {
         let file = sources.get(self.primary.span.file);
+        // Byte offsets count from the start of the file on disk, byte-order mark included.
+        let bom = |f: Option<&crate::source::SourceFile>| f.map_or(0, |f| f.bom_len);
         let (line, column) = file.map_or((1, 1), |f| f.line_column(self.primary.span.start));
         let (end_line, end_column) = file.map_or((1, 1), |f| f.line_column(self.primary.span.end));
         let label_json = |label: &Label| {
@@ -111,7 +117,7 @@ impl Diagnostic {
                 "file": f.map_or("", |f| f.name.as_str()),
                 "line": line,
                 "column": column,
-                "span": { "start": label.span.start, "end": label.span.end },
+                "span": { "start": label.span.start + bom(f), "end": label.span.end + bom(f) },
                 "message": label.message,
             })
         };
@@ -124,12 +130,23 @@ impl Diagnostic {
             "column": column,
             "end_line": end_line,
             "end_column": end_column,
-            "span": { "start": self.primary.span.start, "end": self.primary.span.end },
+            "span": {
+                "start": self.primary.span.start + bom(file),
+                "end": self.primary.span.end + bom(file),
+            },
             "label": self.primary.message,
             "secondary": self.secondary.iter().map(label_json).collect::<Vec<_>>(),
             "notes": self.notes,
             "help": self.help,
         })
+    }
+}
+
+/// The text as [`shown::visible`] shows it, without copying text that needs no change.
+fn visible(text: String) -> String {
+    match shown::visible(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(changed) => changed,
     }
 }
 

@@ -133,12 +133,7 @@ fn found_at(text: &str, offset: usize) -> (String, usize) {
     } else {
         token.to_string()
     };
-    let shown = if token.chars().count() > 30 {
-        format!("{}…", token.chars().take(30).collect::<String>())
-    } else {
-        token.clone()
-    };
-    (format!("`{shown}`"), token.len())
+    (crate::diagnostic::shown::quoted(&token), token.len())
 }
 
 pub(super) fn syntax_error(file: FileId, text: &str, error: &Error<Rule>) -> Diagnostic {

@@ -6,11 +6,11 @@ use std::process::{Command, Output};
 
 use crate::common::{root, with_snapshots};
 
-fn knet(args: &[&str]) -> Output {
+pub(crate) fn knet(args: &[&str]) -> Output {
     knet_env(args, &[])
 }
 
-fn knet_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(crate) fn knet_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_knet"));
     command
         .args(args)
@@ -22,16 +22,16 @@ fn knet_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     command.output().expect("knet runs")
 }
 
-fn stdout(output: &Output) -> String {
+pub(crate) fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn stderr(output: &Output) -> String {
+pub(crate) fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// A scratch directory under target/ for one test.
-fn scratch(name: &str) -> std::path::PathBuf {
+pub(crate) fn scratch(name: &str) -> std::path::PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
@@ -46,7 +46,7 @@ fn broken_input(name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
     (dir, input)
 }
 
-const BROKEN: &str =
+pub(crate) const BROKEN: &str =
     "namespace shop {\n  app api {\n    port http 80\n  }\n  allow apii -> api:http\n}\n";
 
 #[test]
@@ -110,7 +110,7 @@ fn output_file_is_left_intact_on_error_and_replaced_on_success() {
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
         .expect("read dir")
         .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with(".knet-"))
+        .filter(|e| e.file_name().to_string_lossy().contains(".knet-tmp."))
         .collect();
     assert!(leftovers.is_empty());
 }

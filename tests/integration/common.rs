@@ -66,3 +66,11 @@ pub fn with_snapshots(folder: &str, f: impl FnOnce()) {
     settings.set_prepend_module_to_snapshot(false);
     settings.bind(f);
 }
+
+/// Runs a system tool (`mkfifo`, `mknod`); whether it succeeded.
+pub fn tool(program: &str, args: &[&std::ffi::OsStr]) -> bool {
+    std::process::Command::new(program)
+        .args(args)
+        .status()
+        .is_ok_and(|status| status.success())
+}

@@ -3,6 +3,8 @@
 //! - `ui`: every failing input under `tests/ui/` with its rendered diagnostics;
 //! - `valid`: the YAML of every example and of every valid case under `tests/valid/`;
 //! - `cli`: exit codes, output files, message formats, directories, colour;
+//! - `cli_io`: standard input, line endings, directory walking, the diagnostics cap;
+//! - `cli_output`: `-o` on devices, FIFOs, links, modes, and signals;
 //! - `book`: every `knet` block of the book and the README compiles (or fails with its code);
 //! - `codes`: the code registry, the book pages and the UI cases agree;
 //! - `props`: no input makes the compiler panic.
@@ -11,6 +13,8 @@
 
 mod book;
 mod cli;
+mod cli_io;
+mod cli_output;
 mod codes;
 mod common;
 mod fmt;

@@ -7,7 +7,9 @@ use crate::common::{relative, rendered, sources_of, text_of, with_snapshots};
 
 /// The codes a UI case declares on its first line.
 pub fn expected_codes(text: &str) -> Vec<String> {
-    text.lines()
+    // A case may start with a byte-order mark, as knet reads it.
+    text.trim_start_matches('\u{feff}')
+        .lines()
         .next()
         .and_then(|line| line.strip_prefix("# expect:"))
         .map(|codes| {

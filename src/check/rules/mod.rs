@@ -484,19 +484,13 @@ fn check_chars(s: &str, allowed: fn(char) -> bool, reasons: &mut Vec<String>) {
     }
 }
 
-/// A character as it should appear in a message: in backticks, escaped if invisible.
+/// A character as it should appear in a message: in backticks. An invisible one is
+/// named (`<U+00A0 NO-BREAK SPACE>`) when the diagnostic is built, by
+/// `diagnostic::shown`, like any invisible character in any message.
 fn describe_char(c: char) -> String {
     match c {
         ' ' => "a space".to_owned(),
         '`' => "`` ` ``".to_owned(),
-        c if c.is_whitespace() || c.is_control() => {
-            let debug: String = c.escape_debug().collect();
-            if debug.chars().count() > 1 {
-                format!("`{debug}`")
-            } else {
-                format!("`{}`", c.escape_unicode())
-            }
-        }
         c => format!("`{c}`"),
     }
 }
