@@ -393,9 +393,10 @@ fn labels_of(labels: &[Label]) -> Vec<(usize, String)> {
 
 /// A label value bare when the grammar reads it back whole, quoted otherwise.
 fn label_value(value: &str) -> String {
+    // The characters the grammar's bare value stops at.
     let bare = !value
         .chars()
-        .any(|c| c.is_whitespace() || matches!(c, ',' | '#' | '{' | '}' | '"'));
+        .any(|c| matches!(c, ' ' | '\t' | '\r' | '\n' | ',' | '#' | '{' | '}' | '"'));
     if bare {
         value.to_string()
     } else {
