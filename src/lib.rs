@@ -14,6 +14,7 @@ pub mod check;
 pub mod diagnostic;
 pub mod emit;
 pub mod fmt;
+pub mod import;
 pub mod ir;
 pub mod policy;
 pub mod preview;

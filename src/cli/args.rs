@@ -45,6 +45,24 @@ pub enum Command {
     /// Preview the rules a node would carry for the model
     #[command(subcommand)]
     Preview(Preview),
+    /// Read Kubernetes YAML (Services, Ingresses, NetworkPolicies, Namespaces and the
+    /// workloads that carry pod templates) and write knet that allows the same connections
+    Import {
+        /// YAML files, directories (every `*.yaml`, `*.yml` and `*.json` below them), or `-`
+        /// for standard input (`helm template ... | knet import -`)
+        #[arg(default_value = "-")]
+        paths: Vec<PathBuf>,
+        /// Write the knet to this file, or, when it is a directory, one `NAMESPACE.knet`
+        /// file per namespace. Files are replaced whole, or left as they were
+        #[arg(short = 'o', long = "output", value_name = "FILE|DIR")]
+        output: Option<PathBuf>,
+        /// Exit 0 even when something could not be expressed faithfully (the `W04xx`
+        /// warnings say what)
+        #[arg(long)]
+        allow_lossy: bool,
+        #[command(flatten)]
+        common: Common,
+    },
     /// Rewrite `.knet` files in the canonical layout (comments kept, meaning unchanged)
     Fmt {
         /// `.knet` files or directories (every `*.knet` below them); `-` formats standard

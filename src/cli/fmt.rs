@@ -12,7 +12,7 @@ use super::args::Common;
 use super::{fail, inputs, output, report, write_stdout, EXIT_INPUT, EXIT_OK};
 
 pub fn run(paths: &[PathBuf], check: bool, common: &Common) -> i32 {
-    let inputs = match inputs::inputs(paths) {
+    let inputs = match inputs::inputs(paths, inputs::KNET) {
         Ok(inputs) => inputs,
         Err(message) => return fail(&message),
     };

@@ -27,8 +27,18 @@ pub enum Input {
 /// Reads every source. A file that is not UTF-8 is kept as its valid prefix, and the
 /// checker is told through [`Sources`]; unreadable paths are an error (exit 2).
 pub fn read(paths: &[PathBuf]) -> Result<Sources, String> {
+    read_with(paths, KNET)
+}
+
+/// The extension of knet sources.
+pub const KNET: &[&str] = &["knet"];
+/// The extensions of Kubernetes manifests (`knet import`).
+pub const MANIFESTS: &[&str] = &["yaml", "yml", "json"];
+
+/// Reads every source; directories give their files with one of `extensions`.
+pub fn read_with(paths: &[PathBuf], extensions: &[&str]) -> Result<Sources, String> {
     let mut sources = Sources::new();
-    for input in inputs(paths)? {
+    for input in inputs(paths, extensions)? {
         let (name, bytes) = match input {
             Input::Stdin => {
                 let mut bytes = Vec::new();
@@ -51,7 +61,7 @@ pub fn read(paths: &[PathBuf]) -> Result<Sources, String> {
 
 /// The inputs the paths name: files as given, `-`, and the `*.knet` files below each
 /// directory in sorted order; each file once (by its real path).
-pub fn inputs(paths: &[PathBuf]) -> Result<Vec<Input>, String> {
+pub fn inputs(paths: &[PathBuf], extensions: &[&str]) -> Result<Vec<Input>, String> {
     let mut inputs = Vec::new();
     let mut walked = BTreeSet::new();
     for path in paths {
@@ -62,7 +72,7 @@ pub fn inputs(paths: &[PathBuf]) -> Result<Vec<Input>, String> {
             inputs.push(Input::Stdin);
         } else if path.is_dir() {
             let mut files = Vec::new();
-            walk(path, &mut files, &mut walked)?;
+            walk(path, extensions, &mut files, &mut walked)?;
             files.sort();
             inputs.extend(files.into_iter().map(Input::File));
         } else if path.exists() {
@@ -73,7 +83,12 @@ pub fn inputs(paths: &[PathBuf]) -> Result<Vec<Input>, String> {
     }
     if inputs.is_empty() {
         let shown: Vec<String> = paths.iter().map(|p| format!("`{}`", p.display())).collect();
-        return Err(format!("no .knet files found in {}", shown.join(", ")));
+        let kinds: Vec<String> = extensions.iter().map(|e| format!(".{e}")).collect();
+        return Err(format!(
+            "no {} files found in {}",
+            kinds.join(" or "),
+            shown.join(", ")
+        ));
     }
     let mut seen = BTreeSet::new();
     inputs.retain(|input| match input {
@@ -101,6 +116,7 @@ fn add(sources: &mut Sources, name: String, bytes: Vec<u8>) {
 /// Collects the `*.knet` files below `dir`, entering each real directory once.
 fn walk(
     dir: &Path,
+    extensions: &[&str],
     files: &mut Vec<PathBuf>,
     walked: &mut BTreeSet<PathBuf>,
 ) -> Result<(), String> {
@@ -118,8 +134,11 @@ fn walk(
         // Follows symbolic links; a dangling link is left to the read, which names it.
         let kind = std::fs::metadata(&path).map(|m| m.file_type());
         if kind.as_ref().is_ok_and(|kind| kind.is_dir()) {
-            walk(&path, files, walked)?;
-        } else if path.extension().is_some_and(|ext| ext == "knet") {
+            walk(&path, extensions, files, walked)?;
+        } else if path
+            .extension()
+            .is_some_and(|ext| extensions.iter().any(|e| ext == *e))
+        {
             match kind.ok().and_then(|kind| special(&kind)) {
                 Some(what) => eprintln!(
                     "note: skipping `{}`: it is {what}, not a regular file",

@@ -3,6 +3,7 @@
 
 mod args;
 mod fmt;
+mod import;
 mod inputs;
 mod output;
 mod report;
@@ -54,6 +55,12 @@ pub fn run() -> i32 {
         Command::Preview(args::Preview::Ipset { paths, common }) => {
             emit_model(&paths, &common, knetc::preview::ipset)
         }
+        Command::Import {
+            paths,
+            output,
+            allow_lossy,
+            common,
+        } => import::run(&paths, output.as_deref(), allow_lossy, &common),
         Command::Fmt {
             paths,
             check,

@@ -130,6 +130,11 @@ registry! {
     GroupWithoutLabels = "E0337": "namespace group without labels",
     AllPortsNotAlone = "E0338": "`*` with other ports",
 
+    // ── E04xx: `knet import`'s input ──
+    InvalidYaml = "E0401": "input that is not YAML, or not a Kubernetes object",
+    UnknownApiVersion = "E0402": "object at an API version knet does not read",
+    DuplicateObject = "E0403": "the same object twice in the input",
+    ObjectWithoutName = "E0404": "object without a name",
     // ── W00xx: about the diagnostics themselves ──
     UnusedAllow = "W0001": "`knet: allow` comment that silences nothing",
 
@@ -149,6 +154,11 @@ registry! {
     ShadowedRoute = "W0202": "route shadowed by another route",
     TlsHostWithoutRoute = "W0203": "TLS host with no route",
     HostlessRuleWithTls = "W0204": "rule without host on an ingress with TLS",
+    // ── W04xx: what `knet import` cannot say ──
+    ImportNotExpressible = "W0401": "policy rule that knet cannot say",
+    ImportPortRange = "W0402": "port range to an app",
+    ImportOpens = "W0403": "route or exposed Service that opens what the input's policies close",
+    ImportServiceChanged = "W0404": "Service that knet writes differently",
 }
 
 impl Code {

@@ -43,13 +43,23 @@ pub fn blocks(markdown: &str) -> Vec<Block> {
     blocks
 }
 
-/// `knet,error=E0102,E0111` -> ("error", ["E0102", "E0111"]).
+/// `knet,error=E0102,E0111` -> ("error", ["E0102", "E0111"]). A `yaml,import` block is
+/// an input of `knet import`: `yaml,import` must import without a diagnostic,
+/// `yaml,import-error=E0401` / `yaml,import-warning=W0401` with exactly those codes.
 pub fn expectation(info: &str) -> Option<(String, Vec<String>)> {
-    let rest = info.strip_prefix("knet")?;
-    if rest.is_empty() {
-        return Some((String::new(), Vec::new()));
-    }
-    let rest = rest.strip_prefix(',')?;
+    let rest = if let Some(rest) = info.strip_prefix("knet") {
+        if rest.is_empty() {
+            return Some((String::new(), Vec::new()));
+        }
+        rest.strip_prefix(',')?
+    } else if let Some(rest) = info.strip_prefix("yaml,import") {
+        if rest.is_empty() {
+            return Some((String::new(), Vec::new()));
+        }
+        rest.strip_prefix('-')?
+    } else {
+        return None;
+    };
     let (kind, codes) = rest.split_once('=')?;
     Some((
         kind.trim().to_string(),
@@ -81,7 +91,11 @@ pub fn markdown_files() -> Vec<PathBuf> {
 pub fn check_block(name: &str, block: &Block) -> Option<String> {
     let (kind, codes) = expectation(&block.info)?;
     let sources = sources_from(name, &block.text);
-    let checked = knetc::compile(&sources);
+    let checked = if block.info.starts_with("yaml,import") {
+        import_checked(&sources)
+    } else {
+        knetc::compile(&sources)
+    };
     let produced: Vec<&str> = checked
         .diagnostics
         .iter()
@@ -101,7 +115,9 @@ pub fn check_block(name: &str, block: &Block) -> Option<String> {
                 .filter(|p| !codes.iter().any(|c| c == *p))
                 .collect();
             let failed = checked.model.is_none();
-            if !missing.is_empty() || !extra.is_empty() || (kind == "error") != failed {
+            // `knet import` exits 1 for its warnings too.
+            let must_fail = kind == "error" || block.info.starts_with("yaml,import");
+            if !missing.is_empty() || !extra.is_empty() || must_fail != failed {
                 Some(format!(
                     "{name}: expected {kind} {codes:?}, got {produced:?}:\n{}",
                     shown()
@@ -111,6 +127,22 @@ pub fn check_block(name: &str, block: &Block) -> Option<String> {
             }
         }
         other => Some(format!("{name}: unknown block kind `{other}`")),
+    }
+}
+
+/// An import as a check: its diagnostics, and a "model" when nothing is wrong (a
+/// `W04xx` counts as failing, as `knet import` exits 1 for it).
+pub fn import_checked(sources: &knetc::source::Sources) -> knetc::Checked {
+    let imported = knetc::import::import(sources);
+    let failed = !imported.diagnostics.is_empty() || imported.text.is_empty();
+    let model = if failed {
+        None
+    } else {
+        knetc::compile(&sources_from("imported.knet", &imported.text)).model
+    };
+    knetc::Checked {
+        model,
+        diagnostics: imported.diagnostics,
     }
 }
 

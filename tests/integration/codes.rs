@@ -38,7 +38,7 @@ fn every_code_has_a_page_with_a_failing_and_a_fixed_example() {
             // cannot hold; its UI case `tests/ui/E0002-*.knet` is the failing example.
             None if code == Code::NotUtf8 => {}
             None => problems.push(format!(
-                "{id}: no example marked `knet,error={id}` or `knet,warning={id}`"
+                "{id}: no example marked `knet,error={id}`, `knet,warning={id}` or `yaml,import-...={id}`"
             )),
             Some(block) => problems.extend(check_block(&format!("codes/{id}.md"), block)),
         }
@@ -61,7 +61,8 @@ fn every_code_has_a_ui_case_and_no_case_names_an_unknown_code() {
         .flatten()
     {
         let path = entry.path();
-        if path.extension().is_none_or(|e| e != "knet") {
+        // `.yaml` cases are inputs of `knet import`.
+        if path.extension().is_none_or(|e| e != "knet" && e != "yaml") {
             continue;
         }
         // Lossy: the case for `E0002` is not UTF-8 on purpose.
@@ -141,9 +142,21 @@ fn pages_show_the_real_output_of_their_failing_example() {
             ));
             continue;
         };
-        let sources = crate::common::sources_from("example.knet", &examples[position].text);
-        let checked = knetc::compile(&sources);
-        let actual = crate::common::rendered(&checked.diagnostics, &sources);
+        let block = &examples[position];
+        let checked = if block.info.starts_with("yaml,import") {
+            let sources = crate::common::sources_from("example.yaml", &block.text);
+            let checked = crate::book::import_checked(&sources);
+            let actual = crate::common::rendered(&checked.diagnostics, &sources);
+            (actual, checked)
+        } else {
+            let sources = crate::common::sources_from("example.knet", &block.text);
+            let checked = knetc::compile(&sources);
+            (
+                crate::common::rendered(&checked.diagnostics, &sources),
+                checked,
+            )
+        };
+        let (actual, _) = checked;
         if actual == shown.text {
             continue;
         }

@@ -56,3 +56,33 @@ fn ui_cases() {
         });
     });
 }
+
+/// Inputs of `knet import` (`tests/ui/*.yaml`): the codes on the first line, and a
+/// snapshot of the input, the diagnostics and the knet written.
+#[test]
+fn import_ui_cases() {
+    with_snapshots("ui", || {
+        insta::glob!("../ui", "*.yaml", |path| {
+            let sources = sources_of(path);
+            let text = text_of(path);
+            let imported = knetc::import::import(&sources);
+            let name = relative(path);
+            let mut codes: Vec<String> = imported
+                .diagnostics
+                .iter()
+                .map(|d| d.code.as_str().to_string())
+                .collect();
+            codes.sort();
+            codes.dedup();
+            let mut expected = expected_codes(&text);
+            expected.sort();
+            assert_eq!(codes, expected, "{name}: codes");
+            let shown = format!(
+                "{text}\n----- diagnostics -----\n{}\n----- knet -----\n{}",
+                rendered(&imported.diagnostics, &sources),
+                imported.text
+            );
+            insta::assert_snapshot!(shown);
+        });
+    });
+}

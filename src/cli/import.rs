@@ -1,0 +1,61 @@
+//! `knet import`: Kubernetes YAML (files, directories of `*.yaml`, `*.yml` and `*.json`,
+//! or `-` for standard input) to knet source, on standard output or `-o FILE`, or one
+//! file per namespace with `-o DIR`. Exit 1 when the input has errors (nothing is
+//! written), or when the import is not faithful (`W04xx`; the knet is written) unless
+//! `--allow-lossy`.
+
+use std::path::{Path, PathBuf};
+
+use knetc::diagnostic::Diagnostic;
+
+use super::args::Common;
+use super::{fail, inputs, output, report, write_stdout, EXIT_INPUT, EXIT_OK};
+
+pub fn run(paths: &[PathBuf], out: Option<&Path>, allow_lossy: bool, common: &Common) -> i32 {
+    let sources = match inputs::read_with(paths, inputs::MANIFESTS) {
+        Ok(sources) => sources,
+        Err(message) => return fail(&message),
+    };
+    let imported = knetc::import::import(&sources);
+    if !imported.skipped.is_empty() {
+        let kinds: Vec<String> = imported
+            .skipped
+            .iter()
+            .map(|(kind, count)| format!("{kind} ({count})"))
+            .collect();
+        eprintln!(
+            "note: skipped the kinds knet does not read: {}",
+            kinds.join(", ")
+        );
+    }
+    let status = report(&imported.diagnostics, &sources, common);
+    if imported.diagnostics.iter().any(Diagnostic::is_error) {
+        return status.max(EXIT_INPUT);
+    }
+    let written = match out {
+        None => write_stdout(&imported.text),
+        Some(dir) if dir.is_dir() => {
+            for (stem, text) in &imported.files {
+                if let Err(message) =
+                    output::write_output(&dir.join(format!("{stem}.knet")), text.as_bytes())
+                {
+                    return fail(&message);
+                }
+            }
+            EXIT_OK
+        }
+        Some(file) => match output::write_output(file, imported.text.as_bytes()) {
+            Ok(()) => EXIT_OK,
+            Err(message) => fail(&message),
+        },
+    };
+    if written != EXIT_OK {
+        return written;
+    }
+    let lossy = imported.diagnostics.iter().any(|d| !d.is_error());
+    if lossy && !allow_lossy {
+        eprintln!("error: the import is not faithful (see the warnings above); `--allow-lossy` accepts it");
+        return EXIT_INPUT;
+    }
+    status
+}

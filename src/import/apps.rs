@@ -1,0 +1,277 @@
+//! Apps from the input: which pods exist (workloads, or what Services and policies
+//! select when no workload is given), which app each belongs to, its name, labels,
+//! ports and Services.
+//!
+//! An app is named after its Service (the Service that selects its pods; several
+//! Services with one selector are one app with extra Services), else after its
+//! workload. Its labels are the Service's selector, else the workload's most telling
+//! label (`app.kubernetes.io/name`, `app`, `k8s-app`, `name`) when no other workload
+//! carries it, else all its pod labels.
+
+use indexmap::IndexMap;
+
+use super::objects::{ContainerPort, Input, Labels, PortValue, Selector, Service, ServicePort};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::ir::Protocol;
+
+/// One app of a namespace knet will manage.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub name: String,
+    pub namespace: String,
+    pub labels: Labels,
+    /// The labels of a representative pod (for matching policy selectors).
+    pub pod_labels: Labels,
+    pub container: Vec<ContainerPort>,
+    /// The Services over the app's pods: the first is the app's own.
+    pub services: Vec<Service>,
+    /// The app's ports: its Service's, then those its policies need.
+    pub ports: Vec<ServicePort>,
+}
+
+impl App {
+    /// The container port number a Service port forwards to.
+    pub fn target_number(&self, port: &ServicePort) -> Option<u16> {
+        match &port.target {
+            PortValue::Number(n) => Some(*n),
+            PortValue::Name(name) => self
+                .container
+                .iter()
+                .find(|c| c.name.as_deref() == Some(name) && c.protocol == port.protocol)
+                .map(|c| c.number),
+        }
+    }
+
+    /// The port that reaches container port `number`, if the app has one.
+    pub fn port_to(&self, protocol: Protocol, number: u16) -> Option<&ServicePort> {
+        self.ports
+            .iter()
+            .find(|p| p.protocol == protocol && self.target_number(p) == Some(number))
+    }
+
+    /// Makes sure a port reaches container port `number` (a policy needs it): adds one,
+    /// named, when the app has none; a single unnamed port then gets a name, as
+    /// Kubernetes requires of a Service with several ports.
+    pub fn ensure_port(&mut self, protocol: Protocol, number: u16) {
+        if self.port_to(protocol, number).is_some() {
+            return;
+        }
+        if self.ports.len() == 1 && self.ports[0].name.is_empty() {
+            let first = self.ports[0].clone();
+            self.ports[0].name = self.fresh_name(first.protocol, first.port);
+        }
+        let name = self.fresh_name(protocol, number);
+        self.ports.push(ServicePort {
+            name,
+            port: number,
+            protocol,
+            target: PortValue::Number(number),
+            node_port: None,
+        });
+    }
+
+    /// How a flow names the port to container port `number` (after `ensure_port`).
+    pub fn flow_port(&self, protocol: Protocol, number: u16) -> String {
+        self.port_to(protocol, number)
+            .map_or_else(|| number.to_string(), flow_name)
+    }
+
+    /// A port name: the container port's, else `tcp-8080`.
+    fn fresh_name(&self, protocol: Protocol, number: u16) -> String {
+        let taken = |n: &str| self.ports.iter().any(|p| p.name == n);
+        let named = self
+            .container
+            .iter()
+            .find(|c| c.number == number && c.protocol == protocol)
+            .and_then(|c| c.name.clone())
+            .filter(|n| !taken(n));
+        named.unwrap_or_else(|| format!("{}-{number}", protocol.as_lower()))
+    }
+}
+
+/// How a flow names a Service port: its name, or its number when unnamed.
+pub fn flow_name(port: &ServicePort) -> String {
+    if port.name.is_empty() {
+        match port.protocol {
+            Protocol::Tcp => port.port.to_string(),
+            p => format!("{}/{}", port.port, p.as_lower()),
+        }
+    } else {
+        port.name.clone()
+    }
+}
+
+/// The labels that usually name an app, most telling first.
+const NAME_KEYS: [&str; 4] = ["app.kubernetes.io/name", "app", "k8s-app", "name"];
+
+/// The apps of the namespaces in `managed`, in input order.
+pub fn apps(input: &Input, managed: &[String], diags: &mut Vec<Diagnostic>) -> Vec<App> {
+    let mut apps: Vec<App> = Vec::new();
+    // Services with a selector, grouped by (namespace, selector).
+    for service in &input.services {
+        let Some(selector) = &service.selector else {
+            continue;
+        };
+        if service.kind == "ExternalName" {
+            continue;
+        }
+        if let Some(app) = apps
+            .iter_mut()
+            .find(|a| a.namespace == service.namespace && &a.labels == selector)
+        {
+            app.services.push(service.clone());
+            continue;
+        }
+        apps.push(App {
+            name: service.name.clone(),
+            namespace: service.namespace.clone(),
+            labels: selector.clone(),
+            pod_labels: selector.clone(),
+            container: Vec::new(),
+            services: vec![service.clone()],
+            ports: port_names(service, diags),
+        });
+    }
+    // Workloads: joined to the app whose selector matches them, else apps of their own.
+    for (index, workload) in input.workloads.iter().enumerate() {
+        let owner = apps.iter_mut().find(|a| {
+            a.namespace == workload.namespace
+                && !a.services.is_empty()
+                && a.labels
+                    .iter()
+                    .all(|(k, v)| workload.labels.get(k) == Some(v))
+        });
+        if let Some(app) = owner {
+            if app.container.is_empty() {
+                app.pod_labels = workload.labels.clone();
+            }
+            app.container.extend(workload.ports.iter().cloned());
+            continue;
+        }
+        let labels = telling_labels(input, index);
+        let name = unique_name(&apps, &workload.namespace, &workload.name);
+        apps.push(App {
+            name,
+            namespace: workload.namespace.clone(),
+            labels,
+            pod_labels: workload.labels.clone(),
+            container: workload.ports.clone(),
+            services: Vec::new(),
+            ports: Vec::new(),
+        });
+    }
+    // Pods that only policies name (no workload given): a policy's pods, and the pods of
+    // its peers in namespaces of the input.
+    for policy in &input.policies {
+        add_selected(&mut apps, &policy.namespace, &policy.pod_selector);
+        for rule in policy.ingress.iter().chain(&policy.egress).flatten() {
+            for peer in rule.peers.iter().flatten() {
+                let super::objects::PolicyPeer::Pods { namespaces, pods } = peer else {
+                    continue;
+                };
+                let Some(pods) = pods else { continue };
+                let namespace = match namespaces {
+                    None => Some(policy.namespace.clone()),
+                    Some(selector) => super::names::namespace_by_name(selector),
+                };
+                if let Some(namespace) = namespace.filter(|n| managed.contains(n)) {
+                    add_selected(&mut apps, &namespace, pods);
+                }
+            }
+        }
+    }
+    apps.retain(|a| managed.contains(&a.namespace));
+    apps
+}
+
+/// The Service's ports, with the names knet cannot take (longer than 15 characters,
+/// say: Kubernetes allows 63 for a Service port) replaced, loudly (`W0404`).
+fn port_names(service: &Service, diags: &mut Vec<Diagnostic>) -> Vec<ServicePort> {
+    let mut ports = service.ports.clone();
+    for i in 0..ports.len() {
+        let name = ports[i].name.clone();
+        if name.is_empty() || super::names::port_name_ok(&name) {
+            continue;
+        }
+        let base = format!("{}-{}", ports[i].protocol.as_lower(), ports[i].port);
+        let fresh = if ports.iter().any(|p| p.name == base) {
+            format!("{base}-{i}")
+        } else {
+            base
+        };
+        diags.push(
+            Diagnostic::new(
+                Code::ImportServiceChanged,
+                format!("port `{name}` of Service `{}/{}` is renamed `{fresh}`", service.namespace, service.name),
+                service.span,
+            )
+            .label("in this Service")
+            .note("knet port names are IANA service names: at most 15 lowercase letters, digits and `-`, with a letter")
+            .help("clients that look the port up by name (SRV records) see the new name; `--allow-lossy` accepts it"),
+        );
+        ports[i].name = fresh;
+    }
+    ports
+}
+
+/// An app for a selector that selects no known pod (matchLabels only, not empty).
+fn add_selected(apps: &mut Vec<App>, namespace: &str, selector: &Selector) {
+    if selector.is_empty() || !selector.expressions.is_empty() {
+        return;
+    }
+    let known = apps
+        .iter()
+        .any(|a| a.namespace == namespace && selector.matches(&a.pod_labels));
+    if known {
+        return;
+    }
+    let base = super::names::from_labels(&selector.labels);
+    let name = unique_name(apps, namespace, &base);
+    apps.push(App {
+        name,
+        namespace: namespace.to_string(),
+        labels: selector.labels.clone(),
+        pod_labels: selector.labels.clone(),
+        container: Vec::new(),
+        services: Vec::new(),
+        ports: Vec::new(),
+    });
+}
+
+/// The one label that tells a workload's pods from every other workload's, else all.
+fn telling_labels(input: &Input, index: usize) -> Labels {
+    let workload = &input.workloads[index];
+    for key in NAME_KEYS {
+        let Some(value) = workload.labels.get(key) else {
+            continue;
+        };
+        let shared = input.workloads.iter().enumerate().any(|(i, w)| {
+            i != index && w.namespace == workload.namespace && w.labels.get(key) == Some(value)
+        });
+        if !shared {
+            return Labels::from_iter([(key.to_string(), value.clone())]);
+        }
+    }
+    workload.labels.clone()
+}
+
+fn unique_name(apps: &[App], namespace: &str, base: &str) -> String {
+    let base = super::names::dns_label(base);
+    let taken = |n: &str| apps.iter().any(|a| a.namespace == namespace && a.name == n);
+    if !taken(&base) {
+        return base;
+    }
+    (2..)
+        .map(|i| format!("{base}-{i}"))
+        .find(|n| !taken(n))
+        .unwrap_or(base)
+}
+
+/// Apps by namespace, in input order.
+pub fn by_namespace(apps: Vec<App>) -> IndexMap<String, Vec<App>> {
+    let mut out: IndexMap<String, Vec<App>> = IndexMap::new();
+    for app in apps {
+        out.entry(app.namespace.clone()).or_default().push(app);
+    }
+    out
+}

@@ -1,0 +1,267 @@
+//! What knet writes by itself, taken out of the imported flows so that the knet reads
+//! as a person would write it, and said loudly where it opens more than the input.
+//!
+//! - The ingress controller (knet's `cluster` default: the pods labelled
+//!   `app.kubernetes.io/name=ingress-nginx` in namespace `ingress-nginx`) is the peer
+//!   `ingress`; a route lets it reach its backend, so that flow is not written again.
+//!   A route whose backend the input's policies close to the controller is `W0403`.
+//! - A `node-port` or `load-balancer` Service lets `world` reach its ports: that flow
+//!   is not written again; where the input's policies close it, `W0403`.
+//! - knet's automatic DNS rule lets every pod of a namespace reach the cluster DNS pods
+//!   on UDP and TCP 53: when every app of a namespace already may, those flows are
+//!   dropped and the namespace keeps DNS on; otherwise it says `dns off`.
+
+use indexmap::IndexMap;
+
+use super::apps::App;
+use super::connect::{Connections, FlowPorts, Side};
+use super::objects::{Ingress, Labels, PortValue};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::ir::Protocol;
+
+const CONTROLLER_NAMESPACE: &str = "ingress-nginx";
+const CONTROLLER_LABEL: (&str, &str) = ("app.kubernetes.io/name", "ingress-nginx");
+const DNS_NAMESPACE: &str = "kube-system";
+const DNS_LABEL: (&str, &str) = ("k8s-app", "kube-dns");
+const DNS: [(Protocol, u16); 2] = [(Protocol::Tcp, 53), (Protocol::Udp, 53)];
+
+fn is(labels: &Labels, label: (&str, &str)) -> bool {
+    labels.len() == 1 && labels.get(label.0).map(String::as_str) == Some(label.1)
+}
+
+/// Namespaces whose automatic DNS rule stays on.
+pub fn simplify(
+    out: &mut Connections,
+    apps: &IndexMap<String, Vec<App>>,
+    ingresses: &[Ingress],
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<String> {
+    controller_peer(out);
+    routes(out, apps, ingresses, diags);
+    exposure(out, apps, diags);
+    let dns_on = dns(out, apps);
+    forget_unused(out);
+    dns_on
+}
+
+/// Flows from the controller's pods name the peer `ingress`.
+fn controller_peer(out: &mut Connections) {
+    let Some(there) = out.unmanaged.get(CONTROLLER_NAMESPACE) else {
+        return;
+    };
+    let controllers: Vec<String> = there
+        .iter()
+        .filter(|(_, u)| is(&u.labels, CONTROLLER_LABEL))
+        .map(|(name, _)| name.clone())
+        .collect();
+    for flow in &mut out.flows {
+        if let Side::Unmanaged(ns, app) = &flow.from {
+            if ns == CONTROLLER_NAMESPACE && controllers.contains(app) {
+                flow.from = Side::Ingress;
+            }
+        }
+    }
+}
+
+/// Removes `ports` from the flows `from -> App(ns, index)`; `true` when every one of
+/// them was there.
+fn take(
+    out: &mut Connections,
+    from: &Side,
+    ns: &str,
+    index: usize,
+    ports: &[(Protocol, u16)],
+) -> bool {
+    let to = Side::App(ns.to_string(), index);
+    let mut found = vec![false; ports.len()];
+    for flow in out
+        .flows
+        .iter_mut()
+        .filter(|f| &f.from == from && f.to == to)
+    {
+        match &mut flow.ports {
+            FlowPorts::All => found.iter_mut().for_each(|f| *f = true),
+            FlowPorts::App(list) => {
+                for (i, port) in ports.iter().enumerate() {
+                    if list.contains(port) {
+                        found[i] = true;
+                        list.retain(|p| p != port);
+                    }
+                }
+            }
+            FlowPorts::Numbers(_) => {}
+        }
+    }
+    out.flows
+        .retain(|f| !matches!(&f.ports, FlowPorts::App(list) if list.is_empty()));
+    found.iter().all(|f| *f)
+}
+
+fn routes(
+    out: &mut Connections,
+    apps: &IndexMap<String, Vec<App>>,
+    ingresses: &[Ingress],
+    diags: &mut Vec<Diagnostic>,
+) {
+    for ingress in ingresses {
+        let Some(list) = apps.get(&ingress.namespace) else {
+            continue;
+        };
+        let backends = ingress
+            .rules
+            .iter()
+            .flat_map(|r| r.paths.iter().map(|p| &p.backend))
+            .chain(&ingress.default);
+        for backend in backends {
+            let Some(index) = list.iter().position(|a| {
+                a.services
+                    .first()
+                    .is_some_and(|s| s.name == backend.service)
+            }) else {
+                continue;
+            };
+            let app = &list[index];
+            let service_port = app.ports.iter().find(|p| match &backend.port {
+                Some(PortValue::Number(n)) => p.port == *n,
+                Some(PortValue::Name(name)) => &p.name == name,
+                None => true,
+            });
+            let Some(target) = service_port.and_then(|p| Some((p.protocol, app.target_number(p)?)))
+            else {
+                continue;
+            };
+            if !take(out, &Side::Ingress, &ingress.namespace, index, &[target])
+                && isolated_in(out, &ingress.namespace, index)
+            {
+                diags.push(
+                    Diagnostic::new(
+                        Code::ImportOpens,
+                        format!("Ingress `{}/{}` routes to `{}`, whose policies do not let the ingress controller in", ingress.namespace, ingress.name, backend.service),
+                        ingress.span,
+                    )
+                    .label("this Ingress")
+                    .note("in knet a route lets the ingress controller reach its backend (the input's policies would drop that traffic)")
+                    .help("if the route is meant to work, this is the fix; `--allow-lossy` accepts the difference"),
+                );
+            }
+        }
+    }
+}
+
+/// Whether the app's namespace isolates ingress (else every source reaches it anyway).
+fn isolated_in(out: &Connections, ns: &str, _index: usize) -> bool {
+    !out.open.get(ns).is_some_and(|(ingress, _)| *ingress)
+}
+
+fn exposure(out: &mut Connections, apps: &IndexMap<String, Vec<App>>, diags: &mut Vec<Diagnostic>) {
+    for (ns, list) in apps {
+        for (index, app) in list.iter().enumerate() {
+            let exposed: Vec<(Protocol, u16)> = app
+                .services
+                .iter()
+                .filter(|s| {
+                    matches!(s.kind.as_str(), "NodePort" | "LoadBalancer")
+                        && s.source_ranges.is_empty()
+                })
+                .flat_map(|s| s.ports.iter())
+                .filter_map(|p| {
+                    let target = match &p.target {
+                        PortValue::Number(n) => Some(*n),
+                        PortValue::Name(_) => app.target_number(p),
+                    }?;
+                    Some((p.protocol, target))
+                })
+                .collect();
+            if exposed.is_empty() {
+                continue;
+            }
+            if !take(out, &Side::World, ns, index, &exposed) && isolated_in(out, ns, index) {
+                let span = app.services.first().map(|s| s.span).unwrap_or_default();
+                diags.push(
+                    Diagnostic::new(
+                        Code::ImportOpens,
+                        format!("Service `{ns}/{}` is exposed on the nodes, but the policies do not let outside addresses in", app.name),
+                        span,
+                    )
+                    .label("a NodePort or LoadBalancer Service")
+                    .note("in knet a `node-port` or `load-balancer` Service lets `world` (or its `source-ranges`) reach its ports")
+                    .help("if the Service is meant to be reachable, this is the fix; `--allow-lossy` accepts the difference"),
+                );
+            }
+        }
+    }
+}
+
+/// Drops the flows to the cluster DNS pods where knet's own DNS rule says the same.
+fn dns(out: &mut Connections, apps: &IndexMap<String, Vec<App>>) -> Vec<String> {
+    let dns_apps: Vec<String> = out
+        .unmanaged
+        .get(DNS_NAMESPACE)
+        .map(|there| {
+            there
+                .iter()
+                .filter(|(_, u)| is(&u.labels, DNS_LABEL))
+                .map(|(name, _)| name.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut on = Vec::new();
+    for (ns, list) in apps {
+        let open_egress = out.open.get(ns).is_some_and(|(_, egress)| *egress);
+        if open_egress {
+            continue;
+        }
+        let reaches_dns = |index: usize| {
+            let from = Side::App(ns.clone(), index);
+            let any = out
+                .flows
+                .iter()
+                .any(|f| f.from == from && f.to == Side::Any && f.ports == FlowPorts::All);
+            let named = DNS.iter().all(|port| {
+                out.flows.iter().any(|f| {
+                    f.from == from
+                        && matches!(&f.to, Side::Unmanaged(n, a) if n == DNS_NAMESPACE && dns_apps.contains(a))
+                        && match &f.ports {
+                            FlowPorts::All => true,
+                            FlowPorts::App(list) => list.contains(port),
+                            FlowPorts::Numbers(_) => false,
+                        }
+                })
+            });
+            any || named
+        };
+        if list.is_empty() || !(0..list.len()).all(reaches_dns) {
+            continue;
+        }
+        on.push(ns.clone());
+        for flow in out.flows.iter_mut() {
+            let to_dns = matches!(&flow.to, Side::Unmanaged(n, a) if n == DNS_NAMESPACE && dns_apps.contains(a));
+            if !to_dns || !matches!(&flow.from, Side::App(n, _) if n == ns) {
+                continue;
+            }
+            if let FlowPorts::App(list) = &mut flow.ports {
+                list.retain(|p| !DNS.contains(p));
+            }
+        }
+        out.flows
+            .retain(|f| !matches!(&f.ports, FlowPorts::App(list) if list.is_empty()));
+    }
+    on
+}
+
+/// Unmanaged apps and namespaces that no flow names any more.
+fn forget_unused(out: &mut Connections) {
+    let named: Vec<(String, String)> = out
+        .flows
+        .iter()
+        .flat_map(|f| [&f.from, &f.to])
+        .filter_map(|s| match s {
+            Side::Unmanaged(ns, app) => Some((ns.clone(), app.clone())),
+            _ => None,
+        })
+        .collect();
+    for (ns, apps) in out.unmanaged.iter_mut() {
+        apps.retain(|app, _| named.contains(&(ns.clone(), app.clone())));
+    }
+    out.unmanaged.retain(|_, apps| !apps.is_empty());
+}

@@ -1,0 +1,143 @@
+//! `knet import`: Kubernetes YAML to knet source.
+//!
+//! ```text
+//! YAML --documents--> objects --objects--> typed input --apps--> apps per namespace
+//!      --connect--> flows (what both sides of every connection allow) --tree--> AST
+//!      --fmt::print--> knet text
+//! ```
+//!
+//! In: the YAML files of a [`Sources`] (each file a stream of documents). Out: knet
+//! text (one unit, and one file per namespace), the diagnostics (`E04xx`: the input is
+//! not what it should be; `W04xx`: something that knet cannot say, so the import is not
+//! faithful), and the kinds that were skipped. The imported knet, built, allows the
+//! same connections as the input's policies for the input's pods; where it cannot, a
+//! `W04xx` says so. Layout is `knet fmt`'s: the tree goes through its printer.
+
+mod apps;
+mod connect;
+mod documents;
+mod implied;
+mod names;
+mod objects;
+mod ports;
+mod routes;
+mod tree;
+
+use indexmap::IndexMap;
+
+use crate::diagnostic::Diagnostic;
+use crate::source::Sources;
+use crate::syntax::ast;
+
+/// The result of an import.
+#[derive(Debug, Default)]
+pub struct Imported {
+    /// The whole unit as one file (empty when the input has errors).
+    pub text: String,
+    /// The same unit as one file per namespace: `(file stem, text)`.
+    pub files: Vec<(String, String)>,
+    /// `E04xx` errors and `W04xx` losses, in input order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Kinds that knet does not read, with how many objects each had.
+    pub skipped: IndexMap<String, usize>,
+}
+
+/// Imports every YAML file of `sources`; objects without a namespace go to `default`.
+pub fn import(sources: &Sources) -> Imported {
+    let mut diagnostics = Vec::new();
+    let read = documents::read(sources, "default", &mut diagnostics);
+    let mut imported = Imported {
+        skipped: read.skipped,
+        ..Imported::default()
+    };
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        imported.diagnostics = diagnostics;
+        return imported;
+    }
+    let input = objects::typed(&read.objects);
+    let mut managed: Vec<String> = Vec::new();
+    for object in &read.objects {
+        if !managed.contains(&object.namespace) {
+            managed.push(object.namespace.clone());
+        }
+    }
+    let mut by_namespace = apps::by_namespace(apps::apps(&input, &managed, &mut diagnostics));
+    for ns in &managed {
+        by_namespace.entry(ns.clone()).or_default();
+    }
+    by_namespace.sort_by(|a, _, b, _| {
+        let index = |n: &String| managed.iter().position(|m| m == n);
+        index(a).cmp(&index(b))
+    });
+    let mut connections = connect::connect(&input, &mut by_namespace, &mut diagnostics);
+    connections.dns_on = implied::simplify(
+        &mut connections,
+        &by_namespace,
+        &input.ingresses,
+        &mut diagnostics,
+    );
+    let plans: Vec<tree::NamespacePlan> = by_namespace
+        .iter()
+        .map(|(ns, apps)| {
+            let (open_ingress, open_egress) =
+                connections.open.get(ns).copied().unwrap_or((true, true));
+            let mut externals: Vec<(String, tree::ExternalPlan)> = input
+                .services
+                .iter()
+                .filter(|s| &s.namespace == ns && s.kind == "ExternalName")
+                .map(|s| {
+                    let plan = tree::ExternalPlan {
+                        host: s.external_name.clone(),
+                        cidr: None,
+                    };
+                    (s.name.clone(), plan)
+                })
+                .collect();
+            for (name, cidr) in connections.externals.get(ns).into_iter().flatten() {
+                let plan = tree::ExternalPlan {
+                    host: None,
+                    cidr: Some(cidr.clone()),
+                };
+                externals.push((name.clone(), plan));
+            }
+            tree::NamespacePlan {
+                name: ns,
+                apps,
+                externals,
+                ingresses: input
+                    .ingresses
+                    .iter()
+                    .filter(|i| &i.namespace == ns)
+                    .collect(),
+                open_ingress,
+                open_egress,
+            }
+        })
+        .collect();
+    let cx = tree::Context {
+        apps: &by_namespace,
+        connections: &connections,
+    };
+    let file = tree::file(&plans, &cx);
+    imported.text = crate::fmt::print(&file);
+    imported.files = per_namespace(&file);
+    imported.diagnostics = diagnostics;
+    imported
+}
+
+/// One file per namespace (an unmanaged namespace's too), and `groups` for the
+/// namespace groups.
+fn per_namespace(file: &ast::File) -> Vec<(String, String)> {
+    let mut files: IndexMap<String, Vec<ast::Item>> = IndexMap::new();
+    for item in &file.items {
+        let stem = match item {
+            ast::Item::Namespace(block) => block.name.node.clone(),
+            ast::Item::Group(_) | ast::Item::Cluster(_) => "groups".to_string(),
+        };
+        files.entry(stem).or_default().push(item.clone());
+    }
+    files
+        .into_iter()
+        .map(|(stem, items)| (stem, crate::fmt::print(&ast::File { items })))
+        .collect()
+}

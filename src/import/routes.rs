@@ -1,0 +1,109 @@
+//! Ingresses as knet `ingress` blocks: hosts with their TLS secrets and routes, the
+//! default backend; backends named by app and port.
+
+use super::apps::{flow_name, App};
+use super::objects::{Backend, Ingress, PortValue};
+use crate::source::Span;
+use crate::syntax::ast::{self, HostBlock, IngressLine, PathType, Route, Spanned};
+
+fn at<T>(node: T) -> Spanned<T> {
+    Spanned::new(node, Span::default())
+}
+
+/// The `ingress` block, or `None` when no backend of it is an app's own Service.
+pub fn ingress_block(ingress: &Ingress, apps: &[App]) -> Option<ast::Ingress> {
+    let mut lines = Vec::new();
+    if let Some(class) = &ingress.class {
+        lines.push(at(IngressLine::Class(at(class.clone()))));
+    }
+    for (key, value) in &ingress.annotations {
+        if key == "kubectl.kubernetes.io/last-applied-configuration" {
+            continue;
+        }
+        lines.push(at(IngressLine::Annotation(ast::Annotation {
+            key: at(key.clone()),
+            value: at(value.clone()),
+        })));
+    }
+    let secrets_of = |host: &str| -> Vec<ast::Name> {
+        ingress
+            .tls
+            .iter()
+            .filter(|(hosts, _)| hosts.iter().any(|h| h == host))
+            .map(|(_, secret)| at(secret.clone()))
+            .collect()
+    };
+    let mut hosts_done: Vec<String> = Vec::new();
+    for rule in &ingress.rules {
+        let routes: Vec<Route> = rule
+            .paths
+            .iter()
+            .filter_map(|p| {
+                Some(Route {
+                    path_type: match p.path_type.as_str() {
+                        "Exact" => Some(at(PathType::Exact)),
+                        "ImplementationSpecific" => Some(at(PathType::ImplementationSpecific)),
+                        _ => None,
+                    },
+                    path: at(p.path.clone()),
+                    backend: backend(&p.backend, apps)?,
+                    span: Span::default(),
+                })
+            })
+            .collect();
+        match &rule.host {
+            Some(host) => {
+                hosts_done.push(host.clone());
+                lines.push(at(IngressLine::Host(HostBlock {
+                    host: at(host.clone()),
+                    tls: secrets_of(host),
+                    routes,
+                    close: Span::default(),
+                })));
+            }
+            None => lines.extend(routes.into_iter().map(|r| at(IngressLine::Route(r)))),
+        }
+    }
+    // TLS hosts that no rule names: a host block with only `tls`.
+    for (hosts, _) in &ingress.tls {
+        for host in hosts {
+            if !hosts_done.contains(host) {
+                hosts_done.push(host.clone());
+                lines.push(at(IngressLine::Host(HostBlock {
+                    host: at(host.clone()),
+                    tls: secrets_of(host),
+                    routes: Vec::new(),
+                    close: Span::default(),
+                })));
+            }
+        }
+    }
+    if let Some(default) = ingress.default.as_ref().and_then(|b| backend(b, apps)) {
+        lines.push(at(IngressLine::Default(default)));
+    }
+    Some(ast::Ingress {
+        name: at(ingress.name.clone()),
+        lines,
+        close: Span::default(),
+    })
+}
+
+/// `APP[:PORT]` for a backend to an app's own Service.
+pub fn backend(backend: &Backend, apps: &[App]) -> Option<ast::Backend> {
+    let app = apps.iter().find(|a| {
+        a.services
+            .first()
+            .is_some_and(|s| s.name == backend.service)
+    })?;
+    let port = match &backend.port {
+        _ if app.ports.len() == 1 => None,
+        Some(PortValue::Number(n)) => app.ports.iter().find(|p| p.port == *n).map(flow_name),
+        Some(PortValue::Name(name)) => app.ports.iter().find(|p| &p.name == name).map(flow_name),
+        None => None,
+    };
+    Some(ast::Backend {
+        app: at(app.name.clone()),
+        port: port.map(at),
+        span: Span::default(),
+    })
+}
