@@ -10,6 +10,9 @@ network-config-analyzer depends on).
         else (Services, Ingresses, workloads...) is dropped: nca reads an Ingress as a
         policy of its own layer and then invents an ingress-controller pod for that
         configuration only, which makes two configurations incomparable.
+        `spec.policyTypes` is written in the order Ingress, Egress: it is a set, but nca
+        2.1.0 rejects `[Egress, Ingress]` ("policyTypes has invalid value in spec"),
+        which kube-prometheus publishes.
 
     extract.py topology OUT_DIR [--namespace NS] [--no-probes] PATH...
         Writes OUT_DIR/namespaces/namespaces.yaml and OUT_DIR/pods/pods.yaml from the
@@ -153,6 +156,10 @@ def cmd_policies(out, default_ns, paths):
         if obj.get("kind") == "NetworkPolicy":
             obj = copy.deepcopy(obj)
             namespace_of(obj, default_ns)
+            spec = obj.get("spec")
+            if isinstance(spec, dict) and isinstance(spec.get("policyTypes"), list):
+                order = {"Ingress": 0, "Egress": 1}
+                spec["policyTypes"] = sorted(spec["policyTypes"], key=lambda t: order.get(t, 2))
             policies.append(obj)
     write_stream(out, policies)
     print(f"{len(policies)} NetworkPolicies -> {out}", file=sys.stderr)
