@@ -23,10 +23,20 @@ pub fn run(paths: &[PathBuf], out: Option<&Path>, allow_lossy: bool, common: &Co
             .iter()
             .map(|(kind, count)| format!("{kind} ({count})"))
             .collect();
-        eprintln!(
-            "note: skipped the kinds knet does not read: {}",
-            kinds.join(", ")
-        );
+        if common.message_format == super::args::MessageFormat::Json {
+            let kinds: serde_json::Map<String, serde_json::Value> = imported
+                .skipped
+                .iter()
+                .map(|(kind, count)| (kind.clone(), serde_json::Value::from(*count)))
+                .collect();
+            let skipped = serde_json::json!({ "skipped": kinds });
+            eprintln!("{skipped}");
+        } else {
+            eprintln!(
+                "note: skipped the kinds knet does not read: {}",
+                kinds.join(", ")
+            );
+        }
     }
     let status = report(&imported.diagnostics, &sources, common);
     if imported.diagnostics.iter().any(Diagnostic::is_error) {

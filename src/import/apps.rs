@@ -172,6 +172,14 @@ pub fn apps(input: &Input, managed: &[String], diags: &mut Vec<Diagnostic>) -> V
                 let Some(pods) = pods else { continue };
                 let namespace = match namespaces {
                     None => Some(policy.namespace.clone()),
+                    // The cluster DNS pods by label, in every namespace: where they run.
+                    Some(selector)
+                        if selector.is_empty()
+                            && pods.expressions.is_empty()
+                            && super::implied::is_cluster_dns(&pods.labels) =>
+                    {
+                        Some(super::implied::DNS_NAMESPACE.to_string())
+                    }
                     Some(selector) => super::names::namespace_by_name(selector),
                 };
                 if let Some(namespace) = namespace.filter(|n| managed.contains(n)) {
@@ -181,7 +189,38 @@ pub fn apps(input: &Input, managed: &[String], diags: &mut Vec<Diagnostic>) -> V
         }
     }
     apps.retain(|a| managed.contains(&a.namespace));
+    for app in &mut apps {
+        name_unknown_targets(app);
+    }
     apps
+}
+
+/// A Service port whose target is a container port name that no workload of the input
+/// declares (the input has no workloads, say: `knet build`'s own output) still needs a
+/// port number for the port sets; it gets one from the top of the range that nothing
+/// else uses. Policies name that port by its name, so the number is never written.
+fn name_unknown_targets(app: &mut App) {
+    let mut next = u16::MAX;
+    for i in 0..app.ports.len() {
+        let PortValue::Name(name) = app.ports[i].target.clone() else {
+            continue;
+        };
+        let protocol = app.ports[i].protocol;
+        if app.target_number(&app.ports[i]).is_some() {
+            continue;
+        }
+        while app.ports.iter().any(|p| p.port == next)
+            || app.container.iter().any(|c| c.number == next)
+        {
+            next -= 1;
+        }
+        app.container.push(ContainerPort {
+            name: Some(name),
+            number: next,
+            protocol,
+        });
+        next -= 1;
+    }
 }
 
 /// The Service's ports, with the names knet cannot take (longer than 15 characters,

@@ -420,6 +420,33 @@ fn one_sided(
                 if selector.is_empty() {
                     if pods_all {
                         push(out, apps, Side::AnyNamespace, diags);
+                    } else if pods.as_ref().is_some_and(|p| {
+                        super::implied::is_cluster_dns(&p.labels) && p.expressions.is_empty()
+                    }) {
+                        // The DNS pods by label, wherever they run: knet knows where the
+                        // cluster DNS runs (`kube-system`), which is what this means on a
+                        // cluster with one DNS; said loudly all the same.
+                        diags.push(lossy(policy, "the cluster DNS pods by label in every namespace".to_string(), "knet names the cluster DNS pods in their namespace, `kube-system`; pods labelled so in other namespaces lose this access"));
+                        if apps.contains_key(super::implied::DNS_NAMESPACE) {
+                            // Declared in the input: its DNS app is an app of the input.
+                            continue;
+                        }
+                        let labels = pods.as_ref().map(|p| p.labels.clone()).unwrap_or_default();
+                        let there = out
+                            .unmanaged
+                            .entry(super::implied::DNS_NAMESPACE.to_string())
+                            .or_default();
+                        let name = super::names::from_labels(&labels);
+                        there.entry(name.clone()).or_insert(Unmanaged {
+                            labels,
+                            ports: Vec::new(),
+                        });
+                        push(
+                            out,
+                            apps,
+                            Side::Unmanaged(super::implied::DNS_NAMESPACE.to_string(), name),
+                            diags,
+                        );
                     } else {
                         diags.push(lossy(policy, "pods picked by label in every namespace".to_string(), "knet names pods of other namespaces by namespace (`NS/APP`); the rule keeps only the apps of the input"));
                     }

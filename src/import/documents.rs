@@ -149,6 +149,10 @@ fn not_yaml(file: FileId, start: usize, text: &str, error: &serde_yaml::Error) -
 
 /// A `List` (`kind: List` or `*List`) gives its items; anything else is one object.
 fn flatten(value: Value, span: Span, out: &mut Vec<(Value, Span)>, diags: &mut Vec<Diagnostic>) {
+    // A document of comments only (a file header, say) is empty.
+    if value.is_null() {
+        return;
+    }
     let kind = value.get("kind").and_then(Value::as_str).unwrap_or("");
     if kind == "List" || (kind.ends_with("List") && value.get("items").is_some()) {
         if let Some(Value::Sequence(items)) = value.get("items") {

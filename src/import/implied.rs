@@ -21,9 +21,14 @@ use crate::ir::Protocol;
 
 const CONTROLLER_NAMESPACE: &str = "ingress-nginx";
 const CONTROLLER_LABEL: (&str, &str) = ("app.kubernetes.io/name", "ingress-nginx");
-const DNS_NAMESPACE: &str = "kube-system";
+pub const DNS_NAMESPACE: &str = "kube-system";
 const DNS_LABEL: (&str, &str) = ("k8s-app", "kube-dns");
 const DNS: [(Protocol, u16); 2] = [(Protocol::Tcp, 53), (Protocol::Udp, 53)];
+
+/// `k8s-app=kube-dns`: the cluster DNS pods' label.
+pub fn is_cluster_dns(labels: &Labels) -> bool {
+    is(labels, DNS_LABEL)
+}
 
 fn is(labels: &Labels, label: (&str, &str)) -> bool {
     labels.len() == 1 && labels.get(label.0).map(String::as_str) == Some(label.1)
@@ -64,7 +69,7 @@ fn controller_peer(out: &mut Connections) {
 }
 
 /// Removes `ports` from the flows `from -> App(ns, index)`; `true` when every one of
-/// them was there.
+/// them was there, or is allowed from `any`.
 fn take(
     out: &mut Connections,
     from: &Side,
@@ -73,7 +78,21 @@ fn take(
     ports: &[(Protocol, u16)],
 ) -> bool {
     let to = Side::App(ns.to_string(), index);
-    let mut found = vec![false; ports.len()];
+    // What `any` lets in needs no route or exposure.
+    let mut found: Vec<bool> = ports
+        .iter()
+        .map(|port| {
+            out.flows.iter().any(|f| {
+                f.from == Side::Any
+                    && f.to == to
+                    && match &f.ports {
+                        FlowPorts::All => true,
+                        FlowPorts::App(list) => list.contains(port),
+                        FlowPorts::Numbers(_) => false,
+                    }
+            })
+        })
+        .collect();
     for flow in out
         .flows
         .iter_mut()
@@ -103,6 +122,8 @@ fn routes(
     ingresses: &[Ingress],
     diags: &mut Vec<Diagnostic>,
 ) {
+    // Several routes may lead to one port: the first takes the flow.
+    let mut taken: Vec<(String, usize, (Protocol, u16))> = Vec::new();
     for ingress in ingresses {
         let Some(list) = apps.get(&ingress.namespace) else {
             continue;
@@ -130,6 +151,11 @@ fn routes(
             else {
                 continue;
             };
+            let key = (ingress.namespace.clone(), index, target);
+            if taken.contains(&key) {
+                continue;
+            }
+            taken.push(key);
             if !take(out, &Side::Ingress, &ingress.namespace, index, &[target])
                 && isolated_in(out, &ingress.namespace, index)
             {

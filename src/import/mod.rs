@@ -76,6 +76,7 @@ pub fn import(sources: &Sources) -> Imported {
         &input.ingresses,
         &mut diagnostics,
     );
+    routes::check(&input.ingresses, &by_namespace, &mut diagnostics);
     let plans: Vec<tree::NamespacePlan> = by_namespace
         .iter()
         .map(|(ns, apps)| {

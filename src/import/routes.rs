@@ -107,3 +107,55 @@ pub fn backend(backend: &Backend, apps: &[App]) -> Option<ast::Backend> {
         span: Span::default(),
     })
 }
+
+/// Routes that cannot be written as they are: a backend that is not an app's own
+/// Service (an extra Service, one without a selector, or none), or a port its Service
+/// does not have (`W0404`).
+pub fn check(
+    ingresses: &[Ingress],
+    apps: &indexmap::IndexMap<String, Vec<App>>,
+    diags: &mut Vec<crate::diagnostic::Diagnostic>,
+) {
+    use crate::diagnostic::{Code, Diagnostic};
+    for ingress in ingresses {
+        let list = apps.get(&ingress.namespace).map_or(&[][..], Vec::as_slice);
+        let backends = ingress
+            .rules
+            .iter()
+            .flat_map(|r| r.paths.iter().map(|p| &p.backend))
+            .chain(&ingress.default);
+        for backend in backends {
+            let own = list.iter().find(|a| {
+                a.services
+                    .first()
+                    .is_some_and(|s| s.name == backend.service)
+            });
+            let problem = match own {
+                None => Some(format!("Service `{}` is not the own Service of an app of the input (knet routes to an app's own Service)", backend.service)),
+                Some(app) => {
+                    let has = |p: &super::objects::ServicePort| match &backend.port {
+                        Some(PortValue::Number(n)) => p.port == *n,
+                        Some(PortValue::Name(name)) => &p.name == name,
+                        None => true,
+                    };
+                    let service = app.services.first();
+                    (!service.is_some_and(|s| s.ports.iter().any(has))).then(|| {
+                        format!("Service `{}` has no such port (a controller answers such a route with an error)", backend.service)
+                    })
+                }
+            };
+            if let Some(problem) = problem {
+                diags.push(
+                    Diagnostic::new(
+                        Code::ImportServiceChanged,
+                        format!("a route of Ingress `{}/{}` cannot be written as it is: {problem}", ingress.namespace, ingress.name),
+                        ingress.span,
+                    )
+                    .label("in this Ingress")
+                    .note("the route is left out, or sent to the app's port, as the imported `ingress` block shows")
+                    .help("point the route at an app's own Service and one of its ports; `--allow-lossy` accepts the difference"),
+                );
+            }
+        }
+    }
+}

@@ -66,6 +66,13 @@ pub struct Context<'a> {
 pub fn file(namespaces: &[NamespacePlan], cx: &Context) -> File {
     let connections = cx.connections;
     let mut items = Vec::new();
+    if let Some(range) = node_port_range(cx.apps) {
+        items.push(Item::Cluster(ClusterBlock {
+            keyword: Span::default(),
+            settings: vec![at(ClusterSetting::NodePortRange(range))],
+            close: Span::default(),
+        }));
+    }
     for (group, labels_of) in &connections.groups {
         items.push(Item::Group(GroupBlock {
             name: name(group),
@@ -110,6 +117,30 @@ pub fn file(namespaces: &[NamespacePlan], cx: &Context) -> File {
         items.push(Item::Namespace(namespace(plan, cx)));
     }
     File { items }
+}
+
+/// The node-port range, when a node port of the input is outside kubeadm's default
+/// (30000-32767): widened to hold them all.
+fn node_port_range(apps: &IndexMap<String, Vec<App>>) -> Option<PortRange> {
+    let ports: Vec<u16> = apps
+        .values()
+        .flatten()
+        .flat_map(|a| a.services.iter())
+        .flat_map(|s| {
+            s.ports
+                .iter()
+                .filter_map(|p| p.node_port)
+                .chain(s.health_check_node_port)
+        })
+        .collect();
+    let low = ports.iter().copied().min()?.min(30000);
+    let high = ports.iter().copied().max()?.max(32767);
+    ((low, high) != (30000, 32767)).then(|| PortRange {
+        low: number(u64::from(low)),
+        high: number(u64::from(high)),
+        protocol: None,
+        span: Span::default(),
+    })
 }
 
 /// `ast::App`, built here.
@@ -381,12 +412,23 @@ fn service_lines(service: &Service, app: &App, main: bool) -> Vec<Spanned<AppLin
 fn grouped(plan: &NamespacePlan, cx: &Context) -> Vec<crate::syntax::ast::Flow> {
     // (destination text) -> sources, keyed by destination in order of first appearance.
     let mut by_destination: IndexMap<String, Vec<String>> = IndexMap::new();
-    for flow in cx
+    // A canonical order (not the input's, which differs between two streams with the
+    // same meaning): apps first, in their order, then the other peers.
+    let mut flows: Vec<&Flow> = cx
         .connections
         .flows
         .iter()
         .filter(|f| f.namespace == plan.name)
-    {
+        .collect();
+    flows.sort_by_cached_key(|f| {
+        (
+            rank(&f.to),
+            side(plan, cx, &f.to),
+            rank(&f.from),
+            side(plan, cx, &f.from),
+        )
+    });
+    for flow in flows {
         let source = side(plan, cx, &flow.from);
         let destination = destination(plan, cx, flow);
         let sources = by_destination.entry(destination).or_default();
@@ -460,6 +502,22 @@ fn port_ref(text: &str) -> PortRef {
             protocol: protocol_of,
         },
         Err(_) => PortRef::Name(text.to_string()),
+    }
+}
+
+/// Where a side sorts: apps of this namespace (in their order), other apps, then the
+/// other peers.
+fn rank(side: &Side) -> (u8, usize) {
+    match side {
+        Side::App(_, i) => (0, *i),
+        Side::Unmanaged(..) => (1, 0),
+        Side::NamespacePods(_) => (2, 0),
+        Side::Group(_) => (3, 0),
+        Side::AnyNamespace => (4, 0),
+        Side::Ingress => (5, 0),
+        Side::External(_) => (6, 0),
+        Side::World => (7, 0),
+        Side::Any => (8, 0),
     }
 }
 
