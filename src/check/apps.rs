@@ -4,6 +4,8 @@
 //! session affinity (`E0214`), external IPs (`E0210`), annotations (`E0323`), and the
 //! preview lines (`E0317`).
 
+use std::collections::hash_map::{Entry, HashMap};
+
 use super::cluster::setting_twice;
 use super::declare::{port_name, reserved};
 use super::values::{self, DNS_1035_LABEL, IANA_NAME};
@@ -61,6 +63,7 @@ pub fn check(diags: &mut Diagnostics, cluster: &ir::Cluster, app: &ast::App) -> 
     let mut explicit_service: Option<&ast::Name> = None;
     let mut seen: Vec<&Spanned<AppLine>> = Vec::new();
     let mut port_decls: Vec<&ast::PortDecl> = Vec::new();
+    let mut port_names: HashMap<&str, &ast::Name> = HashMap::new();
     let mut labels_written = false;
     for line in &app.lines {
         let repeatable = matches!(
@@ -78,16 +81,18 @@ pub fn check(diags: &mut Diagnostics, cluster: &ir::Cluster, app: &ast::App) -> 
                 diags.push(setting_twice(line.node.keyword(), line.span, first.span));
                 continue;
             }
+            seen.push(line);
         }
-        seen.push(line);
         match &line.node {
             AppLine::Labels(labels) => {
                 labels_written = true;
                 out.labels = values::labels(diags, labels);
             }
             AppLine::Port(decl) => {
-                let names: Vec<&ast::Name> = port_decls.iter().map(|d| &d.name).collect();
-                port_name(diags, &names, &decl.name);
+                // Only the first port of that name, if any: an app may have thousands.
+                let first: Option<&ast::Name> = port_names.get(decl.name.node.as_str()).copied();
+                port_name(diags, first.as_slice(), &decl.name);
+                port_names.entry(&decl.name.node).or_insert(&decl.name);
                 port_decls.push(decl);
                 if let Some(port) = service_port(diags, decl) {
                     out.ports.push(port);
@@ -408,7 +413,7 @@ fn service_rules(
         }
     }
 
-    duplicate_ports(diags, port_decls, out);
+    duplicate_ports(diags, port_decls);
     let first_line = |kw: &'static str| app.lines.iter().find(|l| l.node.keyword() == kw);
     if let (Some(replicas), Some(endpoint)) = (first_line("replicas"), first_line("endpoint")) {
         diags.push(
@@ -425,55 +430,71 @@ fn service_rules(
     values::annotations_size(diags, "Service", &out.annotations, app.name.span);
 }
 
-/// Two ports with one (protocol, port), or one (protocol, node port), in a Service.
-fn duplicate_ports(diags: &mut Diagnostics, port_decls: &[&ast::PortDecl], out: &ir::App) {
-    let key = |decl: &ast::PortDecl| {
-        let protocol = decl
-            .port
+/// Two ports with one (protocol, port) in a Service (`E0309`), or two ports with one
+/// node port (`E0310`). The API server's node-port allocator tracks numbers, not
+/// protocols: inside one Service, ports share a node port only when they share a port
+/// number (`443/tcp` and `443/udp`); `80/tcp` and `53/udp` on one node port fail with
+/// `provided port is already allocated`. Indexed, as an app may have thousands of ports.
+fn duplicate_ports(diags: &mut Diagnostics, port_decls: &[&ast::PortDecl]) {
+    let protocol = |decl: &ast::PortDecl| {
+        decl.port
             .protocol
             .as_ref()
             .map_or("tcp", |p| p.node.as_str())
-            .to_string();
-        (protocol, decl.port.number.node)
+            .to_string()
     };
-    for (i, decl) in port_decls.iter().enumerate() {
-        let earlier = &port_decls[..i];
-        if let Some(first) = earlier.iter().find(|d| key(d) == key(decl)) {
-            let (protocol, number) = key(decl);
-            diags.push(
-                Diagnostic::new(
-                    Code::DuplicateServicePort,
-                    format!("port {number}/{protocol} is declared twice"),
-                    decl.port.number.span,
-                )
-                .label(format!("`{}` uses {number}/{protocol}", decl.name.node))
-                .secondary(
-                    first.port.number.span,
-                    format!("`{}` already uses it", first.name.node),
-                )
-                .help("a Service can serve one port number once per protocol"),
-            );
+    let mut ports: HashMap<(String, u64), &ast::PortDecl> = HashMap::new();
+    let mut node_ports: HashMap<u64, &ast::PortDecl> = HashMap::new();
+    for decl in port_decls {
+        let number = decl.port.number.node;
+        match ports.entry((protocol(decl), number)) {
+            Entry::Occupied(first) => {
+                let (protocol, number) = first.key();
+                let first = first.get();
+                diags.push(
+                    Diagnostic::new(
+                        Code::DuplicateServicePort,
+                        format!("port {number}/{protocol} is declared twice"),
+                        decl.port.number.span,
+                    )
+                    .label(format!("`{}` uses {number}/{protocol}", decl.name.node))
+                    .secondary(
+                        first.port.number.span,
+                        format!("`{}` already uses it", first.name.node),
+                    )
+                    .help("a Service can serve one port number once per protocol"),
+                );
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(decl);
+            }
         }
-        if let Some(node_port) = &decl.node_port {
-            let same = earlier.iter().find(|d| {
-                d.node_port
-                    .as_ref()
-                    .is_some_and(|n| n.node == node_port.node)
-                    && key(d).0 == key(decl).0
-            });
-            if let Some(first) = same.and_then(|d| d.node_port.as_ref()) {
+        let Some(node_port) = &decl.node_port else {
+            continue;
+        };
+        match node_ports.get(&node_port.node) {
+            Some(first) if first.port.number.node != number => {
+                let first_node_port = first.node_port.as_ref().map_or(first.name.span, |n| n.span);
                 diags.push(duplicate_node_port(
                     node_port.node,
                     node_port.span,
-                    first.span,
+                    first_node_port,
+                    format!(
+                        "inside one Service, two ports share a node port only when they have the same port number, such as `443/tcp` and `443/udp`; here `{}` is port {} and `{}` port {number}",
+                        first.name.node, first.port.number.node, decl.name.node
+                    ),
                 ));
+            }
+            Some(_) => {}
+            None => {
+                node_ports.insert(node_port.node, decl);
             }
         }
     }
-    let _ = out;
 }
 
-pub fn duplicate_node_port(port: u64, span: Span, first: Span) -> Diagnostic {
+/// `E0310`, with a note that says why these two uses collide.
+pub fn duplicate_node_port(port: u64, span: Span, first: Span, why: String) -> Diagnostic {
     Diagnostic::new(
         Code::DuplicateNodePort,
         format!("node port {port} is used twice"),
@@ -481,7 +502,7 @@ pub fn duplicate_node_port(port: u64, span: Span, first: Span) -> Diagnostic {
     )
     .label("used again here")
     .secondary(first, "first used here")
-    .note("node ports are shared by every Service of the cluster")
+    .note(why)
     .help(
         "give each Service port its own node port, or leave it out to let Kubernetes allocate one",
     )
