@@ -12,6 +12,8 @@
 //! an isolated direction that has flows. Its rules group the flows by port set, in order
 //! of first appearance; each rule lists its peers once.
 
+use std::collections::HashSet;
+
 use indexmap::IndexMap;
 
 use crate::ir::{Labels, Model, Peer, PolicyPort};
@@ -206,24 +208,22 @@ fn subject_of(model: &Model, peer: &Peer) -> Option<(String, Subject)> {
 }
 
 /// Flows grouped by port set, in order of first appearance; peers listed once.
+/// Indexed by port set and by peer, as one statement may list thousands of peers.
 fn group(flows: &[(&Peer, &Vec<PolicyPort>)]) -> Vec<PolicyRule> {
-    let mut rules: Vec<PolicyRule> = Vec::new();
+    let mut rules: IndexMap<Vec<PolicyPort>, (Vec<Peer>, HashSet<String>)> = IndexMap::new();
     for (peer, ports) in flows {
         let mut ports = (*ports).clone();
         ports.sort();
         // Two Service ports may forward to one container port.
         ports.dedup();
-        match rules.iter_mut().find(|r| r.ports == ports) {
-            Some(rule) => {
-                if !rule.peers.contains(peer) {
-                    rule.peers.push((*peer).clone());
-                }
-            }
-            None => rules.push(PolicyRule {
-                peers: vec![(*peer).clone()],
-                ports,
-            }),
+        let (peers, seen) = rules.entry(ports).or_default();
+        // `Peer` holds maps, so it has no `Hash`; its debug form is a faithful key.
+        if seen.insert(format!("{peer:?}")) {
+            peers.push((*peer).clone());
         }
     }
     rules
+        .into_iter()
+        .map(|(ports, (peers, _))| PolicyRule { peers, ports })
+        .collect()
 }
