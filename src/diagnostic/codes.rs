@@ -138,6 +138,7 @@ registry! {
     UnusedPort = "W0107": "port that nothing may reach",
     UnreachableApp = "W0108": "app that nothing may reach",
     DnsEgressIsolated = "W0109": "cluster DNS namespace isolates egress",
+    HostIsAddress = "W0110": "external `host` that is an IP address",
 
     // ── W02xx: ingress ──
     ImplementationSpecificPath = "W0201": "`implementation-specific` path type",
