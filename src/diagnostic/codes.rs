@@ -124,6 +124,7 @@ registry! {
     ServiceCidrTooSmall = "E0328": "service CIDR too small for the Services",
     PodCidrTooSmall = "E0329": "pod CIDR too small for the pods",
     NodePortRangeTooSmall = "E0330": "node-port range too small for the Services",
+    RouteToExternal = "E0331": "ingress route to an external",
 
     // ── W00xx: about the diagnostics themselves ──
     UnusedAllow = "W0001": "`knet: allow` comment that silences nothing",
