@@ -2,7 +2,7 @@
 //! (`E0302`), ports (`E0104`, `E0115`, `E0205`, `E0206`, `E0309`), and the Service rules
 //! of the API server: which settings each Service type allows (`E0311`-`E0316`, `E0320`),
 //! session affinity (`E0214`), external IPs (`E0210`), annotations (`E0323`), and the
-//! preview lines (`E0317`).
+//! preview lines (`E0217`, `E0220`, `E0317`).
 
 use std::collections::hash_map::{Entry, HashMap};
 
@@ -30,9 +30,9 @@ const AFFINITIES: [(&str, ()); 1] = [("client-ip", ())];
 
 /// Kubernetes' limit on `sessionAffinityConfig.clientIP.timeoutSeconds`.
 const MAX_AFFINITY_TIMEOUT: u64 = 86_400;
-/// A generous bound on preview replicas (kube-proxy's large-cluster mode starts at 1,000
-/// endpoints in total).
-pub const MAX_REPLICAS: u64 = 100_000;
+/// The most replicas one app may preview (`E0220`): every replica gets its own chains
+/// and rules, and kube-proxy's large-cluster mode starts at 1,000 endpoints in total.
+pub const MAX_REPLICAS: u64 = 1_000;
 
 pub fn check(diags: &mut Diagnostics, cluster: &ir::Cluster, app: &ast::App) -> ir::App {
     values::name(
@@ -166,8 +166,9 @@ pub fn check(diags: &mut Diagnostics, cluster: &ir::Cluster, app: &ast::App) -> 
                 }
             }
             AppLine::Replicas(n) => {
-                if let Some(n) = values::bounded(diags, n, "replicas", MAX_REPLICAS) {
-                    out.preview.replicas = u32::try_from(n).unwrap_or(u32::MAX);
+                let count = values::bounded(diags, n, "replicas", u64::from(u32::MAX));
+                if let Some(count) = count.filter(|c| preview_replicas(diags, *c, n.span)) {
+                    out.preview.replicas = u32::try_from(count).unwrap_or(u32::MAX);
                 }
             }
             AppLine::Endpoint { address, local } => {
@@ -250,6 +251,25 @@ pub fn node_port_in_range(
         )
         .label(format!("must be between {low} and {high}"))
         .help("pick a port in the range, or set the cluster's `node-port-range` to the API server's `--service-node-port-range`"),
+    );
+    false
+}
+
+/// `E0220`: `replicas` only sizes the preview, so a number beyond any real Service is a
+/// typo that would make the preview enormous.
+fn preview_replicas(diags: &mut Diagnostics, count: u64, span: Span) -> bool {
+    if count <= MAX_REPLICAS {
+        return true;
+    }
+    diags.push(
+        Diagnostic::new(
+            Code::TooManyReplicas,
+            format!("replicas `{count}` is above the preview maximum of {MAX_REPLICAS}"),
+            span,
+        )
+        .label(format!("at most {MAX_REPLICAS} per app"))
+        .note("`replicas` sizes only the preview: every replica gets its own endpoint chain and rules")
+        .help(format!("preview with at most {MAX_REPLICAS} replicas; the YAML does not depend on the number")),
     );
     false
 }

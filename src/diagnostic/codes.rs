@@ -92,6 +92,7 @@ registry! {
     NumberTooLarge = "E0217": "number out of range",
     PortNumberForName = "E0218": "a port number where a port name is required",
     InvalidPolicyVersion = "E0219": "invalid policy version",
+    TooManyReplicas = "E0220": "replicas above the preview maximum",
 
     // ── E03xx: rules across objects ──
     SecondClusterBlock = "E0301": "more than one `cluster` block",
