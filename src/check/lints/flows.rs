@@ -363,32 +363,55 @@ fn ports_cover(outer: &[ir::PolicyPort], inner: &[ir::PolicyPort]) -> bool {
 /// Flows indexed for `W0106`: by destination, then by source. A flow can be covered
 /// only by one to the same destination (or to every pod of its namespace) from the same
 /// source, from every pod of the source's namespace, from any namespace, or, for
-/// addresses, from addresses; each is one lookup, so a statement with thousands of
-/// peers stays linear.
+/// addresses, from addresses; each is one lookup. Identical flows are kept once (the
+/// first), so a statement that repeats one peer thousands of times stays linear too.
 #[derive(Default)]
 struct Candidates<'m> {
     by_source: HashMap<String, Vec<(usize, &'m ir::Flow)>>,
     from_addresses: Vec<(usize, &'m ir::Flow)>,
+    identical: HashMap<String, usize>,
 }
 
 impl<'m> Candidates<'m> {
-    fn covering(&self, flow: &ir::Flow) -> impl Iterator<Item = (usize, &'m ir::Flow)> + '_ {
+    fn add(&mut self, index: usize, flow: &'m ir::Flow) {
+        let source = key(&flow.from);
+        let identity = format!("{source} {:?}", sorted_ports(&flow.ports));
+        let list = match flow.from {
+            Peer::Addresses(_) => &mut self.from_addresses,
+            _ => self.by_source.entry(source).or_default(),
+        };
+        match self.identical.get(&identity) {
+            Some(&slot) => {
+                if let Some(kept) = list.get_mut(slot) {
+                    if precedes(flow, kept.1) {
+                        *kept = (index, flow);
+                    }
+                }
+            }
+            None => {
+                self.identical.insert(identity, list.len());
+                list.push((index, flow));
+            }
+        }
+    }
+
+    fn covering(&self, flow: &ir::Flow) -> Vec<(usize, &'m ir::Flow)> {
         let mut sources = vec![key(&flow.from), key(&Peer::AnyNamespace)];
         if let Peer::App { namespace, .. } = &flow.from {
             sources.push(key(&Peer::Namespace {
                 namespace: namespace.clone(),
             }));
         }
-        let addresses = matches!(flow.from, Peer::Addresses(_));
-        sources.dedup();
-        sources
-            .into_iter()
-            .filter_map(|source| self.by_source.get(&source))
+        let mut found: Vec<(usize, &ir::Flow)> = sources
+            .iter()
+            .filter_map(|source| self.by_source.get(source))
             .flatten()
-            .chain(self.from_addresses.iter().filter(move |_| addresses))
             .copied()
-            .collect::<Vec<_>>()
-            .into_iter()
+            .collect();
+        if matches!(flow.from, Peer::Addresses(_)) {
+            found.extend(self.from_addresses.iter().copied());
+        }
+        found
     }
 }
 
@@ -397,15 +420,10 @@ impl<'m> Candidates<'m> {
 fn redundant(diags: &mut Diagnostics, model: &ir::Model) {
     let mut by_destination: HashMap<String, Candidates> = HashMap::new();
     for (index, flow) in model.flows.iter().enumerate() {
-        let candidates = by_destination.entry(key(&flow.to)).or_default();
-        match flow.from {
-            Peer::Addresses(_) => candidates.from_addresses.push((index, flow)),
-            _ => candidates
-                .by_source
-                .entry(key(&flow.from))
-                .or_default()
-                .push((index, flow)),
-        }
+        by_destination
+            .entry(key(&flow.to))
+            .or_default()
+            .add(index, flow);
     }
     let mut reported: HashSet<(Span, Span)> = HashSet::new();
     for flow in &model.flows {
@@ -423,6 +441,7 @@ fn redundant(diags: &mut Diagnostics, model: &ir::Model) {
             by_destination
                 .get(destination)?
                 .covering(flow)
+                .into_iter()
                 .filter(|(_, other)| {
                     declared(other) != declared(flow)
                         && peer_covers(&other.from, &flow.from)
@@ -554,12 +573,13 @@ fn precedes(a: &ir::Flow, b: &ir::Flow) -> bool {
     }
 }
 
+fn sorted_ports(ports: &[ir::PolicyPort]) -> Vec<ir::PolicyPort> {
+    let mut ports = ports.to_vec();
+    ports.sort();
+    ports.dedup();
+    ports
+}
+
 fn is_equal(a: &ir::Flow, b: &ir::Flow) -> bool {
-    let sorted = |ports: &[ir::PolicyPort]| {
-        let mut ports = ports.to_vec();
-        ports.sort();
-        ports.dedup();
-        ports
-    };
-    a.from == b.from && a.to == b.to && sorted(&a.ports) == sorted(&b.ports)
+    a.from == b.from && a.to == b.to && sorted_ports(&a.ports) == sorted_ports(&b.ports)
 }
