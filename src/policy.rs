@@ -84,6 +84,16 @@ type Key = (String, Subject, Direction);
 
 /// Every policy of the model, namespace by namespace.
 pub fn plan(model: &Model) -> Vec<PolicyPlan> {
+    plan_with(model, true)
+}
+
+/// The plans without their rules: the names and subjects, for the checker's name
+/// collisions (`E0118`), at a fraction of the cost of grouping every flow.
+pub fn plan_names(model: &Model) -> Vec<PolicyPlan> {
+    plan_with(model, false)
+}
+
+fn plan_with(model: &Model, with_rules: bool) -> Vec<PolicyPlan> {
     let sides = index_flows(model);
     let mut plans = Vec::new();
     for ns in model.namespaces.values() {
@@ -161,7 +171,7 @@ pub fn plan(model: &Model) -> Vec<PolicyPlan> {
                         Subject::AllPods | Subject::Component(_) => None,
                     },
                     types: vec![direction],
-                    rules: group(flows),
+                    rules: if with_rules { group(flows) } else { Vec::new() },
                     direction: Some(direction),
                 });
             }

@@ -135,9 +135,10 @@ pub fn app_port(
         return Some(port.clone());
     }
     // Declared, but invalid: its declaration was reported, and every use would repeat it.
-    let declared = app.ast.lines.iter().any(|line| {
-        matches!(&line.node, ast::AppLine::Port(decl) if decl.name.node == name.node)
-    });
+    let declared =
+        app.ast.lines.iter().any(
+            |line| matches!(&line.node, ast::AppLine::Port(decl) if decl.name.node == name.node),
+        );
     if declared {
         return None;
     }

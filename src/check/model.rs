@@ -270,7 +270,7 @@ fn policy_names(
     blocks: &IndexMap<String, Vec<&ast::NamespaceBlock>>,
 ) {
     let mut seen: IndexMap<(String, String), Option<String>> = IndexMap::new();
-    for plan in policy::plan(model) {
+    for plan in policy::plan_names(model) {
         let key = (plan.namespace.clone(), plan.name.clone());
         match seen.get(&key) {
             None => {

@@ -205,9 +205,8 @@ fn client_address(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
         // Outside traffic arrives through node ports, load balancers or external IPs;
         // kube-proxy masquerades all three under `traffic-policy cluster`.
         let on_nodes = target.service.exposed_on_nodes();
-        if !(on_nodes || !target.external_ips.is_empty())
-            || target.traffic_policy == Some(TrafficPolicy::Local)
-        {
+        let reachable_from_outside = on_nodes || !target.external_ips.is_empty();
+        if !reachable_from_outside || target.traffic_policy == Some(TrafficPolicy::Local) {
             continue;
         }
         // A declared flow that the app's exposure to `world` already covers is W0106's.
@@ -467,7 +466,9 @@ fn redundant(diags: &mut Diagnostics, model: &ir::Model) {
             continue;
         }
         let what = match other.origin {
-            FlowOrigin::Declared { .. } if same_statement => "already allowed here, in the same statement",
+            FlowOrigin::Declared { .. } if same_statement => {
+                "already allowed here, in the same statement"
+            }
             FlowOrigin::Declared { .. } => "already allowed by this flow",
             FlowOrigin::Route { .. } => "already allowed by this ingress route",
             FlowOrigin::Exposure { .. } => "already allowed by this app's exposure",
@@ -566,7 +567,8 @@ fn precedes(a: &ir::Flow, b: &ir::Flow) -> bool {
             },
         ) => {
             // Within one statement, in the order the peers are written.
-            (x.file, x.start, x_from.start, x_to.start) < (y.file, y.start, y_from.start, y_to.start)
+            (x.file, x.start, x_from.start, x_to.start)
+                < (y.file, y.start, y_from.start, y_to.start)
         }
         (FlowOrigin::Declared { .. }, _) => false,
         _ => true,
