@@ -11,15 +11,10 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::syntax::ast;
 
 pub fn check(diags: &mut Diagnostics, blocks: &Blocks) {
-    let externals =
-        blocks
-            .values()
-            .flatten()
-            .flat_map(|b| &b.items)
-            .filter_map(|item| match item {
-                ast::NamespaceItem::External(external) => Some(external),
-                _ => None,
-            });
+    let externals = blocks.items().filter_map(|item| match item {
+        ast::NamespaceItem::External(external) => Some(external),
+        _ => None,
+    });
     for external in externals {
         for line in &external.lines {
             let ast::ExternalLine::Host(host) = &line.node else {

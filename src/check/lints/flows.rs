@@ -129,7 +129,7 @@ fn overlapping_cidrs(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks
         ("pod CIDR", model.cluster.pod_cidr),
         ("service CIDR", model.cluster.service_cidr),
     ];
-    for item in blocks.values().flatten().flat_map(|b| &b.items) {
+    for item in blocks.items() {
         let ast::NamespaceItem::External(external) = item else {
             continue;
         };
@@ -498,14 +498,10 @@ fn redundant(diags: &mut Diagnostics, model: &ir::Model) {
 /// `W0106` inside one peer: a port listed twice (`api:{http, http}`). Resolution
 /// drops the copy, so it is found in what was written.
 fn repeated_ports(diags: &mut Diagnostics, blocks: &Blocks) {
-    let flows = blocks
-        .values()
-        .flatten()
-        .flat_map(|b| &b.items)
-        .filter_map(|item| match item {
-            ast::NamespaceItem::Flow(flow) => Some(flow),
-            _ => None,
-        });
+    let flows = blocks.items().filter_map(|item| match item {
+        ast::NamespaceItem::Flow(flow) => Some(flow),
+        _ => None,
+    });
     for destination in flows.flat_map(|flow| &flow.destinations) {
         let mut first: HashMap<String, Span> = HashMap::new();
         for port in &destination.ports {

@@ -43,6 +43,11 @@ impl<'a> Blocks<'a> {
         self.by_namespace.values()
     }
 
+    /// Every item of every namespace, in source order.
+    pub fn items(&self) -> impl Iterator<Item = &'a ast::NamespaceItem> + '_ {
+        self.by_namespace.values().flatten().flat_map(|b| &b.items)
+    }
+
     /// The blocks of one namespace.
     pub fn of(&self, namespace: &str) -> Option<&Vec<&'a ast::NamespaceBlock>> {
         self.by_namespace.get(namespace)
