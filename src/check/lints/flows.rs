@@ -503,7 +503,9 @@ fn repeated_ports(diags: &mut Diagnostics, blocks: &Blocks) {
         _ => None,
     });
     for destination in flows.flat_map(|flow| &flow.destinations) {
-        let mut first: HashMap<String, Span> = HashMap::new();
+        // One warning per repeated port, however often it is repeated.
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut repeated: Vec<(Span, Span, usize)> = Vec::new();
         for port in &destination.ports {
             let written = match &port.node {
                 ast::PortRef::Name(name) => name.clone(),
@@ -519,14 +521,31 @@ fn repeated_ports(diags: &mut Diagnostics, blocks: &Blocks) {
                     protocol.as_ref().map_or("tcp", |p| &p.node)
                 ),
             };
-            let Some(earlier) = first.get(&written) else {
-                first.insert(written, port.span);
-                continue;
+            match seen.get(&written) {
+                None => {
+                    seen.insert(written, repeated.len());
+                    repeated.push((port.span, port.span, 1));
+                }
+                Some(&slot) => {
+                    if let Some((_, again, times)) = repeated.get_mut(slot) {
+                        if *times == 1 {
+                            *again = port.span;
+                        }
+                        *times += 1;
+                    }
+                }
+            }
+        }
+        for (first, again, times) in repeated.into_iter().filter(|(_, _, t)| *t > 1) {
+            let label = if times == 2 {
+                "listed again here".to_string()
+            } else {
+                format!("listed again here, and {} more times", times - 2)
             };
             diags.push(
-                Diagnostic::new(Code::RedundantFlow, "this port is listed twice", port.span)
-                    .label("listed again here")
-                    .secondary(*earlier, "already listed here")
+                Diagnostic::new(Code::RedundantFlow, "this port is listed twice", again)
+                    .label(label)
+                    .secondary(first, "already listed here")
                     .note("NetworkPolicies are additive: a second rule for the same connections changes nothing")
                     .help("remove the repeated port"),
             );
