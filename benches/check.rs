@@ -5,6 +5,13 @@
 //! route per 10 apps, and every 100th app exposed as a node port. The pairwise
 //! checks (label subsets, covered flows, shadowed routes) see every app of the
 //! namespace. Prints the median of several runs for each size.
+//!
+//! Then the pathological shapes of issue 7, each generated here: one line of 50,000
+//! comma-separated items (destinations, repeated destinations and sources, ports,
+//! labels, external IPs, CIDRs), an app with 40,000 ports, 32,000 `allow` lines, a
+//! `labels` line with 95,000 labels, and the largest preview `replicas` allows. Each
+//! must stay well under a second; the time is `compile` (or `compile` + preview), not
+//! the rendering of its diagnostics.
 
 use std::time::{Duration, Instant};
 
@@ -34,6 +41,137 @@ fn model(apps: usize) -> String {
     }
     text.push_str("    }\n  }\n}\n");
     text
+}
+
+/// `namespace n { app src, app dst, BODY }`.
+fn two_apps(body: &str) -> String {
+    format!(
+        "namespace n {{\n  app src {{\n    port http 80\n  }}\n  app dst {{\n    port http 80\n  }}\n{body}}}\n"
+    )
+}
+
+fn list(n: usize, item: impl Fn(usize) -> String) -> String {
+    (0..n).map(item).collect::<Vec<_>>().join(", ")
+}
+
+/// The pathological shapes: (name, source, whether to time the preview too).
+fn shapes() -> Vec<(&'static str, String, bool)> {
+    const N: usize = 50_000;
+    let apps = |n: usize| -> String {
+        (0..n)
+            .map(|i| format!("  app a{i} {{\n    port http 80\n  }}\n"))
+            .collect()
+    };
+    vec![
+        (
+            "50,000 destinations on one line",
+            format!(
+                "namespace n {{\n  app src {{\n  }}\n{}  allow src -> {}\n}}\n",
+                apps(N),
+                list(N, |i| format!("a{i}"))
+            ),
+            false,
+        ),
+        (
+            "one destination repeated 50,000 times",
+            two_apps(&format!("  allow src -> {}\n", list(N, |_| "dst".into()))),
+            false,
+        ),
+        (
+            "one source repeated 50,000 times",
+            two_apps(&format!("  allow {} -> dst\n", list(N, |_| "src".into()))),
+            false,
+        ),
+        (
+            "one port repeated 50,000 times",
+            two_apps(&format!("  allow src -> dst:{{{}}}\n", list(N, |_| "http".into()))),
+            false,
+        ),
+        (
+            "50,000 external IPs",
+            format!(
+                "namespace n {{\n  app a {{\n    port http 80\n    external-ips {}\n  }}\n}}\n",
+                list(N, |i| format!("198.18.{}.{}", i / 256, i % 256))
+            ),
+            false,
+        ),
+        (
+            "50,000 CIDRs",
+            format!(
+                "namespace n {{\n  external e {{\n    cidr {}\n  }}\n  app a {{\n  }}\n  allow a -> e\n}}\n",
+                list(N, |i| format!("10.{}.{}.{}/32", i / 65_536, i / 256 % 256, i % 256))
+            ),
+            false,
+        ),
+        (
+            "an app with 40,000 ports",
+            format!(
+                "namespace n {{\n  app a {{\n{}  }}\n  app b {{\n  }}\n  allow b -> a\n}}\n",
+                (0..40_000)
+                    .map(|i| format!("    port p{i} {}\n", i + 1))
+                    .collect::<String>()
+            ),
+            false,
+        ),
+        (
+            "32,000 allow lines",
+            format!(
+                "namespace n {{\n{}{}}}\n",
+                apps(32_000),
+                (0..32_000)
+                    .map(|i| format!("  allow a{i} -> a{}:http\n", (i + 1) % 32_000))
+                    .collect::<String>()
+            ),
+            false,
+        ),
+        (
+            "95,000 labels on one line",
+            format!(
+                "namespace n {{\n  app a {{\n    port http 80\n    labels {}\n  }}\n}}\n",
+                list(95_000, |i| format!("k{i}=v"))
+            ),
+            false,
+        ),
+        (
+            "the most replicas a preview allows",
+            format!(
+                "namespace n {{\n  default allow\n  app a {{\n    port http 80\n    replicas {}\n  }}\n}}\n",
+                knetc::check::MAX_REPLICAS
+            ),
+            true,
+        ),
+    ]
+}
+
+fn pathological(quick: bool) {
+    for (name, text, preview) in shapes() {
+        let mut sources = Sources::new();
+        sources.add("shape.knet", text.clone());
+        let diagnostics = knetc::compile(&sources).diagnostics.len();
+        let runs = if quick { 1 } else { 3 };
+        let check = time(runs, || {
+            let _ = knetc::compile(&sources);
+        });
+        let mut line = format!(
+            "{name:<40} {:>5} KiB, {diagnostics:>6} diagnostics: check {:>8.1} ms",
+            text.len() / 1024,
+            check.as_secs_f64() * 1e3
+        );
+        if preview {
+            let mut bytes = 0;
+            let with_preview = time(runs, || {
+                if let Some(model) = knetc::compile(&sources).model {
+                    bytes = knetc::preview::iptables(&model, knetc::preview::Format::Save).len();
+                }
+            });
+            line.push_str(&format!(
+                ", check+preview {:>8.1} ms ({} KiB of rules)",
+                with_preview.as_secs_f64() * 1e3,
+                bytes / 1024
+            ));
+        }
+        println!("{line}");
+    }
 }
 
 fn median(mut runs: Vec<Duration>) -> Duration {
@@ -84,4 +222,5 @@ fn main() {
             preview.as_secs_f64() * 1e3,
         );
     }
+    pathological(quick);
 }

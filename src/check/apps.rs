@@ -2,7 +2,9 @@
 //! (`E0302`), ports (`E0104`, `E0115`, `E0205`, `E0206`, `E0309`), and the Service rules
 //! of the API server: which settings each Service type allows (`E0311`-`E0316`, `E0320`),
 //! session affinity (`E0214`), external IPs (`E0210`), annotations (`E0323`), and the
-//! preview lines (`E0317`).
+//! preview lines (`E0217`, `E0220`, `E0317`).
+
+use std::collections::hash_map::{Entry, HashMap};
 
 use super::cluster::setting_twice;
 use super::declare::{port_name, reserved};
@@ -28,9 +30,9 @@ const AFFINITIES: [(&str, ()); 1] = [("client-ip", ())];
 
 /// Kubernetes' limit on `sessionAffinityConfig.clientIP.timeoutSeconds`.
 const MAX_AFFINITY_TIMEOUT: u64 = 86_400;
-/// A generous bound on preview replicas (kube-proxy's large-cluster mode starts at 1,000
-/// endpoints in total).
-pub const MAX_REPLICAS: u64 = 100_000;
+/// The most replicas one app may preview (`E0220`): every replica gets its own chains
+/// and rules, and kube-proxy's large-cluster mode starts at 1,000 endpoints in total.
+pub const MAX_REPLICAS: u64 = 1_000;
 
 /// Checks an app; `app_label` is the label key of an app without `labels`.
 pub fn check(
@@ -69,6 +71,7 @@ pub fn check(
     let mut explicit_service: Option<&ast::Name> = None;
     let mut seen: Vec<&Spanned<AppLine>> = Vec::new();
     let mut port_decls: Vec<&ast::PortDecl> = Vec::new();
+    let mut port_names: HashMap<&str, &ast::Name> = HashMap::new();
     let mut labels_written = false;
     let mut extra_services: Vec<&ast::ServiceBlock> = Vec::new();
     for line in &app.lines {
@@ -88,8 +91,8 @@ pub fn check(
                 diags.push(setting_twice(line.node.keyword(), line.span, first.span));
                 continue;
             }
+            seen.push(line);
         }
-        seen.push(line);
         match &line.node {
             AppLine::Labels(labels) => {
                 labels_written = true;
@@ -97,12 +100,11 @@ pub fn check(
             }
             AppLine::Port(decl) => {
                 if decl.named {
-                    let names: Vec<&ast::Name> = port_decls
-                        .iter()
-                        .filter(|d| d.named)
-                        .map(|d| &d.name)
-                        .collect();
-                    port_name(diags, &names, &decl.name);
+                    // Only the first port of that name, if any: an app may have thousands.
+                    let first: Option<&ast::Name> =
+                        port_names.get(decl.name.node.as_str()).copied();
+                    port_name(diags, first.as_slice(), &decl.name);
+                    port_names.entry(&decl.name.node).or_insert(&decl.name);
                 }
                 port_decls.push(decl);
                 if let Some(port) = service_port(diags, decl) {
@@ -177,8 +179,9 @@ pub fn check(
                 }
             }
             AppLine::Replicas(n) => {
-                if let Some(n) = values::bounded(diags, n, "replicas", MAX_REPLICAS) {
-                    out.preview.replicas = u32::try_from(n).unwrap_or(u32::MAX);
+                let count = values::bounded(diags, n, "replicas", u64::from(u32::MAX));
+                if let Some(count) = count.filter(|c| preview_replicas(diags, *c, n.span)) {
+                    out.preview.replicas = u32::try_from(count).unwrap_or(u32::MAX);
                 }
             }
             AppLine::Endpoint { address, local } => {
@@ -310,6 +313,25 @@ pub fn node_port_in_range(
         )
         .label(format!("must be between {low} and {high}"))
         .help("pick a port in the range, or set the cluster's `node-port-range` to the API server's `--service-node-port-range`"),
+    );
+    false
+}
+
+/// `E0220`: `replicas` only sizes the preview, so a number beyond any real Service is a
+/// typo that would make the preview enormous.
+fn preview_replicas(diags: &mut Diagnostics, count: u64, span: Span) -> bool {
+    if count <= MAX_REPLICAS {
+        return true;
+    }
+    diags.push(
+        Diagnostic::new(
+            Code::TooManyReplicas,
+            format!("replicas `{count}` is above the preview maximum of {MAX_REPLICAS}"),
+            span,
+        )
+        .label(format!("at most {MAX_REPLICAS} per app"))
+        .note("`replicas` sizes only the preview: every replica gets its own endpoint chain and rules")
+        .help(format!("preview with at most {MAX_REPLICAS} replicas; the YAML does not depend on the number")),
     );
     false
 }
@@ -473,7 +495,7 @@ fn service_rules(
         }
     }
 
-    duplicate_ports(diags, port_decls, out);
+    duplicate_ports(diags, port_decls);
     let first_line = |kw: &'static str| app.lines.iter().find(|l| l.node.keyword() == kw);
     if let (Some(replicas), Some(endpoint)) = (first_line("replicas"), first_line("endpoint")) {
         diags.push(
@@ -490,55 +512,71 @@ fn service_rules(
     values::annotations_size(diags, "Service", &out.annotations, app.name.span);
 }
 
-/// Two ports with one (protocol, port), or one (protocol, node port), in a Service.
-fn duplicate_ports(diags: &mut Diagnostics, port_decls: &[&ast::PortDecl], out: &ir::App) {
-    let key = |decl: &ast::PortDecl| {
-        let protocol = decl
-            .port
+/// Two ports with one (protocol, port) in a Service (`E0309`), or two ports with one
+/// node port (`E0310`). The API server's node-port allocator tracks numbers, not
+/// protocols: inside one Service, ports share a node port only when they share a port
+/// number (`443/tcp` and `443/udp`); `80/tcp` and `53/udp` on one node port fail with
+/// `provided port is already allocated`. Indexed, as an app may have thousands of ports.
+fn duplicate_ports(diags: &mut Diagnostics, port_decls: &[&ast::PortDecl]) {
+    let protocol = |decl: &ast::PortDecl| {
+        decl.port
             .protocol
             .as_ref()
             .map_or("tcp", |p| p.node.as_str())
-            .to_string();
-        (protocol, decl.port.number.node)
+            .to_string()
     };
-    for (i, decl) in port_decls.iter().enumerate() {
-        let earlier = &port_decls[..i];
-        if let Some(first) = earlier.iter().find(|d| key(d) == key(decl)) {
-            let (protocol, number) = key(decl);
-            diags.push(
-                Diagnostic::new(
-                    Code::DuplicateServicePort,
-                    format!("port {number}/{protocol} is declared twice"),
-                    decl.port.number.span,
-                )
-                .label(format!("`{}` uses {number}/{protocol}", decl.name.node))
-                .secondary(
-                    first.port.number.span,
-                    format!("`{}` already uses it", first.name.node),
-                )
-                .help("a Service can serve one port number once per protocol"),
-            );
+    let mut ports: HashMap<(String, u64), &ast::PortDecl> = HashMap::new();
+    let mut node_ports: HashMap<u64, &ast::PortDecl> = HashMap::new();
+    for decl in port_decls {
+        let number = decl.port.number.node;
+        match ports.entry((protocol(decl), number)) {
+            Entry::Occupied(first) => {
+                let (protocol, number) = first.key();
+                let first = first.get();
+                diags.push(
+                    Diagnostic::new(
+                        Code::DuplicateServicePort,
+                        format!("port {number}/{protocol} is declared twice"),
+                        decl.port.number.span,
+                    )
+                    .label(format!("`{}` uses {number}/{protocol}", decl.name.node))
+                    .secondary(
+                        first.port.number.span,
+                        format!("`{}` already uses it", first.name.node),
+                    )
+                    .help("a Service can serve one port number once per protocol"),
+                );
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(decl);
+            }
         }
-        if let Some(node_port) = &decl.node_port {
-            let same = earlier.iter().find(|d| {
-                d.node_port
-                    .as_ref()
-                    .is_some_and(|n| n.node == node_port.node)
-                    && key(d).0 == key(decl).0
-            });
-            if let Some(first) = same.and_then(|d| d.node_port.as_ref()) {
+        let Some(node_port) = &decl.node_port else {
+            continue;
+        };
+        match node_ports.get(&node_port.node) {
+            Some(first) if first.port.number.node != number => {
+                let first_node_port = first.node_port.as_ref().map_or(first.name.span, |n| n.span);
                 diags.push(duplicate_node_port(
                     node_port.node,
                     node_port.span,
-                    first.span,
+                    first_node_port,
+                    format!(
+                        "inside one Service, two ports share a node port only when they have the same port number, such as `443/tcp` and `443/udp`; here `{}` is port {} and `{}` port {number}",
+                        first.name.node, first.port.number.node, decl.name.node
+                    ),
                 ));
+            }
+            Some(_) => {}
+            None => {
+                node_ports.insert(node_port.node, decl);
             }
         }
     }
-    let _ = out;
 }
 
-pub fn duplicate_node_port(port: u64, span: Span, first: Span) -> Diagnostic {
+/// `E0310`, with a note that says why these two uses collide.
+pub fn duplicate_node_port(port: u64, span: Span, first: Span, why: String) -> Diagnostic {
     Diagnostic::new(
         Code::DuplicateNodePort,
         format!("node port {port} is used twice"),
@@ -546,7 +584,7 @@ pub fn duplicate_node_port(port: u64, span: Span, first: Span) -> Diagnostic {
     )
     .label("used again here")
     .secondary(first, "first used here")
-    .note("node ports are shared by every Service of the cluster")
+    .note(why)
     .help(
         "give each Service port its own node port, or leave it out to let Kubernetes allocate one",
     )

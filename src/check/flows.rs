@@ -139,6 +139,14 @@ pub fn app_port(
     if let Some(port) = app.ir.ports.iter().find(|p| p.answers_to(&name.node)) {
         return Some(port.clone());
     }
+    // Declared, but invalid: its declaration was reported, and every use would repeat it.
+    let declared =
+        app.ast.lines.iter().any(
+            |line| matches!(&line.node, ast::AppLine::Port(decl) if decl.name.node == name.node),
+        );
+    if declared {
+        return None;
+    }
     let listed = super::ingress::port_list(&app.ir.ports);
     let unnamed = app.ir.ports.iter().any(|p| p.name.is_empty());
     if looks_numeric(&name.node) && !unnamed {

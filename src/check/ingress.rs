@@ -2,7 +2,7 @@
 //!
 //! Checks names (`E0103`, `E0108`, `E0109`, `E0114`), hosts (`E0211`, `E0321`), paths per
 //! path type (`E0213`), duplicate routes (`E0308`), backends (`E0111`, `E0112`, `E0218`,
-//! `E0306`, `E0307`), an empty ingress (`E0318`), the class annotation (`E0322`) and the
+//! `E0306`, `E0307`, `E0331` for an external), an empty ingress (`E0318`), the class annotation (`E0322`) and the
 //! size of the annotations (`E0323`).
 //! Every route lets the ingress controller reach its backend: that flow is added here.
 
@@ -183,7 +183,9 @@ impl IngressChecker<'_, '_> {
         }
         self.class_annotation(&out, class_span, class_annotation_span);
         values::annotations_size(self.diags, "Ingress", &out.annotations, ingress.name.span);
-        if out.rules.is_empty() && out.default_backend.is_none() && routes.is_empty() {
+        // A `default` line whose backend is invalid was reported there; the ingress is not empty.
+        let default_written = seen_lines.iter().any(|(keyword, _)| *keyword == "default");
+        if out.rules.is_empty() && !default_written && routes.is_empty() {
             self.diags.push(
                 Diagnostic::new(
                     Code::EmptyIngress,
@@ -315,21 +317,33 @@ impl IngressChecker<'_, '_> {
     fn backend(&mut self, backend: &ast::Backend) -> Option<ir::Backend> {
         let ns = self.scope.namespaces.get(self.namespace)?;
         let Some(app) = ns.apps.get(&backend.app.node) else {
-            let candidates = ns.apps.keys().map(String::as_str);
-            let mut diagnostic = Diagnostic::new(
-                Code::UnknownPeer,
-                format!("unknown app `{}`", backend.app.node),
-                backend.app.span,
-            )
-            .label("no app of this name in this namespace")
-            .maybe_help(
-                did_you_mean(&backend.app.node, candidates).map(|n| format!("did you mean `{n}`?")),
-            );
-            if ns.externals.contains_key(&backend.app.node) {
-                diagnostic = diagnostic
-                    .note("an ingress routes to apps of its own namespace; this is an external");
+            if let Some(external) = ns.externals.get(&backend.app.node) {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::RouteToExternal,
+                        format!("`{}` is an external, not an app", backend.app.node),
+                        backend.app.span,
+                    )
+                    .label("an external cannot be a route's backend")
+                    .secondary(external.ast.name.span, "the external is declared here")
+                    .note("an ingress routes to the Service of an app of its own namespace; an external is a set of outside addresses that flows may reach")
+                    .help("route to an app of this namespace"),
+                );
+                return None;
             }
-            self.diags.push(diagnostic);
+            let candidates = ns.apps.keys().map(String::as_str);
+            self.diags.push(
+                Diagnostic::new(
+                    Code::UnknownPeer,
+                    format!("unknown app `{}`", backend.app.node),
+                    backend.app.span,
+                )
+                .label("no app of this name in this namespace")
+                .maybe_help(
+                    did_you_mean(&backend.app.node, candidates)
+                        .map(|n| format!("did you mean `{n}`?")),
+                ),
+            );
             return None;
         };
         let app_ir = &app.ir;

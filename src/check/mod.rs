@@ -32,6 +32,9 @@ use crate::diagnostic::Diagnostic;
 use crate::ir;
 use crate::syntax::ast;
 
+/// The most replicas one app may preview (`E0220`).
+pub use apps::MAX_REPLICAS;
+
 pub type Diagnostics = Vec<Diagnostic>;
 
 /// Checks a whole compilation unit.

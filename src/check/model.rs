@@ -1,8 +1,13 @@
 //! Rules over the whole model: node ports unique in the cluster (`E0310`), pinned
-//! ClusterIPs inside the service CIDR (`E0324`) and unique (`E0325`), and generated
-//! NetworkPolicy names unique in their namespace (`E0118`).
+//! ClusterIPs inside the service CIDR, neither its network nor its broadcast address
+//! (`E0324`) and unique (`E0325`), and generated NetworkPolicy names unique in their
+//! namespace (`E0118`).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
 
 use indexmap::IndexMap;
+use ipnet::IpNet;
 
 use super::apps::duplicate_node_port;
 use super::Diagnostics;
@@ -56,47 +61,61 @@ pub fn check(
     policy_names(diags, model, blocks);
 }
 
-/// Node ports are a cluster-wide resource (one per protocol and port number; a health
-/// check node port takes a port of the same range).
+/// Node ports are a cluster-wide resource. The API server's allocator tracks port
+/// numbers, not protocols, so two Services never share a node port, whatever their
+/// protocols; a health-check node port comes from the same allocator, so it may not be
+/// one of its own Service's node ports either. Two ports of one Service are the app
+/// check's (`duplicate_ports`).
 fn node_ports(diags: &mut Diagnostics, apps: &[(&ast::App, Option<&ir::App>)]) {
-    let mut used: IndexMap<(String, u64), Span> = IndexMap::new();
-    for (app, ir_app) in apps {
+    struct Use {
+        span: Span,
+        app: usize,
+        health_check: bool,
+    }
+    let mut used: HashMap<u64, Use> = HashMap::new();
+    for (index, (app, ir_app)) in apps.iter().enumerate() {
         if !ir_app.is_some_and(|a| a.service.exposed_on_nodes()) {
             continue;
         }
-        // Duplicates inside one app are reported by the app's own check.
-        let mut own: Vec<(String, u64)> = Vec::new();
         for line in &app.lines {
-            let (protocol, number) = match &line.node {
+            let (number, health_check) = match &line.node {
                 AppLine::Port(decl) => match &decl.node_port {
-                    Some(n) => (
-                        decl.port
-                            .protocol
-                            .as_ref()
-                            .map_or("tcp", |p| p.node.as_str())
-                            .to_string(),
-                        n,
-                    ),
+                    Some(n) => (n, false),
                     None => continue,
                 },
-                AppLine::HealthCheckNodePort(n) => ("tcp".to_string(), n),
+                AppLine::HealthCheckNodePort(n) => (n, true),
                 _ => continue,
             };
-            let key = (protocol, number.node);
-            if let Some(first) = used.get(&key) {
-                if !own.contains(&key) {
-                    diags.push(duplicate_node_port(number.node, number.span, *first));
-                }
+            let Some(first) = used.get(&number.node) else {
+                used.insert(
+                    number.node,
+                    Use {
+                        span: number.span,
+                        app: index,
+                        health_check,
+                    },
+                );
+                continue;
+            };
+            let why = if first.app != index {
+                "the API server allocates node ports by number for the whole cluster, whatever the protocol"
+            } else if first.health_check || health_check {
+                "the health-check node port is allocated from the same node ports as the Service's own ports"
             } else {
-                used.insert(key.clone(), number.span);
-            }
-            own.push(key);
+                continue;
+            };
+            diags.push(duplicate_node_port(
+                number.node,
+                number.span,
+                first.span,
+                why.to_string(),
+            ));
         }
     }
 }
 
 fn cluster_ips(diags: &mut Diagnostics, model: &ir::Model, apps: &[(&ast::App, Option<&ir::App>)]) {
-    let mut pinned: IndexMap<std::net::IpAddr, Span> = IndexMap::new();
+    let mut pinned: IndexMap<IpAddr, Span> = IndexMap::new();
     for (app, ir_app) in apps {
         let Some(ir_app) = ir_app else { continue };
         let Some(ip) = ir_app.cluster_ip else {
@@ -112,7 +131,18 @@ fn cluster_ips(diags: &mut Diagnostics, model: &ir::Model, apps: &[(&ast::App, O
             continue;
         };
         let range = model.cluster.service_cidr;
-        if !range.contains(&ip) {
+        if let Some(which) = unallocated_address(range, ip) {
+            diags.push(
+                Diagnostic::new(
+                    Code::ClusterIpOutsideRange,
+                    format!("cluster IP `{ip}` is the {which} address of the service CIDR `{range}`"),
+                    span,
+                )
+                .label(format!("the {which} address is never allocated"))
+                .note("the API server allocates neither the network address nor, for IPv4, the broadcast address of `--service-cluster-ip-range`")
+                .help("pick another address inside the cluster's `service-cidr`"),
+            );
+        } else if !range.contains(&ip) {
             diags.push(
                 Diagnostic::new(
                     Code::ClusterIpOutsideRange,
@@ -137,6 +167,18 @@ fn cluster_ips(diags: &mut Diagnostics, model: &ir::Model, apps: &[(&ast::App, O
         } else {
             pinned.insert(ip, span);
         }
+    }
+}
+
+/// `network` or `broadcast` when `ip` is one of the service CIDR's addresses that the
+/// API server never allocates.
+fn unallocated_address(range: IpNet, ip: IpAddr) -> Option<&'static str> {
+    if ip == range.network() {
+        Some("network")
+    } else if matches!(range, IpNet::V4(_)) && ip == range.broadcast() {
+        Some("broadcast")
+    } else {
+        None
     }
 }
 
@@ -243,7 +285,7 @@ fn policy_names(
     blocks: &IndexMap<String, Vec<&ast::NamespaceBlock>>,
 ) {
     let mut seen: IndexMap<(String, String), Option<String>> = IndexMap::new();
-    for plan in policy::plan(model) {
+    for plan in policy::plan_names(model) {
         let key = (plan.namespace.clone(), plan.name.clone());
         match seen.get(&key) {
             None => {

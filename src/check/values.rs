@@ -3,6 +3,7 @@
 //! Each function takes what was written, reports what is wrong with it (codes `E01xx`
 //! and `E02xx`) and returns the value the IR uses, or `None` when it is invalid.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
@@ -284,7 +285,8 @@ pub fn label_key(diags: &mut Diagnostics, key: &Spanned<String>) -> bool {
 /// A label set: keys and values checked, duplicate keys reported.
 pub fn labels(diags: &mut Diagnostics, written: &[ast::Label]) -> Labels {
     let mut labels = Labels::new();
-    let mut seen: Vec<&ast::Label> = Vec::new();
+    // Indexed by key: a `labels` line may hold tens of thousands of labels.
+    let mut seen: HashMap<&str, &ast::Label> = HashMap::new();
     for label in written {
         let mut ok = true;
         if let Err(reasons) = rules::label_key(&label.key.node) {
@@ -311,7 +313,7 @@ pub fn labels(diags: &mut Diagnostics, written: &[ast::Label]) -> Labels {
             );
             ok = false;
         }
-        if let Some(first) = seen.iter().find(|l| l.key.node == label.key.node) {
+        if let Some(first) = seen.get(label.key.node.as_str()) {
             diags.push(
                 Diagnostic::new(
                     Code::DuplicateLabelKey,
@@ -324,7 +326,7 @@ pub fn labels(diags: &mut Diagnostics, written: &[ast::Label]) -> Labels {
             );
             ok = false;
         }
-        seen.push(label);
+        seen.entry(&label.key.node).or_insert(label);
         if ok {
             labels.insert(label.key.node.clone(), label.value.node.clone());
         }

@@ -94,6 +94,7 @@ registry! {
     NumberTooLarge = "E0217": "number out of range",
     PortNumberForName = "E0218": "a port number where a port name is required",
     InvalidPolicyVersion = "E0219": "invalid policy version",
+    TooManyReplicas = "E0220": "replicas above the preview maximum",
 
     // ── E03xx: rules across objects ──
     SecondClusterBlock = "E0301": "more than one `cluster` block",
@@ -126,6 +127,7 @@ registry! {
     ServiceCidrTooSmall = "E0328": "service CIDR too small for the Services",
     PodCidrTooSmall = "E0329": "pod CIDR too small for the pods",
     NodePortRangeTooSmall = "E0330": "node-port range too small for the Services",
+    RouteToExternal = "E0331": "ingress route to an external",
     UnmanagedContent = "E0336": "something knet would write, in an unmanaged namespace",
     GroupWithoutLabels = "E0337": "namespace group without labels",
     AllPortsNotAlone = "E0338": "`*` with other ports",
@@ -148,6 +150,7 @@ registry! {
     UnusedPort = "W0107": "port that nothing may reach",
     UnreachableApp = "W0108": "app that nothing may reach",
     DnsEgressIsolated = "W0109": "cluster DNS namespace isolates egress",
+    HostIsAddress = "W0110": "external `host` that is an IP address",
 
     // ── W02xx: ingress ──
     ImplementationSpecificPath = "W0201": "`implementation-specific` path type",

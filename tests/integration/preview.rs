@@ -327,7 +327,8 @@ fn tc8_udp_unnamed_port_and_no_local_detector() {
 /// Above 1,000 endpoints kube-proxy drops the comments of SEP and SVC->SEP rules.
 #[test]
 fn large_cluster_mode_drops_endpoint_comments() {
-    let out = restore("namespace big {\n  app web {\n    port http 80\n    replicas 1001\n  }\n  default allow\n}\n");
+    // 1,001 endpoints: above kube-proxy's threshold (one app previews at most 1,000).
+    let out = restore("namespace big {\n  app web {\n    port http 80\n    replicas 600\n  }\n  app api {\n    port http 80\n    replicas 401\n  }\n  default allow\n}\n");
     let sep_rule = out
         .lines()
         .find(|l| l.starts_with("-A KUBE-SEP-"))

@@ -2,6 +2,8 @@
 //! (`W0107`) and apps (`W0108`) that nothing may reach in a namespace that isolates
 //! ingress.
 
+use std::collections::{HashMap, HashSet};
+
 use indexmap::IndexMap;
 
 use super::{app_ast, labels_span, Blocks};
@@ -168,6 +170,7 @@ fn unreachable(diags: &mut Diagnostics, model: &ir::Model, ns: &ir::Namespace, b
         }
     }
     let everything_open = to_all.is_none();
+    let to_all_index = to_all.as_deref().map(Opened::new);
     for app in ns.apps.values() {
         if app.ports.is_empty() || everything_open {
             continue;
@@ -175,23 +178,15 @@ fn unreachable(diags: &mut Diagnostics, model: &ir::Model, ns: &ir::Namespace, b
         let Some(ast_app) = app_ast(blocks, &ns.name, &app.name) else {
             continue;
         };
-        let reaching = opened.get(app.name.as_str());
+        // Indexed: one flow may open tens of thousands of ports.
+        let reaching = match opened.get(app.name.as_str()) {
+            Some(None) => None,
+            Some(Some(list)) => Some(Opened::new(list)),
+            None => Some(Opened::new(&[])),
+        };
         let covers = |port: &ir::ServicePort| {
-            let hit = |p: &&ir::PolicyPort| {
-                p.protocol == port.protocol
-                    && match (&p.port, &port.target) {
-                        (TargetPort::Number(lo), TargetPort::Number(n)) => {
-                            lo <= n && *n <= p.end_port.unwrap_or(*lo)
-                        }
-                        (a, b) => a == b,
-                    }
-            };
-            let via_app = match reaching {
-                Some(None) => true,
-                Some(Some(list)) => list.iter().any(hit),
-                None => false,
-            };
-            via_app || to_all.as_ref().is_some_and(|list| list.iter().any(hit))
+            reaching.as_ref().is_none_or(|o| o.covers(port))
+                || to_all_index.as_ref().is_some_and(|o| o.covers(port))
         };
         if !app.ports.iter().any(&covers) {
             diags.push(
@@ -209,11 +204,20 @@ fn unreachable(diags: &mut Diagnostics, model: &ir::Model, ns: &ir::Namespace, b
             );
             continue;
         }
+        let decls: HashMap<&str, &ast::PortDecl> = ast_app
+            .lines
+            .iter()
+            .filter_map(|line| match &line.node {
+                ast::AppLine::Port(decl) => Some((decl.name.node.as_str(), decl)),
+                _ => None,
+            })
+            .rev() // the first declaration wins
+            .collect();
         for port in &app.ports {
             if covers(port) {
                 continue;
             }
-            let Some(decl) = port_decl(ast_app, &port.name) else {
+            let Some(decl) = decls.get(port.name.as_str()) else {
                 continue;
             };
             diags.push(
@@ -239,9 +243,39 @@ fn unreachable(diags: &mut Diagnostics, model: &ir::Model, ns: &ir::Namespace, b
     }
 }
 
-fn port_decl<'a>(app: &'a ast::App, name: &str) -> Option<&'a ast::PortDecl> {
-    app.lines.iter().find_map(|line| match &line.node {
-        ast::AppLine::Port(decl) if decl.name.node == name => Some(decl),
-        _ => None,
-    })
+/// The ports flows open to an app: single ports in a set, ranges in a list.
+struct Opened<'m> {
+    single: HashSet<(ir::Protocol, &'m TargetPort)>,
+    ranges: Vec<&'m ir::PolicyPort>,
+}
+
+impl<'m> Opened<'m> {
+    fn new(ports: &[&'m ir::PolicyPort]) -> Self {
+        let mut opened = Opened {
+            single: HashSet::new(),
+            ranges: Vec::new(),
+        };
+        for port in ports {
+            match port.end_port {
+                None => {
+                    opened.single.insert((port.protocol, &port.port));
+                }
+                Some(_) => opened.ranges.push(port),
+            }
+        }
+        opened
+    }
+
+    fn covers(&self, port: &ir::ServicePort) -> bool {
+        self.single.contains(&(port.protocol, &port.target))
+            || self.ranges.iter().any(|p| {
+                p.protocol == port.protocol
+                    && match (&p.port, &port.target) {
+                        (TargetPort::Number(lo), TargetPort::Number(n)) => {
+                            lo <= n && Some(*n) <= p.end_port
+                        }
+                        (a, b) => a == b,
+                    }
+            })
+    }
 }

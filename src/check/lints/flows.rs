@@ -3,9 +3,9 @@
 //! replaced before a policy sees them (`W0104`), flows that generate nothing
 //! (`W0105`), and flows another flow already allows (`W0106`).
 
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
 
-use indexmap::IndexMap;
 use ipnet::IpNet;
 
 use super::Blocks;
@@ -25,6 +25,7 @@ pub fn check(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
     client_address(diags, model, blocks);
     not_isolated(diags, model, blocks);
     redundant(diags, model);
+    repeated_ports(diags, blocks);
 }
 
 /// `W0109`: the cluster DNS namespace declared in knet with egress isolated: the DNS
@@ -78,7 +79,7 @@ fn reaches(blocks: &[IpBlock], ip: IpAddr) -> bool {
 /// `W0101`: egress from an isolated namespace to addresses that include
 /// 169.254.169.254.
 fn metadata(diags: &mut Diagnostics, model: &ir::Model) {
-    let mut reported: Vec<Span> = Vec::new();
+    let mut reported: HashSet<Span> = HashSet::new();
     for flow in &model.flows {
         let Some((_, _, to)) = declared(flow) else {
             continue;
@@ -101,10 +102,9 @@ fn metadata(diags: &mut Diagnostics, model: &ir::Model) {
                 p.protocol == ir::Protocol::Tcp
                     && matches!(p.port, ir::TargetPort::Number(lo) if lo <= 80 && 80 <= p.end_port.unwrap_or(lo))
             });
-        if !isolated || !port_80 || !reaches(blocks, METADATA) || reported.contains(&to) {
+        if !isolated || !port_80 || !reaches(blocks, METADATA) || !reported.insert(to) {
             continue;
         }
-        reported.push(to);
         let cidr = blocks
             .iter()
             .find(|b| b.cidr.contains(&METADATA))
@@ -143,7 +143,7 @@ fn overlapping_cidrs(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks
         ("pod CIDR", model.cluster.pod_cidr),
         ("service CIDR", model.cluster.service_cidr),
     ];
-    for item in blocks.values().flatten().flat_map(|b| &b.items) {
+    for item in blocks.items() {
         let ast::NamespaceItem::External(external) = item else {
             continue;
         };
@@ -195,9 +195,9 @@ fn overlaps(a: &IpNet, b: &IpNet) -> bool {
     a.contains(&b.network()) || b.contains(&a.network())
 }
 
-/// `W0104`: a flow from outside the cluster to a node port or load balancer that
-/// replaces the client's address (`traffic-policy cluster`, the default), including
-/// the `source-ranges` of such a load balancer.
+/// `W0104`: a flow from outside the cluster to a node port, load balancer or external
+/// IP that replaces the client's address (`traffic-policy cluster`, the default),
+/// including the `source-ranges` of such a load balancer.
 fn client_address(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
     for flow in &model.flows {
         let Peer::Addresses(sources) = &flow.from else {
@@ -216,12 +216,15 @@ fn client_address(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
         else {
             continue;
         };
-        if !target.service.exposed_on_nodes() || target.traffic_policy == Some(TrafficPolicy::Local)
-        {
+        // Outside traffic arrives through node ports, load balancers or external IPs;
+        // kube-proxy masquerades all three under `traffic-policy cluster`.
+        let on_nodes = target.service.exposed_on_nodes();
+        let reachable_from_outside = on_nodes || !target.external_ips.is_empty();
+        if !reachable_from_outside || target.traffic_policy == Some(TrafficPolicy::Local) {
             continue;
         }
         // A declared flow that the app's exposure to `world` already covers is W0106's.
-        let open_to_world = target.source_ranges.is_empty();
+        let open_to_world = on_nodes && target.source_ranges.is_empty();
         if open_to_world && matches!(flow.origin, FlowOrigin::Declared { .. }) {
             continue;
         }
@@ -265,7 +268,7 @@ fn default_line(blocks: &Blocks, namespace: &str) -> Option<Span> {
 
 /// `W0105`: a declared flow that generates no policy on either side.
 fn not_isolated(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
-    let mut reported: Vec<Span> = Vec::new();
+    let mut reported: HashSet<Span> = HashSet::new();
     for flow in &model.flows {
         let Some((statement, _, _)) = declared(flow) else {
             continue;
@@ -289,10 +292,9 @@ fn not_isolated(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
         if to.is_some_and(|(_, on)| on) || from.is_some_and(|(_, on)| on) {
             continue;
         }
-        if reported.contains(&statement) {
+        if !reported.insert(statement) {
             continue;
         }
-        reported.push(statement);
         let reasons = match (to, from) {
             (Some((a, _)), Some((b, _))) if a == b => {
                 vec![format!(
@@ -390,67 +392,134 @@ fn ports_cover(outer: &[ir::PolicyPort], inner: &[ir::PolicyPort]) -> bool {
         })
 }
 
-/// `W0106`: a declared flow that another flow (declared earlier, or implied) already
-/// allows. Flows are grouped by destination, so only flows to the same place compare.
-fn redundant(diags: &mut Diagnostics, model: &ir::Model) {
-    let mut by_destination: IndexMap<String, Vec<&ir::Flow>> = IndexMap::new();
-    for flow in &model.flows {
-        by_destination.entry(key(&flow.to)).or_default().push(flow);
+/// Flows indexed for `W0106`: by destination, then by source. A flow can be covered
+/// only by one to the same destination (or to every pod of its namespace) from the same
+/// source, from every pod of the source's namespace, from any namespace, or, for
+/// addresses, from addresses; each is one lookup. Identical flows are kept once (the
+/// first), so a statement that repeats one peer thousands of times stays linear too.
+#[derive(Default)]
+struct Candidates<'m> {
+    by_source: HashMap<String, Vec<(usize, &'m ir::Flow)>>,
+    from_addresses: Vec<(usize, &'m ir::Flow)>,
+    identical: HashMap<String, usize>,
+}
+
+impl<'m> Candidates<'m> {
+    fn add(&mut self, index: usize, flow: &'m ir::Flow) {
+        let source = key(&flow.from);
+        let identity = format!("{source} {:?}", sorted_ports(&flow.ports));
+        let list = match flow.from {
+            Peer::Addresses(_) => &mut self.from_addresses,
+            _ => self.by_source.entry(source).or_default(),
+        };
+        match self.identical.get(&identity) {
+            Some(&slot) => {
+                if let Some(kept) = list.get_mut(slot) {
+                    if precedes(flow, kept.1) {
+                        *kept = (index, flow);
+                    }
+                }
+            }
+            None => {
+                self.identical.insert(identity, list.len());
+                list.push((index, flow));
+            }
+        }
     }
-    // Flows to every pod of a namespace also cover flows to its apps.
-    let mut reported: Vec<(Span, Span)> = Vec::new();
+
+    fn covering(&self, flow: &ir::Flow) -> Vec<(usize, &'m ir::Flow)> {
+        let mut sources = vec![key(&flow.from), key(&Peer::AnyNamespace)];
+        if let Peer::App { namespace, .. } = &flow.from {
+            sources.push(key(&Peer::Namespace {
+                namespace: namespace.clone(),
+            }));
+        }
+        let mut found: Vec<(usize, &ir::Flow)> = sources
+            .iter()
+            .filter_map(|source| self.by_source.get(source))
+            .flatten()
+            .copied()
+            .collect();
+        if matches!(flow.from, Peer::Addresses(_)) {
+            found.extend(self.from_addresses.iter().copied());
+        }
+        found
+    }
+}
+
+/// `W0106`: a declared flow that another flow (declared earlier, in another statement
+/// or earlier in the same one, or implied) already allows.
+fn redundant(diags: &mut Diagnostics, model: &ir::Model) {
+    let mut by_destination: HashMap<String, Candidates> = HashMap::new();
+    for (index, flow) in model.flows.iter().enumerate() {
+        by_destination
+            .entry(key(&flow.to))
+            .or_default()
+            .add(index, flow);
+    }
+    let mut reported: HashSet<(Span, Span)> = HashSet::new();
     for flow in &model.flows {
         let Some((statement, from, to)) = declared(flow) else {
             continue;
         };
-        let mut candidates: Vec<&ir::Flow> = by_destination
-            .get(&key(&flow.to))
-            .cloned()
-            .unwrap_or_default();
-        // `any` covers every destination, `*/*` every pod.
+        // Flows to every pod of a namespace also cover flows to its apps; `any` covers
+        // every destination, `*/*` every pod.
+        let mut destinations = vec![key(&flow.to)];
+        if let Peer::App { namespace, .. } = &flow.to {
+            destinations.push(key(&Peer::Namespace {
+                namespace: namespace.clone(),
+            }));
+        }
         let wider: &[Peer] = match &flow.to {
             Peer::Any => &[],
             Peer::Addresses(_) | Peer::AnyNamespace => &[Peer::Any],
             _ => &[Peer::Any, Peer::AnyNamespace],
         };
-        for peer in wider {
-            candidates.extend(by_destination.get(&key(peer)).into_iter().flatten());
-        }
-        if let Some(ns) = match &flow.to {
-            Peer::App { namespace, .. } => Some(namespace),
-            _ => None,
-        } {
-            candidates.extend(
-                by_destination
-                    .get(&key(&Peer::Namespace {
-                        namespace: ns.clone(),
-                    }))
-                    .into_iter()
-                    .flatten(),
-            );
-        }
-        let covering = candidates.into_iter().find(|other| {
-            !std::ptr::eq(*other, flow)
-                && covering_span(other) != Some(statement)
-                && peer_covers(model, &other.from, &flow.from)
-                && peer_covers(model, &other.to, &flow.to)
-                && ports_cover(&other.ports, &flow.ports)
-                && (precedes(other, flow) || !is_equal(other, flow))
+        destinations.extend(wider.iter().map(key));
+        let covering = destinations.iter().find_map(|destination| {
+            by_destination
+                .get(destination)?
+                .covering(flow)
+                .into_iter()
+                .filter(|(_, other)| {
+                    declared(other) != declared(flow)
+                        && peer_covers(model, &other.from, &flow.from)
+                        && peer_covers(model, &other.to, &flow.to)
+                        && ports_cover(&other.ports, &flow.ports)
+                        && (precedes(other, flow) || !is_equal(other, flow))
+                })
+                .min_by_key(|(index, _)| *index)
         });
-        let Some(other) = covering else { continue };
-        let other_span = origin_span(other);
-        if reported.contains(&(statement, other_span)) {
+        let Some((_, other)) = covering else { continue };
+        let same_statement = covering_span(other) == Some(statement);
+        let other_span = match declared(other) {
+            Some((_, other_from, other_to)) if same_statement => {
+                if other_to == to {
+                    other_from
+                } else {
+                    other_to
+                }
+            }
+            _ => origin_span(other),
+        };
+        if !reported.insert((statement, other_span)) {
             continue;
         }
-        reported.push((statement, other_span));
         let what = match other.origin {
+            FlowOrigin::Declared { .. } if same_statement => {
+                "already allowed here, in the same statement"
+            }
             FlowOrigin::Declared { .. } => "already allowed by this flow",
             FlowOrigin::Route { .. } => "already allowed by this ingress route",
             FlowOrigin::Exposure { .. } => "already allowed by this app's exposure",
             FlowOrigin::ClusterDns { .. } => "already allowed: every pod may reach cluster DNS",
         };
         let help = if matches!(other.origin, FlowOrigin::Declared { .. }) && is_equal(other, flow) {
-            "the two flows allow the same connections: remove one of them"
+            if same_statement {
+                "the statement lists the same flow twice: remove one of them"
+            } else {
+                "the two flows allow the same connections: remove one of them"
+            }
         } else {
             "remove this part of the flow: the other one already allows it"
         };
@@ -463,6 +532,66 @@ fn redundant(diags: &mut Diagnostics, model: &ir::Model) {
             .note("NetworkPolicies are additive: a second rule for the same connections changes nothing")
             .help(help);
         diags.push(diagnostic);
+    }
+}
+
+/// `W0106` inside one peer: a port listed twice (`api:{http, http}`). Resolution
+/// drops the copy, so it is found in what was written.
+fn repeated_ports(diags: &mut Diagnostics, blocks: &Blocks) {
+    let flows = blocks.items().filter_map(|item| match item {
+        ast::NamespaceItem::Flow(flow) => Some(flow),
+        _ => None,
+    });
+    for destination in flows.flat_map(|flow| &flow.destinations) {
+        // One warning per repeated port, however often it is repeated.
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut repeated: Vec<(Span, Span, usize)> = Vec::new();
+        for port in &destination.ports {
+            let written = match &port.node {
+                // `*` with another port is an error (E0338), so never reaches here twice.
+                ast::PortRef::All => "*".to_string(),
+                ast::PortRef::Name(name) => name.clone(),
+                ast::PortRef::Number { port, protocol } => {
+                    format!("{port}/{}", protocol.as_ref().map_or("tcp", |p| &p.node))
+                }
+                ast::PortRef::Range {
+                    low,
+                    high,
+                    protocol,
+                } => format!(
+                    "{low}-{high}/{}",
+                    protocol.as_ref().map_or("tcp", |p| &p.node)
+                ),
+            };
+            match seen.get(&written) {
+                None => {
+                    seen.insert(written, repeated.len());
+                    repeated.push((port.span, port.span, 1));
+                }
+                Some(&slot) => {
+                    if let Some((_, again, times)) = repeated.get_mut(slot) {
+                        if *times == 1 {
+                            *again = port.span;
+                        }
+                        *times += 1;
+                    }
+                }
+            }
+        }
+        for (first, again, times) in repeated.into_iter().filter(|(_, _, t)| *t > 1) {
+            let label = if times == 2 {
+                "listed again here".to_string()
+            } else {
+                format!("listed again here, and {} more times", times - 2)
+            };
+            diags.push(
+                Diagnostic::new(Code::RedundantFlow, "this port is listed twice", again)
+                    .label(label)
+                    .secondary(first, "already listed here")
+                    .note("NetworkPolicies are additive: a second rule for the same connections changes nothing")
+                    .help("remove the repeated port"),
+            );
+        }
     }
 }
 
@@ -482,20 +611,34 @@ fn origin_span(flow: &ir::Flow) -> Span {
 /// Implied flows come first; declared flows in source order.
 fn precedes(a: &ir::Flow, b: &ir::Flow) -> bool {
     match (a.origin, b.origin) {
-        (FlowOrigin::Declared { statement: x, .. }, FlowOrigin::Declared { statement: y, .. }) => {
-            (x.file, x.start) < (y.file, y.start)
+        (
+            FlowOrigin::Declared {
+                statement: x,
+                from: x_from,
+                to: x_to,
+            },
+            FlowOrigin::Declared {
+                statement: y,
+                from: y_from,
+                to: y_to,
+            },
+        ) => {
+            // Within one statement, in the order the peers are written.
+            (x.file, x.start, x_from.start, x_to.start)
+                < (y.file, y.start, y_from.start, y_to.start)
         }
         (FlowOrigin::Declared { .. }, _) => false,
         _ => true,
     }
 }
 
+fn sorted_ports(ports: &[ir::PolicyPort]) -> Vec<ir::PolicyPort> {
+    let mut ports = ports.to_vec();
+    ports.sort();
+    ports.dedup();
+    ports
+}
+
 fn is_equal(a: &ir::Flow, b: &ir::Flow) -> bool {
-    let sorted = |ports: &[ir::PolicyPort]| {
-        let mut ports = ports.to_vec();
-        ports.sort();
-        ports.dedup();
-        ports
-    };
-    a.from == b.from && a.to == b.to && sorted(&a.ports) == sorted(&b.ports)
+    a.from == b.from && a.to == b.to && sorted_ports(&a.ports) == sorted_ports(&b.ports)
 }

@@ -1,5 +1,5 @@
-//! Warnings: legal Kubernetes that breaks real clusters (`W01xx` flows and policies,
-//! `W02xx` ingress; see the book's pages and `../shared/reference/pitfalls.md`).
+//! Warnings: legal Kubernetes that breaks real clusters (`W01xx` flows, policies and
+//! externals, `W02xx` ingress; see the book's pages and `../shared/reference/pitfalls.md`).
 //!
 //! They run on a model without errors, read the IR for meaning and the AST for spans,
 //! and never change the output. Each warning has a note that says why it matters and a
@@ -7,6 +7,7 @@
 //! routes) index first, so that they stay fast on namespaces with thousands of apps.
 
 mod apps;
+mod externals;
 mod flows;
 mod ingress;
 
@@ -42,6 +43,11 @@ impl<'a> Blocks<'a> {
         self.by_namespace.values()
     }
 
+    /// Every item of every namespace, in source order.
+    pub fn items(&self) -> impl Iterator<Item = &'a ast::NamespaceItem> + '_ {
+        self.by_namespace.values().flatten().flat_map(|b| &b.items)
+    }
+
     /// The blocks of one namespace.
     pub fn of(&self, namespace: &str) -> Option<&Vec<&'a ast::NamespaceBlock>> {
         self.by_namespace.get(namespace)
@@ -56,6 +62,7 @@ pub fn check(
     let blocks = Blocks::new(blocks);
     apps::check(diags, model, &blocks);
     flows::check(diags, model, &blocks);
+    externals::check(diags, &blocks);
     ingress::check(diags, model, &blocks);
 }
 
