@@ -7,7 +7,8 @@
 //! - `cli_output`: `-o` on devices, FIFOs, links, modes, and signals;
 //! - `book`: every `knet` block of the book and the README compiles (or fails with its code);
 //! - `codes`: the code registry, the book pages and the UI cases agree;
-//! - `props`: no input makes the compiler panic.
+//! - `props`: no input makes the compiler panic;
+//! - `sarif`: `--message-format sarif` logs against the SARIF 2.1.0 schema.
 //!
 //! Snapshots live under the top-level `snapshots/` folder.
 
@@ -20,5 +21,6 @@ mod common;
 mod fmt;
 mod preview;
 mod props;
+mod sarif;
 mod ui;
 mod valid;
