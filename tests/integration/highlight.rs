@@ -144,8 +144,16 @@ fn the_extension_manifest_registers_what_exists() {
     let manifest = json("editors/vscode/package.json");
     let configuration = json("editors/vscode/language-configuration.json");
     assert_eq!(configuration["comments"]["lineComment"], "#");
-    for key in ["wordPattern"] {
-        compile(key, configuration[key].as_str().expect("a regex"));
+    let patterns = [
+        &configuration["wordPattern"],
+        &configuration["indentationRules"]["increaseIndentPattern"],
+        &configuration["indentationRules"]["decreaseIndentPattern"],
+    ];
+    for pattern in patterns {
+        compile(
+            "language-configuration.json",
+            pattern.as_str().expect("a regex"),
+        );
     }
     let dir = root().join("editors/vscode");
     let language = &manifest["contributes"]["languages"][0];
