@@ -126,7 +126,10 @@ pub struct Common {
     #[arg(long)]
     pub deny_warnings: bool,
     /// `human` renders diagnostics for people; `json` prints one JSON object per
-    /// diagnostic per line on standard error
+    /// diagnostic per line on standard error; `sarif` prints one SARIF 2.1.0 log for
+    /// code scanning: on standard output for `check` (`knet check --message-format
+    /// sarif > knet.sarif`), on standard error for the other commands, whose standard
+    /// output is their product
     #[arg(long, value_enum, default_value_t = MessageFormat::Human, value_name = "FORMAT")]
     pub message_format: MessageFormat,
     /// Print at most N diagnostics, then one line saying how many more there are
@@ -146,4 +149,5 @@ pub enum ColorChoice {
 pub enum MessageFormat {
     Human,
     Json,
+    Sarif,
 }

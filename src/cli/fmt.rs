@@ -9,9 +9,18 @@ use std::path::PathBuf;
 use knetc::source::Sources;
 
 use super::args::Common;
-use super::{fail, inputs, output, report, write_stdout, EXIT_INPUT, EXIT_OK};
+use super::report::{Reporter, SarifTo};
+use super::{fail, inputs, output, write_stdout, EXIT_INPUT, EXIT_OK};
 
 pub fn run(paths: &[PathBuf], check: bool, common: &Common) -> i32 {
+    // Standard output carries the diff (`--check`) or the formatted text (`-`).
+    let mut reporter = Reporter::new(common, SarifTo::Stderr);
+    let status = run_files(paths, check, &mut reporter);
+    reporter.finish();
+    status
+}
+
+fn run_files(paths: &[PathBuf], check: bool, reporter: &mut Reporter<'_>) -> i32 {
     let inputs = match inputs::inputs(paths, inputs::KNET) {
         Ok(inputs) => inputs,
         Err(message) => return fail(&message),
@@ -20,7 +29,7 @@ pub fn run(paths: &[PathBuf], check: bool, common: &Common) -> i32 {
     for input in inputs {
         let path = match input {
             inputs::Input::Stdin => {
-                status = status.max(stdin(check, common));
+                status = status.max(stdin(check, reporter));
                 continue;
             }
             inputs::Input::File(path) => path,
@@ -36,11 +45,15 @@ pub fn run(paths: &[PathBuf], check: bool, common: &Common) -> i32 {
         if file.invalid_utf8_at.is_some() {
             // Reported as the compiler reports it (`E0002`); the file is left alone.
             let checked = knetc::compile(&sources);
-            status = status.max(report(&checked.diagnostics, &sources, common).max(EXIT_INPUT));
+            status = status.max(
+                reporter
+                    .report(&checked.diagnostics, &sources)
+                    .max(EXIT_INPUT),
+            );
             continue;
         }
         let text = file.text.clone();
-        let formatted = match format(&name, &text, common) {
+        let formatted = match format(&name, &text, reporter) {
             Ok(formatted) => formatted,
             Err(code) => {
                 status = status.max(code);
@@ -60,12 +73,12 @@ pub fn run(paths: &[PathBuf], check: bool, common: &Common) -> i32 {
     status
 }
 
-fn stdin(check: bool, common: &Common) -> i32 {
+fn stdin(check: bool, reporter: &mut Reporter<'_>) -> i32 {
     let mut text = String::new();
     if let Err(e) = std::io::stdin().read_to_string(&mut text) {
         return fail(&format!("cannot read standard input: {e}"));
     }
-    match format(inputs::STDIN_NAME, &text, common) {
+    match format(inputs::STDIN_NAME, &text, reporter) {
         Err(code) => code,
         Ok(formatted) if check => {
             if formatted == text {
@@ -80,10 +93,11 @@ fn stdin(check: bool, common: &Common) -> i32 {
 }
 
 /// The formatted text, or the exit status after reporting the file's syntax errors.
-fn format(name: &str, text: &str, common: &Common) -> Result<String, i32> {
+fn format(name: &str, text: &str, reporter: &mut Reporter<'_>) -> Result<String, i32> {
     let mut sources = Sources::new();
     let id = sources.add(name, text);
-    knetc::fmt::format(id, text).map_err(|errors| report(&errors, &sources, common).max(EXIT_INPUT))
+    knetc::fmt::format(id, text)
+        .map_err(|errors| reporter.report(&errors, &sources).max(EXIT_INPUT))
 }
 
 fn diff(name: &str, before: &str, after: &str) -> String {

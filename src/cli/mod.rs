@@ -14,7 +14,7 @@ use clap::Parser;
 use knetc::diagnostic;
 
 use args::{Cli, Command, Common};
-use report::report;
+use report::{report, report_to, SarifTo};
 
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_INPUT: i32 = 1;
@@ -82,7 +82,8 @@ fn check(paths: &[std::path::PathBuf], common: &Common) -> i32 {
         Err(message) => return fail(&message),
     };
     let checked = knetc::compile(&sources);
-    report(&checked.diagnostics, &sources, common)
+    // `check` writes nothing else on standard output: a SARIF log goes there.
+    report_to(&checked.diagnostics, &sources, common, SarifTo::Stdout)
 }
 
 fn build(paths: &[std::path::PathBuf], output: Option<&std::path::Path>, common: &Common) -> i32 {

@@ -4,13 +4,14 @@
 //! in [`codes`]), a severity, a message, a primary label on the offending text, secondary
 //! labels for the other side of a conflict, notes and a help line. [`render`] is the only
 //! place that turns them into terminal text; [`Diagnostic::to_json`] is the
-//! `--message-format json` form. Every text a diagnostic carries passes through
-//! [`shown::visible`] when it is built: invisible characters are named and overlong
-//! quoted values cut.
+//! `--message-format json` form; [`sarif`] makes the `--message-format sarif` log. Every
+//! text a diagnostic carries passes through [`shown::visible`] when it is built:
+//! invisible characters are named and overlong quoted values cut.
 
 pub mod codes;
 pub mod explain;
 pub mod render;
+pub mod sarif;
 pub mod shown;
 mod window;
 

@@ -7,7 +7,9 @@
 //! - `cli_output`: `-o` on devices, FIFOs, links, modes, and signals;
 //! - `book`: every `knet` block of the book and the README compiles (or fails with its code);
 //! - `codes`: the code registry, the book pages and the UI cases agree;
-//! - `props`: no input makes the compiler panic.
+//! - `highlight`: the TextMate grammar and the book's highlighter know every keyword;
+//! - `props`: no input makes the compiler panic;
+//! - `sarif`: `--message-format sarif` logs against the SARIF 2.1.0 schema.
 //!
 //! Snapshots live under the top-level `snapshots/` folder.
 
@@ -18,7 +20,9 @@ mod cli_output;
 mod codes;
 mod common;
 mod fmt;
+mod highlight;
 mod preview;
 mod props;
+mod sarif;
 mod ui;
 mod valid;
