@@ -94,7 +94,10 @@ pub fn import(sources: &Sources) -> Imported {
                     (s.name.clone(), plan)
                 })
                 .collect();
-            for (name, cidr) in connections.externals.get(ns).into_iter().flatten() {
+            // Address blocks by name: the order the input lists them in is not meaning.
+            let mut blocks: Vec<_> = connections.externals.get(ns).into_iter().flatten().collect();
+            blocks.sort_by(|a, b| a.0.cmp(b.0));
+            for (name, cidr) in blocks {
                 let plan = tree::ExternalPlan {
                     host: None,
                     cidr: Some(cidr.clone()),
