@@ -7,6 +7,7 @@
 //! - `cli_output`: `-o` on devices, FIFOs, links, modes, and signals;
 //! - `book`: every `knet` block of the book and the README compiles (or fails with its code);
 //! - `codes`: the code registry, the book pages and the UI cases agree;
+//! - `lsp`: `knet lsp` driven over JSON-RPC;
 //! - `props`: no input makes the compiler panic.
 //!
 //! Snapshots live under the top-level `snapshots/` folder.
@@ -18,6 +19,7 @@ mod cli_output;
 mod codes;
 mod common;
 mod fmt;
+mod lsp;
 mod preview;
 mod props;
 mod ui;
