@@ -6,15 +6,11 @@
 
 mod common;
 
-use common::{model, time};
+use common::{sizes, time};
 use knetc::source::Sources;
 
 fn main() {
-    // `cargo bench -- quick` for a fast smoke run.
-    let quick = std::env::args().any(|a| a == "quick");
-    let sizes: &[usize] = if quick { &[1_000] } else { &[1_000, 10_000] };
-    for &apps in sizes {
-        let text = model(apps);
+    for (apps, text) in sizes() {
         let mut sources = Sources::new();
         sources.add("big.knet", text.clone());
         let checked = knetc::compile(&sources);

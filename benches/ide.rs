@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{model, time};
+use common::{sizes, time};
 use knetc::ide::Analysis;
 use knetc::source::Sources;
 
@@ -22,11 +22,7 @@ fn ms(duration: std::time::Duration) -> String {
 }
 
 fn main() {
-    // `cargo bench --bench ide -- quick` for a fast smoke run.
-    let quick = std::env::args().any(|a| a == "quick");
-    let sizes: &[usize] = if quick { &[1_000] } else { &[1_000, 10_000] };
-    for &apps in sizes {
-        let text = model(apps);
+    for (apps, text) in sizes() {
         let mut sources = Sources::new();
         let file = sources.add("big.knet", text.clone());
         let runs = if apps >= 10_000 { 3 } else { 5 };

@@ -48,3 +48,11 @@ pub fn time(runs: usize, mut f: impl FnMut()) -> Duration {
             .collect(),
     )
 }
+
+/// The model sizes to measure: 1,000 and 10,000 apps, or 1,000 alone for a smoke run
+/// (`cargo bench -- quick`); with the source of each.
+pub fn sizes() -> Vec<(usize, String)> {
+    let quick = std::env::args().any(|a| a == "quick");
+    let sizes: &[usize] = if quick { &[1_000] } else { &[1_000, 10_000] };
+    sizes.iter().map(|&apps| (apps, model(apps))).collect()
+}

@@ -263,18 +263,7 @@ impl Index {
         for line in &app.lines {
             match &line.node {
                 AppLine::Labels(written) => labels.extend(written.iter().map(label_text)),
-                AppLine::Port(decl) => {
-                    let summary = port_summary(decl, true);
-                    ports.push(format!("`{}` {summary}", decl.name.node));
-                    self.define(
-                        decl.name.span,
-                        port_symbol(ns, name, &decl.name.node),
-                        Detail::Port {
-                            summary,
-                            owner: format!("app `{name}`"),
-                        },
-                    );
-                }
+                AppLine::Port(decl) => ports.push(self.port(ns, name, "app", decl)),
                 AppLine::ExtraService(service) => {
                     self.define(
                         service.name.span,
@@ -317,16 +306,7 @@ impl Index {
         let mut ports = Vec::new();
         for line in &external.lines {
             if let ExternalLine::Port(decl) = &line.node {
-                let summary = port_summary(decl, false);
-                ports.push(format!("`{}` {summary}", decl.name.node));
-                self.define(
-                    decl.name.span,
-                    port_symbol(ns, name, &decl.name.node),
-                    Detail::Port {
-                        summary,
-                        owner: format!("external `{name}`"),
-                    },
-                );
+                ports.push(self.port(ns, name, "external", decl));
             }
         }
         self.define(
@@ -334,6 +314,21 @@ impl Index {
             item_symbol(ns, name),
             Detail::External { ports },
         );
+    }
+
+    /// Defines a port of an app or external (`kind`); its line in the owner's hover.
+    fn port(&mut self, ns: &str, owner: &str, kind: &str, decl: &ast::PortDecl) -> String {
+        let summary = port_summary(decl, kind == "app");
+        let line = format!("`{}` {summary}", decl.name.node);
+        self.define(
+            decl.name.span,
+            port_symbol(ns, owner, &decl.name.node),
+            Detail::Port {
+                summary,
+                owner: format!("{kind} `{owner}`"),
+            },
+        );
+        line
     }
 
     fn backend(&mut self, ns: &str, backend: &ast::Backend) {
