@@ -8,12 +8,14 @@
 //!
 //! The library does no I/O: the CLI (`src/cli/`) reads files into [`source::Sources`],
 //! calls [`compile`], and writes what comes back. Every problem with the input is a
-//! [`diagnostic::Diagnostic`] with a stable code.
+//! [`diagnostic::Diagnostic`] with a stable code. [`ide`] answers an editor's questions
+//! (definitions, references, hover, completion, quick fixes) over the same stages.
 
 pub mod check;
 pub mod diagnostic;
 pub mod emit;
 pub mod fmt;
+pub mod ide;
 pub mod import;
 pub mod ir;
 pub mod policy;
@@ -33,14 +35,29 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Parses and checks every file of a unit. Syntax errors of all files are reported;
-/// the model is checked only when every file parses.
-pub fn compile(sources: &Sources) -> Checked {
-    let mut files = Vec::new();
-    let mut diagnostics = Vec::new();
+/// Every file of a unit parsed: the trees of the files that parse, and the errors of
+/// those that do not (syntax, `E0001`; encoding, `E0002`).
+#[derive(Debug)]
+pub struct Parsed {
+    /// The trees of the files that parse, in the order of the sources.
+    pub trees: Vec<syntax::ast::File>,
+    /// The files that do not parse (or are not UTF-8).
+    pub broken: Vec<source::FileId>,
+    /// Their errors.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses every file of a unit, reporting the syntax errors of all files.
+pub fn parse(sources: &Sources) -> Parsed {
+    let mut parsed = Parsed {
+        trees: Vec::new(),
+        broken: Vec::new(),
+        diagnostics: Vec::new(),
+    };
     for (id, file) in sources.iter() {
         if let Some(at) = file.invalid_utf8_at {
-            diagnostics.push(
+            parsed.broken.push(id);
+            parsed.diagnostics.push(
                 Diagnostic::new(
                     diagnostic::Code::NotUtf8,
                     format!("`{}` is not valid UTF-8", file.name),
@@ -52,19 +69,34 @@ pub fn compile(sources: &Sources) -> Checked {
             continue;
         }
         match syntax::parse(id, &file.text) {
-            Ok(ast) => files.push(ast),
-            Err(errors) => diagnostics.extend(errors),
+            Ok(ast) => parsed.trees.push(ast),
+            Err(errors) => {
+                parsed.broken.push(id);
+                parsed.diagnostics.extend(errors);
+            }
         }
     }
-    if !diagnostics.is_empty() {
+    parsed
+}
+
+/// Checks a parsed unit: its syntax errors when a file does not parse, else the model
+/// and the checker's diagnostics.
+pub fn check_parsed(sources: &Sources, parsed: &Parsed) -> Checked {
+    if !parsed.diagnostics.is_empty() {
         return Checked {
             model: None,
-            diagnostics,
+            diagnostics: parsed.diagnostics.clone(),
         };
     }
-    let (model, mut diagnostics) = check::check(&files);
+    let (model, mut diagnostics) = check::check(&parsed.trees);
     check::allow::apply(&mut diagnostics, sources);
     Checked { model, diagnostics }
+}
+
+/// Parses and checks every file of a unit. Syntax errors of all files are reported;
+/// the model is checked only when every file parses.
+pub fn compile(sources: &Sources) -> Checked {
+    check_parsed(sources, &parse(sources))
 }
 
 /// Compiles a unit to YAML: `Ok` with the stream and any warnings, or `Err` with the

@@ -71,6 +71,55 @@ enum Subject {
     AllPods,
 }
 
+impl Subject {
+    /// The name of the subject's policies, before `-ingress` / `-egress`.
+    fn prefix(&self) -> &str {
+        match self {
+            Subject::App(app) => app,
+            Subject::Component(name) => name,
+            Subject::AllPods => "all-pods",
+        }
+    }
+}
+
+/// A policy that a flow adds a rule to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyRef {
+    pub namespace: String,
+    pub name: String,
+    pub direction: Direction,
+}
+
+/// The policies of [`plan`] that one flow adds a rule to: the ingress policy of its
+/// destination and the egress policy of its source, for each side that a policy selects
+/// in a namespace isolating that direction.
+pub fn policies_of(model: &Model, flow: &crate::ir::Flow) -> Vec<PolicyRef> {
+    let mut out = Vec::new();
+    for (peer, direction) in [
+        (&flow.from, Direction::Egress),
+        (&flow.to, Direction::Ingress),
+    ] {
+        let Some((namespace, subject)) = subject_of(model, peer) else {
+            continue;
+        };
+        let isolated = model
+            .namespaces
+            .get(&namespace)
+            .is_some_and(|ns| match direction {
+                Direction::Ingress => ns.isolate_ingress,
+                Direction::Egress => ns.isolate_egress,
+            });
+        if isolated {
+            out.push(PolicyRef {
+                name: format!("{}-{}", subject.prefix(), direction.suffix()),
+                namespace,
+                direction,
+            });
+        }
+    }
+    out
+}
+
 /// The cluster components whose pods get policies when their namespace is declared in
 /// knet: the name prefix of their policies and their selector.
 fn components(model: &Model) -> [(&'static str, &crate::ir::Selector); 2] {
@@ -132,31 +181,17 @@ fn plan_with(model: &Model, with_rules: bool) -> Vec<PolicyPlan> {
         let subjects = ns
             .apps
             .values()
-            .map(|app| {
-                (
-                    Subject::App(app.name.clone()),
-                    Some(app.labels.clone()),
-                    app.name.clone(),
-                )
-            })
+            .map(|app| (Subject::App(app.name.clone()), Some(app.labels.clone())))
             .chain(
                 components(model)
                     .into_iter()
                     .filter(|(_, selector)| selector.namespace == ns.name)
                     .map(|(name, selector)| {
-                        (
-                            Subject::Component(name),
-                            Some(selector.labels.clone()),
-                            name.to_string(),
-                        )
+                        (Subject::Component(name), Some(selector.labels.clone()))
                     }),
             )
-            .chain(std::iter::once((
-                Subject::AllPods,
-                None,
-                "all-pods".to_string(),
-            )));
-        for (subject, selector, prefix) in subjects {
+            .chain(std::iter::once((Subject::AllPods, None)));
+        for (subject, selector) in subjects {
             for &direction in &isolated {
                 let key = (ns.name.clone(), subject.clone(), direction);
                 let Some(flows) = sides.get(&key) else {
@@ -164,7 +199,7 @@ fn plan_with(model: &Model, with_rules: bool) -> Vec<PolicyPlan> {
                 };
                 plans.push(PolicyPlan {
                     namespace: ns.name.clone(),
-                    name: format!("{prefix}-{}", direction.suffix()),
+                    name: format!("{}-{}", subject.prefix(), direction.suffix()),
                     pod_selector: selector.clone(),
                     app: match &subject {
                         Subject::App(a) => Some(a.clone()),

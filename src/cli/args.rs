@@ -76,6 +76,16 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Run the language server: LSP over standard input and output, for editors
+    ///
+    /// The server publishes diagnostics as you type (the same codes, messages and help
+    /// as `knet check`) for every `*.knet` file of the open file's directory, and offers
+    /// hover (port numbers and targets, what an `allow` line emits, what a code in a
+    /// `# knet: allow(...)` comment means), go to definition and find references (apps,
+    /// externals, ports, namespaces, namespace groups), completion of peers and ports,
+    /// formatting as `knet fmt` does, and "did you mean" suggestions as quick fixes.
+    /// Configure the editor to start `knet lsp` for `.knet` files.
+    Lsp,
     /// Print the long explanation of a diagnostic code, such as E0112
     Explain {
         /// The code, such as `E0112`

@@ -66,6 +66,7 @@ pub fn run() -> i32 {
             check,
             common,
         } => fmt::run(&paths, check, &common),
+        Command::Lsp => crate::lsp::run(),
         Command::Explain { code } => explain(&code),
     }
 }

@@ -95,7 +95,12 @@ pub fn import(sources: &Sources) -> Imported {
                 })
                 .collect();
             // Address blocks by name: the order the input lists them in is not meaning.
-            let mut blocks: Vec<_> = connections.externals.get(ns).into_iter().flatten().collect();
+            let mut blocks: Vec<_> = connections
+                .externals
+                .get(ns)
+                .into_iter()
+                .flatten()
+                .collect();
             blocks.sort_by(|a, b| a.0.cmp(b.0));
             for (name, cidr) in blocks {
                 let plan = tree::ExternalPlan {

@@ -61,7 +61,7 @@ pub fn parse(file: FileId, text: &str) -> Result<ast::File, Vec<Diagnostic>> {
 }
 
 /// Replaces the line around `offset` by spaces, unless it opens or closes a block.
-fn blank_line(text: &mut String, offset: usize) -> bool {
+pub(crate) fn blank_line(text: &mut String, offset: usize) -> bool {
     let offset = offset.min(text.len());
     let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);

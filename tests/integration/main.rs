@@ -7,6 +7,7 @@
 //! - `cli_output`: `-o` on devices, FIFOs, links, modes, and signals;
 //! - `book`: every `knet` block of the book and the README compiles (or fails with its code);
 //! - `codes`: the code registry, the book pages and the UI cases agree;
+//! - `lsp`: `knet lsp` driven over JSON-RPC;
 //! - `highlight`: the TextMate grammar and the book's highlighter know every keyword;
 //! - `props`: no input makes the compiler panic;
 //! - `sarif`: `--message-format sarif` logs against the SARIF 2.1.0 schema.
@@ -21,6 +22,7 @@ mod codes;
 mod common;
 mod fmt;
 mod highlight;
+mod lsp;
 mod preview;
 mod props;
 mod sarif;
