@@ -77,6 +77,8 @@ pub struct Connections {
     pub open: IndexMap<String, (bool, bool)>,
     /// Namespaces whose automatic DNS rule stays on (see `implied`).
     pub dns_on: Vec<String>,
+    /// The ingress controller's pods when they are not knet's default (`implied`).
+    pub controller: Option<(String, Labels)>,
     /// Port ranges to apps already reported (`W0402` once per app and range).
     ranges: Vec<(String, String, Protocol, u16, u16)>,
 }

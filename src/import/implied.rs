@@ -41,6 +41,7 @@ pub fn simplify(
     ingresses: &[Ingress],
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<String> {
+    out.controller = infer_controller(out, apps, ingresses);
     controller_peer(out);
     routes(out, apps, ingresses, diags);
     exposure(out, apps, diags);
@@ -49,19 +50,88 @@ pub fn simplify(
     dns_on
 }
 
+/// The ingress controller's pods: knet's default (`ingress-nginx`), unless the routes'
+/// backends all let in one other set of pods of a namespace the input does not hold and
+/// none lets in the default: then those pods are the controller (a `cluster` setting).
+fn infer_controller(
+    out: &Connections,
+    apps: &IndexMap<String, Vec<App>>,
+    ingresses: &[Ingress],
+) -> Option<(String, Labels)> {
+    let mut common: Option<Vec<(String, String)>> = None;
+    for ingress in ingresses {
+        let Some(list) = apps.get(&ingress.namespace) else {
+            continue;
+        };
+        let backends = ingress
+            .rules
+            .iter()
+            .flat_map(|r| r.paths.iter().map(|p| &p.backend))
+            .chain(&ingress.default);
+        for backend in backends {
+            let Some(index) = list.iter().position(|a| {
+                a.services
+                    .first()
+                    .is_some_and(|s| s.name == backend.service)
+            }) else {
+                continue;
+            };
+            let to = Side::App(ingress.namespace.clone(), index);
+            let sources: Vec<(String, String)> = out
+                .flows
+                .iter()
+                .filter(|f| f.to == to)
+                .filter_map(|f| match &f.from {
+                    Side::Unmanaged(ns, app) => Some((ns.clone(), app.clone())),
+                    _ => None,
+                })
+                .collect();
+            common = Some(match common {
+                None => sources,
+                Some(previous) => previous
+                    .into_iter()
+                    .filter(|s| sources.contains(s))
+                    .collect(),
+            });
+        }
+    }
+    let candidates = common?;
+    let labels_of = |(ns, app): &(String, String)| {
+        out.unmanaged
+            .get(ns)
+            .and_then(|a| a.get(app))
+            .map(|u| (ns.clone(), u.labels.clone()))
+    };
+    let found: Vec<(String, Labels)> = candidates.iter().filter_map(labels_of).collect();
+    let default = found
+        .iter()
+        .any(|(ns, labels)| ns == CONTROLLER_NAMESPACE && is(labels, CONTROLLER_LABEL));
+    if default || found.len() != 1 {
+        return None;
+    }
+    found.into_iter().next()
+}
+
 /// Flows from the controller's pods name the peer `ingress`.
 fn controller_peer(out: &mut Connections) {
-    let Some(there) = out.unmanaged.get(CONTROLLER_NAMESPACE) else {
+    let (namespace, labels) = out.controller.clone().unwrap_or_else(|| {
+        let (key, value) = CONTROLLER_LABEL;
+        (
+            CONTROLLER_NAMESPACE.to_string(),
+            Labels::from_iter([(key.to_string(), value.to_string())]),
+        )
+    });
+    let Some(there) = out.unmanaged.get(&namespace) else {
         return;
     };
     let controllers: Vec<String> = there
         .iter()
-        .filter(|(_, u)| is(&u.labels, CONTROLLER_LABEL))
+        .filter(|(_, u)| u.labels == labels)
         .map(|(name, _)| name.clone())
         .collect();
     for flow in &mut out.flows {
         if let Side::Unmanaged(ns, app) = &flow.from {
-            if ns == CONTROLLER_NAMESPACE && controllers.contains(app) {
+            if *ns == namespace && controllers.contains(app) {
                 flow.from = Side::Ingress;
             }
         }

@@ -66,10 +66,20 @@ pub struct Context<'a> {
 pub fn file(namespaces: &[NamespacePlan], cx: &Context) -> File {
     let connections = cx.connections;
     let mut items = Vec::new();
+    let mut settings = Vec::new();
     if let Some(range) = node_port_range(cx.apps) {
+        settings.push(at(ClusterSetting::NodePortRange(range)));
+    }
+    if let Some((namespace, labels_of)) = &connections.controller {
+        settings.push(at(ClusterSetting::IngressController {
+            namespace: Some(name(namespace)),
+            labels: Some(labels(labels_of)),
+        }));
+    }
+    if !settings.is_empty() {
         items.push(Item::Cluster(ClusterBlock {
             keyword: Span::default(),
-            settings: vec![at(ClusterSetting::NodePortRange(range))],
+            settings,
             close: Span::default(),
         }));
     }

@@ -102,6 +102,9 @@ for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
     except ValueError:
         print("text", "-", line)
         continue
+    if "skipped" in d:
+        print("skipped", "-", ", ".join(f"{k} ({v})" for k, v in d["skipped"].items()))
+        continue
     if "code" not in d:
         print("cap", "-", line)
         continue
