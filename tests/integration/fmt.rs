@@ -226,18 +226,17 @@ fn random_model(choices: &[u8]) -> String {
     let mut pick = choices.iter().copied().cycle();
     let mut next = |n: u8| pick.next().unwrap_or(0) % n.max(1);
     let mut text = String::new();
-    let mut line =
-        |text: &mut String, indent: usize, body: &str, next: &mut dyn FnMut(u8) -> u8| {
-            if next(5) == 0 {
-                text.push_str(&format!("{}# a comment\n", " ".repeat(indent)));
-            }
-            if next(6) == 0 {
-                text.push('\n');
-            }
-            let pad = " ".repeat(indent + usize::from(next(3)));
-            let trailing = if next(6) == 0 { "   # why" } else { "" };
-            text.push_str(&format!("{pad}{body}{trailing}\n"));
-        };
+    let line = |text: &mut String, indent: usize, body: &str, next: &mut dyn FnMut(u8) -> u8| {
+        if next(5) == 0 {
+            text.push_str(&format!("{}# a comment\n", " ".repeat(indent)));
+        }
+        if next(6) == 0 {
+            text.push('\n');
+        }
+        let pad = " ".repeat(indent + usize::from(next(3)));
+        let trailing = if next(6) == 0 { "   # why" } else { "" };
+        text.push_str(&format!("{pad}{body}{trailing}\n"));
+    };
     let namespaces = 1 + next(2);
     for n in 0..namespaces {
         line(&mut text, 0, &format!("namespace ns{n} {{"), &mut next);
