@@ -276,7 +276,7 @@ fn exposure(out: &mut Connections, apps: &IndexMap<String, Vec<App>>, diags: &mu
                 diags.push(
                     Diagnostic::new(
                         Code::ImportOpens,
-                        format!("Service `{ns}/{}` is exposed on the nodes, but the policies do not let outside addresses in", app.name),
+                        format!("Service `{ns}/{}` is exposed on the nodes, but the policies do not let outside addresses in", exposed_name(app)),
                         span,
                     )
                     .label("a NodePort or LoadBalancer Service")
@@ -286,6 +286,14 @@ fn exposure(out: &mut Connections, apps: &IndexMap<String, Vec<App>>, diags: &mu
             }
         }
     }
+}
+
+/// The first Service of the app that is exposed on the nodes.
+fn exposed_name(app: &App) -> &str {
+    app.services
+        .iter()
+        .find(|s| matches!(s.kind.as_str(), "NodePort" | "LoadBalancer"))
+        .map_or(app.name.as_str(), |s| s.name.as_str())
 }
 
 /// Drops the flows to the cluster DNS pods where knet's own DNS rule says the same.
