@@ -44,7 +44,11 @@ pub fn run(paths: &[PathBuf], out: Option<&Path>, allow_lossy: bool, common: &Co
     }
     let written = match out {
         None => write_stdout(&imported.text),
-        Some(dir) if dir.is_dir() => {
+        // `-o knet/`: a directory, made when it does not exist yet.
+        Some(dir) if dir.is_dir() || dir.as_os_str().to_string_lossy().ends_with('/') => {
+            if let Err(e) = std::fs::create_dir_all(dir) {
+                return fail(&format!("cannot create `{}`: {e}", dir.display()));
+            }
             for (stem, text) in &imported.files {
                 if let Err(message) =
                     output::write_output(&dir.join(format!("{stem}.knet")), text.as_bytes())

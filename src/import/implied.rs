@@ -149,11 +149,24 @@ fn take(
 ) -> bool {
     let to = Side::App(ns.to_string(), index);
     // What `any` lets in needs no route or exposure.
+    // What `any` lets in needs no route or exposure; nor does what `*/*` or the
+    // controller's namespace lets in, for the controller.
+    let controller_namespace = out
+        .controller
+        .as_ref()
+        .map_or(CONTROLLER_NAMESPACE, |(ns, _)| ns.as_str())
+        .to_string();
+    let wider = |side: &Side| match side {
+        Side::Any => true,
+        Side::AnyNamespace => *from == Side::Ingress,
+        Side::NamespacePods(ns) => *from == Side::Ingress && *ns == controller_namespace,
+        _ => false,
+    };
     let mut found: Vec<bool> = ports
         .iter()
         .map(|port| {
             out.flows.iter().any(|f| {
-                f.from == Side::Any
+                wider(&f.from)
                     && f.to == to
                     && match &f.ports {
                         FlowPorts::All => true,
