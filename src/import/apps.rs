@@ -295,15 +295,9 @@ fn telling_labels(input: &Input, index: usize) -> Labels {
 }
 
 fn unique_name(apps: &[App], namespace: &str, base: &str) -> String {
-    let base = super::names::dns_label(base);
-    let taken = |n: &str| apps.iter().any(|a| a.namespace == namespace && a.name == n);
-    if !taken(&base) {
-        return base;
-    }
-    (2..)
-        .map(|i| format!("{base}-{i}"))
-        .find(|n| !taken(n))
-        .unwrap_or(base)
+    super::names::unique(super::names::dns_label(base), |n| {
+        apps.iter().any(|a| a.namespace == namespace && a.name == n)
+    })
 }
 
 /// Apps by namespace, in input order.

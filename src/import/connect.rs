@@ -394,18 +394,9 @@ fn one_sided(
                     .map(|(k, _)| k.clone());
                 let name = existing.unwrap_or_else(|| {
                     let base = names::dns_label(&format!("net-{cidr}"));
-                    let name = (1..)
-                        .map(|i| {
-                            if i == 1 {
-                                base.clone()
-                            } else {
-                                format!("{base}-{i}")
-                            }
-                        })
-                        .find(|n| {
-                            !externals.contains_key(n) && !apps[&ns].iter().any(|a| &a.name == n)
-                        })
-                        .unwrap_or(base);
+                    let name = names::unique(base, |n| {
+                        externals.contains_key(n) || apps[&ns].iter().any(|a| a.name == n)
+                    });
                     externals.insert(name.clone(), (cidr.clone(), except.clone()));
                     name
                 });
@@ -477,16 +468,7 @@ fn one_sided(
                         .map(|(k, _)| k.clone());
                     let app_name = existing.unwrap_or_else(|| {
                         let base = names::from_labels(&pods.labels);
-                        let name = (1..)
-                            .map(|i| {
-                                if i == 1 {
-                                    base.clone()
-                                } else {
-                                    format!("{base}-{i}")
-                                }
-                            })
-                            .find(|n| !apps_there.contains_key(n))
-                            .unwrap_or(base);
+                        let name = names::unique(base, |n| apps_there.contains_key(n));
                         apps_there.insert(
                             name.clone(),
                             Unmanaged {

@@ -63,17 +63,8 @@ fn infer_controller(
         let Some(list) = apps.get(&ingress.namespace) else {
             continue;
         };
-        let backends = ingress
-            .rules
-            .iter()
-            .flat_map(|r| r.paths.iter().map(|p| &p.backend))
-            .chain(&ingress.default);
-        for backend in backends {
-            let Some(index) = list.iter().position(|a| {
-                a.services
-                    .first()
-                    .is_some_and(|s| s.name == backend.service)
-            }) else {
+        for (_, index) in super::routes::backends(ingress, list) {
+            let Some(index) = index else {
                 continue;
             };
             let to = Side::App(ingress.namespace.clone(), index);
@@ -211,17 +202,8 @@ fn routes(
         let Some(list) = apps.get(&ingress.namespace) else {
             continue;
         };
-        let backends = ingress
-            .rules
-            .iter()
-            .flat_map(|r| r.paths.iter().map(|p| &p.backend))
-            .chain(&ingress.default);
-        for backend in backends {
-            let Some(index) = list.iter().position(|a| {
-                a.services
-                    .first()
-                    .is_some_and(|s| s.name == backend.service)
-            }) else {
+        for (backend, index) in super::routes::backends(ingress, list) {
+            let Some(index) = index else {
                 continue;
             };
             let app = &list[index];

@@ -62,6 +62,17 @@ pub fn namespace_by_name(selector: &Selector) -> Option<String> {
     }
 }
 
+/// `base`, or `base-2`, `base-3`... the first that `taken` does not hold.
+pub fn unique(base: String, taken: impl Fn(&str) -> bool) -> String {
+    if !taken(&base) {
+        return base;
+    }
+    (2..)
+        .map(|i| format!("{base}-{i}"))
+        .find(|n| !taken(n))
+        .unwrap_or(base)
+}
+
 /// Whether knet accepts `name` as a port name (an IANA service name).
 pub fn port_name_ok(name: &str) -> bool {
     !name.is_empty()

@@ -88,6 +88,27 @@ pub fn ingress_block(ingress: &Ingress, apps: &[App]) -> Option<ast::Ingress> {
     })
 }
 
+/// Every backend of an Ingress (its paths', then its default), with the index of the
+/// app whose own Service it names, if any.
+pub fn backends<'a>(
+    ingress: &'a Ingress,
+    apps: &'a [App],
+) -> impl Iterator<Item = (&'a Backend, Option<usize>)> + 'a {
+    ingress
+        .rules
+        .iter()
+        .flat_map(|r| r.paths.iter().map(|p| &p.backend))
+        .chain(&ingress.default)
+        .map(move |backend| {
+            let own = apps.iter().position(|a| {
+                a.services
+                    .first()
+                    .is_some_and(|s| s.name == backend.service)
+            });
+            (backend, own)
+        })
+}
+
 /// `APP[:PORT]` for a backend to an app's own Service.
 pub fn backend(backend: &Backend, apps: &[App]) -> Option<ast::Backend> {
     let app = apps.iter().find(|a| {
@@ -119,17 +140,8 @@ pub fn check(
     use crate::diagnostic::{Code, Diagnostic};
     for ingress in ingresses {
         let list = apps.get(&ingress.namespace).map_or(&[][..], Vec::as_slice);
-        let backends = ingress
-            .rules
-            .iter()
-            .flat_map(|r| r.paths.iter().map(|p| &p.backend))
-            .chain(&ingress.default);
-        for backend in backends {
-            let own = list.iter().find(|a| {
-                a.services
-                    .first()
-                    .is_some_and(|s| s.name == backend.service)
-            });
+        for (backend, index) in backends(ingress, list) {
+            let own = index.map(|i| &list[i]);
             let problem = match own {
                 None => Some(format!("Service `{}` is not the own Service of an app of the input (knet routes to an app's own Service)", backend.service)),
                 Some(app) => {
