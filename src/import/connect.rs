@@ -383,6 +383,28 @@ fn one_sided(
     for peer in peers {
         match peer {
             PolicyPeer::Block { cidr, except } => {
+                // The network address, as knet writes it (the API server accepts host
+                // bits; they mean nothing in a CIDR).
+                let canonical = |text: &str| {
+                    text.parse::<ipnet::IpNet>()
+                        .map(|net| net.trunc().to_string())
+                        .ok()
+                };
+                let (Some(cidr), Some(except)) = (
+                    canonical(cidr),
+                    except
+                        .iter()
+                        .map(|e| canonical(e))
+                        .collect::<Option<Vec<_>>>(),
+                ) else {
+                    diags.push(lossy(
+                        policy,
+                        format!("the address block `{cidr}`"),
+                        "it is not a CIDR knet can read",
+                    ));
+                    continue;
+                };
+                let (cidr, except) = (&cidr, &except);
                 if (cidr == "0.0.0.0/0") && except.is_empty() {
                     push(out, apps, Side::World, diags);
                     continue;

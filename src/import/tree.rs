@@ -579,8 +579,11 @@ fn destination(plan: &NamespacePlan, cx: &Context, flow: &Flow) -> String {
             })
             .collect(),
     };
+    // A peer that is not an app is reached on every port when no port is written.
+    let app = matches!(flow.to, Side::App(..) | Side::Unmanaged(..));
     match ports.as_slice() {
         [] => target,
+        [all] if all == "*" && !app => target,
         [one] => format!("{target}:{one}"),
         many => format!("{target}:{{{}}}", many.join(", ")),
     }
