@@ -137,6 +137,7 @@ registry! {
     UnknownApiVersion = "E0402": "object at an API version knet does not read",
     DuplicateObject = "E0403": "the same object twice in the input",
     ObjectWithoutName = "E0404": "object without a name",
+    InvalidObjectName = "E0405": "object with a name the API server refuses",
     // ── W00xx: about the diagnostics themselves ──
     UnusedAllow = "W0001": "`knet: allow` comment that silences nothing",
 

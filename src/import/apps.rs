@@ -131,6 +131,18 @@ pub fn apps(input: &Input, managed: &[String], diags: &mut Vec<Diagnostic>) -> V
             services: vec![service.clone()],
             ports: port_names(service, diags),
         });
+        if service.ports.is_empty() {
+            diags.push(
+                Diagnostic::new(
+                    Code::ImportServiceChanged,
+                    format!("Service `{}/{}` has no ports: knet writes no Service for it", service.namespace, service.name),
+                    service.span,
+                )
+                .label("a Service without ports")
+                .note("in knet a Service is the ports of an app; an app without ports has none (a headless Service without ports only gives DNS records)")
+                .help("give the Service a port, or accept that it is left out with `--allow-lossy`"),
+            );
+        }
     }
     // Workloads: joined to the app whose selector matches them, else apps of their own.
     for (index, workload) in input.workloads.iter().enumerate() {
@@ -146,6 +158,11 @@ pub fn apps(input: &Input, managed: &[String], diags: &mut Vec<Diagnostic>) -> V
                 app.pod_labels = workload.labels.clone();
             }
             app.container.extend(workload.ports.iter().cloned());
+            continue;
+        }
+        // Pods without labels: no selector but `{}` picks them, and a knet app is its
+        // labels. They are left out (a policy over every pod still covers the others).
+        if workload.labels.is_empty() {
             continue;
         }
         let labels = telling_labels(input, index);
@@ -209,10 +226,15 @@ fn name_unknown_targets(app: &mut App) {
         if app.target_number(&app.ports[i]).is_some() {
             continue;
         }
-        while app.ports.iter().any(|p| p.port == next)
-            || app.container.iter().any(|c| c.number == next)
-        {
+        let used = |n: u16| {
+            app.ports.iter().any(|p| p.port == n) || app.container.iter().any(|c| c.number == n)
+        };
+        while next > 0 && used(next) {
             next -= 1;
+        }
+        if next == 0 {
+            // Every port number is taken: the name stays unresolved (no flow names it).
+            return;
         }
         app.container.push(ContainerPort {
             name: Some(name),

@@ -233,6 +233,34 @@ fn object(
         );
         return None;
     }
+    let given_namespace = metadata
+        .and_then(|m| m.get("namespace"))
+        .and_then(Value::as_str);
+    let bad_name = crate::check::rules::dns1123_subdomain(&name).is_err();
+    let bad_namespace =
+        given_namespace.is_some_and(|n| crate::check::rules::dns1123_label(n).is_err());
+    if bad_name
+        || bad_namespace
+        || (kind == "Namespace" && crate::check::rules::dns1123_label(&name).is_err())
+    {
+        let message = match given_namespace.filter(|_| bad_namespace) {
+            Some(ns) => {
+                format!("{kind} `{name}` is in namespace `{ns}`, a name the API server refuses")
+            }
+            None => format!("{kind} has the name `{name}`, which the API server refuses"),
+        };
+        diags.push(
+            Diagnostic::new(
+                Code::InvalidObjectName,
+                message,
+                span,
+            )
+            .label("in this object")
+            .note("names are lowercase DNS names: letters, digits, `-` (and `.` in an object's name), starting and ending with a letter or digit; a namespace is at most 63 characters")
+            .help("fix the name"),
+        );
+        return None;
+    }
     let namespace = if kind == "Namespace" {
         name.clone()
     } else {

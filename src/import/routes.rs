@@ -81,6 +81,15 @@ pub fn ingress_block(ingress: &Ingress, apps: &[App]) -> Option<ast::Ingress> {
     if let Some(default) = ingress.default.as_ref().and_then(|b| backend(b, apps)) {
         lines.push(at(IngressLine::Default(default)));
     }
+    // No route left (each was reported, W0404): knet has no ingress without a route.
+    let routed = lines.iter().any(|l| match &l.node {
+        IngressLine::Route(_) | IngressLine::Default(_) => true,
+        IngressLine::Host(host) => !host.routes.is_empty(),
+        _ => false,
+    });
+    if !routed {
+        return None;
+    }
     Some(ast::Ingress {
         name: at(ingress.name.clone()),
         lines,

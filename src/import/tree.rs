@@ -290,7 +290,8 @@ fn app_block(app: &App, default_key: &str) -> crate::syntax::ast::App {
             port.node_port,
         )))
     });
-    match app.services.first() {
+    // An app without ports gets no Service in knet (`apps.rs` says so, W0404).
+    match app.services.first().filter(|_| !app.ports.is_empty()) {
         Some(service) => {
             let mut settings = service_lines(service, app, true);
             // The type first, as people write it; the other settings after the ports.
