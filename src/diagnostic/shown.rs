@@ -30,7 +30,18 @@ pub fn quoted(value: &str) -> String {
 
 /// The text with invisible characters named and overlong quoted values cut.
 pub fn visible(text: &str) -> Cow<'_, str> {
-    let needs_work = text.chars().count() > MAX_QUOTED || text.chars().any(is_invisible);
+    // Most messages need nothing: no invisible character, no quoted value too long to
+    // show, not too long in all. (Every diagnostic passes here: a model can make tens of
+    // thousands.)
+    let long_quote = text
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .any(|quoted| quoted.len() > MAX_QUOTED && quoted.chars().count() > MAX_QUOTED);
+    let needs_work = long_quote
+        || (text.len() > MAX_MESSAGE && text.chars().count() > MAX_MESSAGE)
+        || (!text.is_ascii() || text.bytes().any(|b| b < 0x20 || b == 0x7f))
+            && text.chars().any(is_invisible);
     if !needs_work {
         return Cow::Borrowed(text);
     }
