@@ -13,35 +13,11 @@
 //! must stay well under a second; the time is `compile` (or `compile` + preview), not
 //! the rendering of its diagnostics.
 
-use std::time::{Duration, Instant};
+mod common;
+
+use common::{sizes, time};
 
 use knetc::source::Sources;
-
-fn model(apps: usize) -> String {
-    let mut text = String::from("namespace big {\n");
-    for i in 0..apps {
-        text.push_str(&format!(
-            "  app app-{i} {{\n    labels app=app-{i}, tier=t{}\n    port http 80 -> 8080\n    port metrics 9090\n",
-            i % 7
-        ));
-        if i % 100 == 0 {
-            text.push_str("    service node-port\n");
-        }
-        text.push_str("  }\n");
-    }
-    for i in 0..apps {
-        text.push_str(&format!(
-            "  allow app-{i} -> app-{}:http\n  allow monitoring/* -> app-{i}:metrics\n",
-            (i + 1) % apps
-        ));
-    }
-    text.push_str("  ingress web {\n    host www.example.com {\n");
-    for i in (0..apps).step_by(10) {
-        text.push_str(&format!("      /app-{i} -> app-{i}:http\n"));
-    }
-    text.push_str("    }\n  }\n}\n");
-    text
-}
 
 /// `namespace n { app src, app dst, BODY }`.
 fn two_apps(body: &str) -> String {
@@ -174,29 +150,10 @@ fn pathological(quick: bool) {
     }
 }
 
-fn median(mut runs: Vec<Duration>) -> Duration {
-    runs.sort();
-    runs[runs.len() / 2]
-}
-
-fn time(runs: usize, mut f: impl FnMut()) -> Duration {
-    median(
-        (0..runs)
-            .map(|_| {
-                let start = Instant::now();
-                f();
-                start.elapsed()
-            })
-            .collect(),
-    )
-}
-
 fn main() {
     // `cargo bench -- quick` for a fast smoke run.
     let quick = std::env::args().any(|a| a == "quick");
-    let sizes: &[usize] = if quick { &[1_000] } else { &[1_000, 10_000] };
-    for &apps in sizes {
-        let text = model(apps);
+    for (apps, text) in sizes() {
         let mut sources = Sources::new();
         sources.add("big.knet", text.clone());
         let checked = knetc::compile(&sources);
