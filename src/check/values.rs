@@ -288,19 +288,7 @@ pub fn labels(diags: &mut Diagnostics, written: &[ast::Label]) -> Labels {
     // Indexed by key: a `labels` line may hold tens of thousands of labels.
     let mut seen: HashMap<&str, &ast::Label> = HashMap::new();
     for label in written {
-        let mut ok = true;
-        if let Err(reasons) = rules::label_key(&label.key.node) {
-            diags.push(
-                value_error(
-                    Code::InvalidLabelKey,
-                    format!("`{}` is not a valid label key", label.key.node),
-                    label.key.span,
-                    &reasons,
-                )
-                .note(format!("a label key is {LABEL_KEY_SHAPE}")),
-            );
-            ok = false;
-        }
+        let mut ok = label_key(diags, &label.key);
         if let Err(reasons) = rules::label_value(&label.value.node) {
             diags.push(
                 value_error(

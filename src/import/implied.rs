@@ -222,7 +222,7 @@ fn routes(
             }
             taken.push(key);
             if !take(out, &Side::Ingress, &ingress.namespace, index, &[target])
-                && isolated_in(out, &ingress.namespace, index)
+                && isolated_in(out, &ingress.namespace)
             {
                 diags.push(
                     Diagnostic::new(
@@ -240,7 +240,7 @@ fn routes(
 }
 
 /// Whether the app's namespace isolates ingress (else every source reaches it anyway).
-fn isolated_in(out: &Connections, ns: &str, _index: usize) -> bool {
+fn isolated_in(out: &Connections, ns: &str) -> bool {
     !out.open.get(ns).is_some_and(|(ingress, _)| *ingress)
 }
 
@@ -266,7 +266,7 @@ fn exposure(out: &mut Connections, apps: &IndexMap<String, Vec<App>>, diags: &mu
             if exposed.is_empty() {
                 continue;
             }
-            if !take(out, &Side::World, ns, index, &exposed) && isolated_in(out, ns, index) {
+            if !take(out, &Side::World, ns, index, &exposed) && isolated_in(out, ns) {
                 let span = app.services.first().map(|s| s.span).unwrap_or_default();
                 diags.push(
                     Diagnostic::new(

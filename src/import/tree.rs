@@ -106,14 +106,11 @@ pub fn file(namespaces: &[NamespacePlan], cx: &Context) -> File {
                         None,
                     ))));
                 }
-                NamespaceItem::App(
-                    App_ {
-                        name: name(app),
-                        lines,
-                        close: Span::default(),
-                    }
-                    .into(),
-                )
+                NamespaceItem::App(crate::syntax::ast::App {
+                    name: name(app),
+                    lines,
+                    close: Span::default(),
+                })
             })
             .collect();
         items.push(Item::Namespace(NamespaceBlock {
@@ -151,23 +148,6 @@ fn node_port_range(apps: &IndexMap<String, Vec<App>>) -> Option<PortRange> {
         protocol: None,
         span: Span::default(),
     })
-}
-
-/// `ast::App`, built here.
-struct App_ {
-    name: Name,
-    lines: Vec<Spanned<AppLine>>,
-    close: Span,
-}
-
-impl From<App_> for crate::syntax::ast::App {
-    fn from(a: App_) -> Self {
-        crate::syntax::ast::App {
-            name: a.name,
-            lines: a.lines,
-            close: a.close,
-        }
-    }
 }
 
 pub fn unmanaged_port_name(p: Protocol, port: u16) -> String {

@@ -22,6 +22,22 @@ pub fn expected_codes(text: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The codes produced are exactly those of the case's `# expect:` line.
+fn assert_codes(name: &str, diagnostics: &[knetc::diagnostic::Diagnostic], text: &str) {
+    let mut codes: Vec<String> = diagnostics
+        .iter()
+        .map(|d| d.code.as_str().to_string())
+        .collect();
+    codes.sort();
+    codes.dedup();
+    let mut expected = expected_codes(text);
+    expected.sort();
+    assert_eq!(
+        codes, expected,
+        "{name}: codes produced vs `# expect:` line"
+    );
+}
+
 #[test]
 fn ui_cases() {
     with_snapshots("ui", || {
@@ -35,19 +51,7 @@ fn ui_cases() {
                 !checked.diagnostics.is_empty(),
                 "{name}: a UI case must produce diagnostics"
             );
-            let mut codes: Vec<String> = checked
-                .diagnostics
-                .iter()
-                .map(|d| d.code.as_str().to_string())
-                .collect();
-            codes.sort();
-            codes.dedup();
-            let mut expected = expected_codes(&text);
-            expected.sort();
-            assert_eq!(
-                codes, expected,
-                "{name}: codes produced vs `# expect:` line"
-            );
+            assert_codes(&name, &checked.diagnostics, &text);
             let snapshot = format!(
                 "{text}\n----- diagnostics -----\n{}",
                 rendered(&checked.diagnostics, &sources)
@@ -67,16 +71,7 @@ fn import_ui_cases() {
             let text = text_of(path);
             let imported = knetc::import::import(&sources);
             let name = relative(path);
-            let mut codes: Vec<String> = imported
-                .diagnostics
-                .iter()
-                .map(|d| d.code.as_str().to_string())
-                .collect();
-            codes.sort();
-            codes.dedup();
-            let mut expected = expected_codes(&text);
-            expected.sort();
-            assert_eq!(codes, expected, "{name}: codes");
+            assert_codes(&name, &imported.diagnostics, &text);
             let shown = format!(
                 "{text}\n----- diagnostics -----\n{}\n----- knet -----\n{}",
                 rendered(&imported.diagnostics, &sources),
