@@ -11,6 +11,10 @@
 //! [`diagnostic::Diagnostic`] with a stable code. [`ide`] answers an editor's questions
 //! (definitions, references, hover, completion, quick fixes) over the same stages.
 
+// pest without `std` (no stack probe per rule call: the grammar does not recurse) generates
+// code that names `alloc`.
+extern crate alloc;
+
 pub mod check;
 pub mod diagnostic;
 pub mod emit;

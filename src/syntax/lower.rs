@@ -50,8 +50,19 @@ fn values<'i>(pair: P<'i>) -> Vec<P<'i>> {
         .collect()
 }
 
+/// Whether a rule is a keyword (`kw_*`). Decided once per rule from its name, then read
+/// from a table: lowering asks this of every pair.
 fn is_keyword(rule: Rule) -> bool {
-    format!("{rule:?}").starts_with("kw_")
+    static KEYWORDS: std::sync::OnceLock<Vec<bool>> = std::sync::OnceLock::new();
+    let table = KEYWORDS.get_or_init(|| {
+        let len = Rule::all_rules().iter().map(|&r| r as usize + 1).max();
+        let mut table = vec![false; len.unwrap_or(0)];
+        for &rule in Rule::all_rules() {
+            table[rule as usize] = format!("{rule:?}").starts_with("kw_");
+        }
+        table
+    });
+    table.get(rule as usize).copied().unwrap_or(false)
 }
 
 /// The span of a block's closing `}`.
