@@ -24,6 +24,7 @@ pub mod import;
 pub mod ir;
 pub mod policy;
 pub mod preview;
+pub mod sink;
 pub mod source;
 pub mod syntax;
 

@@ -48,12 +48,18 @@ pub fn run() -> i32 {
                 args::PreviewFormat::Save => knetc::preview::Format::Save,
                 args::PreviewFormat::Restore => knetc::preview::Format::Restore,
             };
-            emit_model(&paths, &common, |model| {
-                knetc::preview::iptables(model, format)
+            emit_model(&paths, &common, |model, out| {
+                let payload = knetc::preview::Payload::new(model);
+                payload.write(format, out);
+                // Freed by the exit, not rule by rule (a large preview has millions of
+                // allocations).
+                std::mem::forget(payload);
             })
         }
         Command::Preview(args::Preview::Ipset { paths, common }) => {
-            emit_model(&paths, &common, knetc::preview::ipset)
+            emit_model(&paths, &common, |model, out| {
+                out.push_str(&knetc::preview::ipset(model));
+            })
         }
         Command::Import {
             paths,
@@ -114,7 +120,7 @@ fn build(paths: &[std::path::PathBuf], output: Option<&std::path::Path>, common:
 fn emit_model(
     paths: &[std::path::PathBuf],
     common: &Common,
-    render: impl Fn(&knetc::ir::Model) -> String,
+    render: impl FnOnce(&knetc::ir::Model, &mut knetc::sink::Sink),
 ) -> i32 {
     let sources = match inputs::read(paths) {
         Ok(sources) => sources,
@@ -128,20 +134,38 @@ fn emit_model(
     if status != EXIT_OK {
         return status;
     }
-    write_stdout(&render(&model))
+    let status = stream_stdout(|out| render(&model, out));
+    // The process ends here: the model is freed by the exit, not piece by piece.
+    std::mem::forget(model);
+    status
 }
 
-fn write_stdout(text: &str) -> i32 {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+/// Writes what `write` produces to stdout as it is produced.
+fn stream_stdout(write: impl FnOnce(&mut knetc::sink::Sink)) -> i32 {
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    let mut sink = knetc::sink::Sink::new(&mut lock);
+    write(&mut sink);
+    written(sink.finish())
+}
+
+/// The exit status after writing stdout.
+fn written(result: std::io::Result<()>) -> i32 {
+    match result {
         Ok(()) => EXIT_OK,
         // The reader stopped early (`knet preview iptables | head`): not an error.
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
         Err(error) => fail(&format!("cannot write to standard output: {error}")),
     }
+}
+
+fn write_stdout(text: &str) -> i32 {
+    let mut stdout = std::io::stdout().lock();
+    written(
+        stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush()),
+    )
 }
 
 fn explain(code: &str) -> i32 {

@@ -235,6 +235,7 @@ pub fn payload(config: &ProxyConfig, ports: &[ServicePort]) -> (Table, Table) {
         ServiceRules {
             config,
             port,
+            port_hash: hash16(&format!("{}{}", port.name, port.protocol.as_lower())),
             large_cluster,
             filter: &mut filter,
             nat: &mut nat,
@@ -281,6 +282,9 @@ pub fn payload(config: &ProxyConfig, ports: &[ServicePort]) -> (Table, Table) {
 struct ServiceRules<'a> {
     config: &'a ProxyConfig,
     port: &'a ServicePort,
+    /// The hash every chain of this port is named by (`KUBE-SVC-`, `KUBE-SVL-`,
+    /// `KUBE-EXT-`, `KUBE-FW-`), computed once.
+    port_hash: String,
     large_cluster: bool,
     filter: &'a mut Table,
     nat: &'a mut Table,
@@ -288,11 +292,7 @@ struct ServiceRules<'a> {
 
 impl ServiceRules<'_> {
     fn chain(&self, prefix: &str) -> String {
-        let protocol = self.port.protocol.as_lower();
-        format!(
-            "{prefix}{}",
-            hash16(&format!("{}{protocol}", self.port.name))
-        )
+        format!("{prefix}{}", self.port_hash)
     }
 
     fn endpoint_chain(&self, endpoint: &PortEndpoint) -> String {

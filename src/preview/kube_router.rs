@@ -101,23 +101,31 @@ impl KubeRouter {
     /// The filter payload: chain lines, the built-in jumps as `-I CHAIN 1` lines, then
     /// the rules.
     pub fn to_restore(&self) -> String {
-        let mut out = String::from("*filter\n");
+        crate::sink::to_string(|out| self.write_restore(out))
+    }
+
+    /// [`KubeRouter::to_restore`], into `out`.
+    pub fn write_restore(&self, out: &mut crate::sink::Sink) {
+        out.push_str("*filter");
+        out.line_end();
         for chain in &self.filter.chains {
-            let _ = writeln!(out, ":{chain} - [0:0]");
+            let _ = write!(out, ":{chain} - [0:0]");
+            out.line_end();
         }
         for jump in &self.builtin_jumps {
             let line = jump.to_restore();
             let args = line
                 .strip_prefix(&format!("-A {}", jump.chain))
                 .unwrap_or_default();
-            let _ = writeln!(out, "-I {} 1{args}", jump.chain);
+            let _ = write!(out, "-I {} 1{args}", jump.chain);
+            out.line_end();
         }
         for rule in &self.filter.rules {
-            out.push_str(&rule.to_restore());
-            out.push('\n');
+            rule.push_restore(out);
+            out.line_end();
         }
-        out.push_str("COMMIT\n");
-        out
+        out.push_str("COMMIT");
+        out.line_end();
     }
 
     /// Every set in `ipset save` format.

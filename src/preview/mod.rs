@@ -19,6 +19,7 @@ pub mod rule;
 pub mod save;
 
 use crate::ir::Model;
+use crate::sink::Sink;
 use rule::{Rule, Table};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,40 +30,70 @@ pub enum Format {
 
 /// The iptables preview of a model.
 pub fn iptables(model: &Model, format: Format) -> String {
-    let addresses = address::allocate(model);
-    let config = kube_proxy::config(model);
-    let ports = kube_proxy::service_ports(model, &addresses);
-    let (filter, nat) = kube_proxy::payload(&config, &ports);
-    let router = kube_router::payload(model, &addresses);
-    match format {
-        Format::Restore => {
-            let mut out = String::new();
-            out.push_str(&order::canonical(&filter).to_restore());
-            out.push_str(&order::canonical(&nat).to_restore());
-            out.push_str("# kube-router: NetworkPolicies (load with iptables-restore --noflush)\n");
-            out.push_str(&router.to_restore());
-            out
+    crate::sink::to_string(|out| Payload::new(model).write(format, out))
+}
+
+/// Everything a node carries for the model: kube-proxy's tables (in kube-proxy's
+/// canonical order, in both formats, so that loading the restore format and running
+/// iptables-save gives exactly the save format) and kube-router's part.
+pub struct Payload {
+    ipv6: bool,
+    filter: Table,
+    nat: Table,
+    router: kube_router::KubeRouter,
+}
+
+impl Payload {
+    pub fn new(model: &Model) -> Self {
+        let addresses = address::allocate(model);
+        let config = kube_proxy::config(model);
+        let ports = kube_proxy::service_ports(model, &addresses);
+        let (filter, nat) = kube_proxy::payload(&config, &ports);
+        Payload {
+            ipv6: config.ipv6,
+            filter: order::canonical(filter),
+            nat: order::canonical(nat),
+            router: kube_router::payload(model, &addresses),
         }
-        Format::Save => {
-            let localhost_firewall = filter.chains.iter().any(|c| c == "KUBE-FIREWALL");
-            let mut filter_jumps = router.builtin_jumps.clone();
-            filter_jumps.extend(kube_proxy_filter_jumps(localhost_firewall));
-            // kube-proxy's canonical order here too, so that loading the restore format
-            // and running iptables-save gives exactly this text.
-            let (filter, nat) = (order::canonical(&filter), order::canonical(&nat));
-            let mut out = save_table(
-                &[&router.filter, &filter],
-                &["INPUT", "FORWARD", "OUTPUT"],
-                &filter_jumps,
-                config.ipv6,
-            );
-            out.push_str(&save_table(
-                &[&nat],
-                &["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"],
-                &kube_proxy_nat_jumps(),
-                config.ipv6,
-            ));
-            out
+    }
+
+    /// The preview in `format`, line by line into `out`.
+    pub fn write(&self, format: Format, out: &mut Sink) {
+        let Payload {
+            ipv6,
+            filter,
+            nat,
+            router,
+        } = self;
+        match format {
+            Format::Restore => {
+                filter.write_restore(out);
+                nat.write_restore(out);
+                out.push_str(
+                    "# kube-router: NetworkPolicies (load with iptables-restore --noflush)",
+                );
+                out.line_end();
+                router.write_restore(out);
+            }
+            Format::Save => {
+                let localhost_firewall = filter.chains.iter().any(|c| c == "KUBE-FIREWALL");
+                let mut filter_jumps = router.builtin_jumps.clone();
+                filter_jumps.extend(kube_proxy_filter_jumps(localhost_firewall));
+                save_table(
+                    out,
+                    &[&router.filter, filter],
+                    &["INPUT", "FORWARD", "OUTPUT"],
+                    &filter_jumps,
+                    *ipv6,
+                );
+                save_table(
+                    out,
+                    &[nat],
+                    &["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"],
+                    &kube_proxy_nat_jumps(),
+                    *ipv6,
+                );
+            }
         }
     }
 }
@@ -138,7 +169,7 @@ fn kube_proxy_nat_jumps() -> Vec<Rule> {
 /// One table as `iptables-save` prints it: built-in chains with their policy, user
 /// chains sorted by name, then the rules chain by chain in that order, each chain's
 /// rules in the order they were loaded.
-fn save_table(parts: &[&Table], builtins: &[&str], jumps: &[Rule], ipv6: bool) -> String {
+fn save_table(out: &mut Sink, parts: &[&Table], builtins: &[&str], jumps: &[Rule], ipv6: bool) {
     let name = parts.first().map_or("filter", |t| t.name);
     let mut chains: Vec<&str> = parts
         .iter()
@@ -146,12 +177,20 @@ fn save_table(parts: &[&Table], builtins: &[&str], jumps: &[Rule], ipv6: bool) -
         .collect();
     chains.sort_unstable();
     chains.dedup();
-    let mut out = format!("*{name}\n");
+    out.push('*');
+    out.push_str(name);
+    out.line_end();
     for builtin in builtins {
-        out.push_str(&format!(":{builtin} ACCEPT [0:0]\n"));
+        out.push(':');
+        out.push_str(builtin);
+        out.push_str(" ACCEPT [0:0]");
+        out.line_end();
     }
     for chain in &chains {
-        out.push_str(&format!(":{chain} - [0:0]\n"));
+        out.push(':');
+        out.push_str(chain);
+        out.push_str(" - [0:0]");
+        out.line_end();
     }
     let jumps = rule::by_chain(jumps);
     let groups: Vec<_> = parts.iter().map(|t| rule::by_chain(&t.rules)).collect();
@@ -163,10 +202,10 @@ fn save_table(parts: &[&Table], builtins: &[&str], jumps: &[Rule], ipv6: bool) -
             .chain(groups.iter().filter_map(|g| g.get(chain)))
             .flatten();
         for rule in rules {
-            out.push_str(&save::render(rule, ipv6));
-            out.push('\n');
+            save::push_rendered(out, rule, ipv6);
+            out.line_end();
         }
     }
-    out.push_str("COMMIT\n");
-    out
+    out.push_str("COMMIT");
+    out.line_end();
 }

@@ -10,7 +10,7 @@
 
 use std::cmp::Ordering;
 
-use super::rule::{self, Rule, Table};
+use super::rule::{Rule, Table};
 
 fn chain_rank(name: &str) -> (u8, &str) {
     match name {
@@ -39,31 +39,40 @@ fn is_last_rule(rule: &Rule) -> bool {
         .is_some_and(|c| c.contains("must be the last rule"))
 }
 
-/// A copy of the table in canonical order.
-pub fn canonical(table: &Table) -> Table {
-    let mut chains = table.chains.clone();
+/// The table in canonical order (its rules moved, not copied: a large preview has
+/// hundreds of thousands).
+pub fn canonical(table: Table) -> Table {
+    let Table {
+        name,
+        mut chains,
+        rules,
+    } = table;
     chains.sort_by(|a, b| chain_rank(a).cmp(&chain_rank(b)));
-    let mut by_chain = rule::by_chain(&table.rules);
-    let mut rules = Vec::with_capacity(table.rules.len());
+    // The rules' indices, grouped by chain in one pass.
+    let mut by_chain: indexmap::IndexMap<&str, Vec<usize>> = indexmap::IndexMap::new();
+    for (i, rule) in rules.iter().enumerate() {
+        by_chain.entry(rule.chain.as_str()).or_default().push(i);
+    }
+    let mut order = Vec::with_capacity(rules.len());
     for chain in &chains {
-        let mut in_chain: Vec<Rule> = by_chain
-            .swap_remove(chain.as_str())
-            .unwrap_or_default()
-            .into_iter()
-            .cloned()
-            .collect();
+        let mut in_chain = by_chain.swap_remove(chain.as_str()).unwrap_or_default();
         if chain == "KUBE-NODEPORTS" || chain == "KUBE-SERVICES" {
             // A stable sort, like Go's sort.SliceStable.
-            in_chain.sort_by(|a, b| match (is_last_rule(a), is_last_rule(b)) {
-                (true, false) => Ordering::Greater,
-                (false, true) => Ordering::Less,
-                _ => by_service_name(a, b),
+            in_chain.sort_by(|&a, &b| {
+                let (a, b) = (&rules[a], &rules[b]);
+                match (is_last_rule(a), is_last_rule(b)) {
+                    (true, false) => Ordering::Greater,
+                    (false, true) => Ordering::Less,
+                    _ => by_service_name(a, b),
+                }
             });
         }
-        rules.extend(in_chain);
+        order.extend(in_chain);
     }
+    let mut slots: Vec<Option<Rule>> = rules.into_iter().map(Some).collect();
+    let rules = order.iter().filter_map(|&i| slots[i].take()).collect();
     Table {
-        name: table.name,
+        name,
         chains,
         rules,
     }

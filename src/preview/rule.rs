@@ -4,12 +4,90 @@
 //! `iptables-restore` (that order is part of kube-proxy's payload); [`super::save`]
 //! re-renders them the way `iptables-save` prints them.
 
+use std::borrow::Cow;
+
+use crate::sink::Sink;
+
+/// One argument: most are fixed words (`-m`, `comment`, `-j`), which are not copied.
+pub type Arg = Cow<'static, str>;
+
+/// An argument, not copied when it is one of the words rules are mostly made of.
+fn word(arg: &str) -> Arg {
+    const WORDS: &[&str] = &[
+        "-m",
+        "-j",
+        "-d",
+        "-s",
+        "-p",
+        "-i",
+        "-o",
+        "!",
+        "comment",
+        "--comment",
+        "tcp",
+        "udp",
+        "sctp",
+        "TCP",
+        "UDP",
+        "SCTP",
+        "--dport",
+        "--dports",
+        "multiport",
+        "set",
+        "--match-set",
+        "src",
+        "dst",
+        "MARK",
+        "--set-xmark",
+        "--set-mark",
+        "ACCEPT",
+        "RETURN",
+        "DROP",
+        "REJECT",
+        "DNAT",
+        "--to-destination",
+        "KUBE-MARK-MASQ",
+        "KUBE-SERVICES",
+        "KUBE-NODEPORTS",
+        "statistic",
+        "--mode",
+        "random",
+        "--probability",
+        "recent",
+        "--name",
+        "--rcheck",
+        "--seconds",
+        "--reap",
+        "--set",
+        "addrtype",
+        "--dst-type",
+        "--src-type",
+        "LOCAL",
+        "conntrack",
+        "--ctstate",
+        "NEW",
+        "INVALID",
+        "RELATED,ESTABLISHED",
+        "mark",
+        "--mark",
+        "nfacct",
+        "--nfacct-name",
+        "0x10000/0x10000",
+        "0x20000/0x20000",
+        "0x10000/0x10000",
+    ];
+    match WORDS.iter().find(|w| **w == arg) {
+        Some(w) => Cow::Borrowed(w),
+        None => Cow::Owned(arg.to_string()),
+    }
+}
+
 /// One `-A CHAIN ARGS...` line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
     pub chain: String,
     /// Arguments unquoted; a comment with a space is quoted when rendered.
-    pub args: Vec<String>,
+    pub args: Vec<Arg>,
 }
 
 impl Rule {
@@ -22,8 +100,7 @@ impl Rule {
 
     /// Appends arguments (builder style).
     pub fn arg<S: AsRef<str>>(mut self, args: impl IntoIterator<Item = S>) -> Self {
-        self.args
-            .extend(args.into_iter().map(|a| a.as_ref().to_string()));
+        self.args.extend(args.into_iter().map(|a| word(a.as_ref())));
         self
     }
 
@@ -44,24 +121,31 @@ impl Rule {
             .iter()
             .position(|a| a == "--comment")
             .and_then(|i| self.args.get(i + 1))
-            .map(String::as_str)
+            .map(AsRef::as_ref)
     }
 
     /// The line in restore format: arguments joined by spaces, those with a space
     /// quoted (as kube-proxy writes `"ns/svc:port cluster IP"` but `ns/svc:port` bare).
     pub fn to_restore(&self) -> String {
-        let mut line = format!("-A {}", self.chain);
+        let mut line = String::new();
+        self.push_restore(&mut line);
+        line
+    }
+
+    /// [`Rule::to_restore`], appended to `out` (no line break).
+    pub fn push_restore(&self, out: &mut String) {
+        out.push_str("-A ");
+        out.push_str(&self.chain);
         for arg in &self.args {
-            line.push(' ');
+            out.push(' ');
             if arg.contains(' ') || arg.is_empty() {
-                line.push('"');
-                line.push_str(arg);
-                line.push('"');
+                out.push('"');
+                out.push_str(arg);
+                out.push('"');
             } else {
-                line.push_str(arg);
+                out.push_str(arg);
             }
         }
-        line
     }
 }
 
@@ -97,16 +181,26 @@ impl Table {
 
     /// `*table`, `:CHAIN - [0:0]` lines, rules, `COMMIT`.
     pub fn to_restore(&self) -> String {
-        let mut out = format!("*{}\n", self.name);
+        crate::sink::to_string(|out| self.write_restore(out))
+    }
+
+    /// [`Table::to_restore`], into `out`.
+    pub fn write_restore(&self, out: &mut Sink) {
+        out.push('*');
+        out.push_str(self.name);
+        out.line_end();
         for chain in &self.chains {
-            out.push_str(&format!(":{chain} - [0:0]\n"));
+            out.push(':');
+            out.push_str(chain);
+            out.push_str(" - [0:0]");
+            out.line_end();
         }
         for rule in &self.rules {
-            out.push_str(&rule.to_restore());
-            out.push('\n');
+            rule.push_restore(out);
+            out.line_end();
         }
-        out.push_str("COMMIT\n");
-        out
+        out.push_str("COMMIT");
+        out.line_end();
     }
 }
 

@@ -13,27 +13,34 @@
 //! The CI checks this against real netfilter: it loads a preview, runs
 //! `iptables-save`, and compares.
 
+use std::borrow::Cow;
+use std::fmt::Write;
 use std::net::IpAddr;
 
-use super::rule::Rule;
+use super::rule::{Arg, Rule};
+
+/// A negation flag, an option and its values, borrowed from the rule's arguments.
+type Opt<'a> = (bool, &'a str, &'a [Arg]);
 
 /// A match module and its options, in the order given.
 #[derive(Debug, Default)]
-struct Match {
-    name: String,
-    options: Vec<(bool, String, Vec<String>)>,
+struct Match<'a> {
+    name: Cow<'a, str>,
+    options: Vec<Opt<'a>>,
 }
 
+/// A rule's arguments as iptables reads them. Everything borrows from the rule: a
+/// preview renders hundreds of thousands of rules.
 #[derive(Debug, Default)]
-struct Parsed {
-    source: Option<(bool, String)>,
-    destination: Option<(bool, String)>,
-    in_interface: Option<(bool, String)>,
-    out_interface: Option<(bool, String)>,
-    protocol: Option<(bool, String)>,
-    matches: Vec<Match>,
-    target: Option<String>,
-    target_options: Vec<(String, Vec<String>)>,
+struct Parsed<'a> {
+    source: Option<(bool, &'a str)>,
+    destination: Option<(bool, &'a str)>,
+    in_interface: Option<(bool, &'a str)>,
+    out_interface: Option<(bool, &'a str)>,
+    protocol: Option<(bool, Cow<'a, str>)>,
+    matches: Vec<Match<'a>>,
+    target: Option<&'a str>,
+    target_options: Vec<(&'a str, &'a [Arg])>,
 }
 
 /// How many values an option takes.
@@ -51,10 +58,12 @@ fn arity(option: &str) -> usize {
 }
 
 /// The match module an option belongs to (`None`: a target option).
-fn owner(option: &str, protocol: Option<&str>) -> Option<String> {
+fn owner<'a>(option: &str, protocol: Option<&Cow<'a, str>>) -> Option<Cow<'a, str>> {
     let name = match option {
         "--comment" => "comment",
-        "--dport" | "--sport" => return Some(protocol.unwrap_or("tcp").to_string()),
+        "--dport" | "--sport" => {
+            return Some(protocol.cloned().unwrap_or(Cow::Borrowed("tcp")));
+        }
         "--icmp-type" => "icmp",
         "--icmpv6-type" => "icmp6",
         "--mode" | "--probability" => "statistic",
@@ -71,16 +80,24 @@ fn owner(option: &str, protocol: Option<&str>) -> Option<String> {
         "--limit" | "--limit-burst" => "limit",
         _ => return None,
     };
-    Some(name.to_string())
+    Some(Cow::Borrowed(name))
 }
 
-fn parse(args: &[String]) -> Parsed {
+fn lowercase(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+fn parse(args: &[Arg]) -> Parsed<'_> {
     let mut parsed = Parsed::default();
     let mut negate = false;
     let mut i = 0;
-    let next = |i: usize| args.get(i + 1).cloned().unwrap_or_default();
+    let next = |i: usize| args.get(i + 1).map_or("", AsRef::as_ref);
     while i < args.len() {
-        let arg = args[i].as_str();
+        let arg = args[i].as_ref();
         match arg {
             "!" => {
                 negate = true;
@@ -91,37 +108,33 @@ fn parse(args: &[String]) -> Parsed {
             "-d" => parsed.destination = Some((negate, next(i))),
             "-i" => parsed.in_interface = Some((negate, next(i))),
             "-o" => parsed.out_interface = Some((negate, next(i))),
-            "-p" => parsed.protocol = Some((negate, next(i).to_ascii_lowercase())),
+            "-p" => parsed.protocol = Some((negate, lowercase(next(i)))),
             "-m" => parsed.matches.push(Match {
-                name: next(i),
+                name: Cow::Borrowed(next(i)),
                 options: Vec::new(),
             }),
             "-j" => parsed.target = Some(next(i)),
             option => {
                 let count = arity(option);
-                let values: Vec<String> = args
-                    .get(i + 1..i + 1 + count)
-                    .map(<[String]>::to_vec)
-                    .unwrap_or_default();
-                let protocol = parsed.protocol.as_ref().map(|(_, p)| p.as_str());
+                let values = args.get(i + 1..i + 1 + count).unwrap_or_default();
+                let protocol = parsed.protocol.as_ref().map(|(_, p)| p);
                 match owner(option, protocol) {
                     Some(module) => {
-                        let existing = parsed.matches.iter_mut().rev().find(|m| m.name == module);
-                        let target = match existing {
-                            Some(m) => m,
+                        let existing = parsed.matches.iter().rposition(|m| m.name == module);
+                        let at = match existing {
+                            Some(at) => at,
                             None => {
                                 // An option without its `-m`: iptables loads the match here.
                                 parsed.matches.push(Match {
                                     name: module,
                                     options: Vec::new(),
                                 });
-                                let last = parsed.matches.len() - 1;
-                                &mut parsed.matches[last]
+                                parsed.matches.len() - 1
                             }
                         };
-                        target.options.push((negate, option.to_string(), values));
+                        parsed.matches[at].options.push((negate, option, values));
                     }
-                    None => parsed.target_options.push((option.to_string(), values)),
+                    None => parsed.target_options.push((option, values)),
                 }
                 negate = false;
                 i += 1 + count;
@@ -135,30 +148,41 @@ fn parse(args: &[String]) -> Parsed {
 }
 
 /// `10.0.0.1` -> `10.0.0.1/32`; `10.0.0.0/8` stays.
-fn with_prefix(address: &str) -> String {
+fn push_with_prefix(out: &mut String, address: &str) {
     if address.contains('/') {
-        return match address.parse::<ipnet::IpNet>() {
-            Ok(net) => net.trunc().to_string(),
-            Err(_) => address.to_string(),
-        };
+        match address.parse::<ipnet::IpNet>() {
+            Ok(net) => {
+                let _ = write!(out, "{}", net.trunc());
+            }
+            Err(_) => out.push_str(address),
+        }
+        return;
     }
+    out.push_str(address);
     match address.parse::<IpAddr>() {
-        Ok(IpAddr::V4(_)) => format!("{address}/32"),
-        Ok(IpAddr::V6(_)) => format!("{address}/128"),
-        Err(_) => address.to_string(),
+        Ok(IpAddr::V4(_)) => out.push_str("/32"),
+        Ok(IpAddr::V6(_)) => out.push_str("/128"),
+        Err(_) => {}
     }
 }
 
 /// libxtables `xtables_save_string`: bare when only `[-_0-9A-Za-z]`, else quoted with
 /// `"`, `\` and `'` escaped.
 pub fn save_string(s: &str) -> String {
+    let mut out = String::new();
+    push_save_string(&mut out, s);
+    out
+}
+
+fn push_save_string(out: &mut String, s: &str) {
     if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
     {
-        return s.to_string();
+        out.push_str(s);
+        return;
     }
-    let mut out = String::from("\"");
+    out.push('"');
     for c in s.chars() {
         if matches!(c, '"' | '\\' | '\'') {
             out.push('\\');
@@ -166,7 +190,6 @@ pub fn save_string(s: &str) -> String {
         out.push(c);
     }
     out.push('"');
-    out
 }
 
 fn parse_hex(value: &str) -> Option<u32> {
@@ -196,8 +219,8 @@ fn probability(text: &str) -> String {
 }
 
 /// libxt_icmp and libxt_icmp6 save types as numbers.
-fn icmp_type(name: &str, v6: bool) -> String {
-    let number = match (name, v6) {
+fn icmp_type(name: &str, v6: bool) -> &str {
+    match (name, v6) {
         ("echo-reply", false) => "0",
         ("destination-unreachable", false) => "3",
         ("echo-request", false) => "8",
@@ -209,12 +232,16 @@ fn icmp_type(name: &str, v6: bool) -> String {
         ("neighbor-solicitation", true) => "135",
         ("neighbor-advertisement", true) => "136",
         (other, _) => other,
-    };
-    number.to_string()
+    }
 }
 
-fn option_text(negate: bool, option: &str, values: &[String]) -> String {
-    let mut out = String::new();
+/// ` [!] OPTION V1 V2...`, each value as `shown` prints it.
+fn push_option<V: AsRef<str>>(
+    out: &mut String,
+    negate: bool,
+    option: &str,
+    values: impl IntoIterator<Item = V>,
+) {
     if negate {
         out.push_str(" !");
     }
@@ -222,166 +249,187 @@ fn option_text(negate: bool, option: &str, values: &[String]) -> String {
     out.push_str(option);
     for value in values {
         out.push(' ');
-        out.push_str(value);
+        out.push_str(value.as_ref());
     }
-    out
 }
 
-fn render_match(m: &Match, ipv6: bool) -> String {
-    let mut out = format!(" -m {}", m.name);
-    let find = |name: &str| m.options.iter().find(|(_, o, _)| o == name);
-    match m.name.as_str() {
+fn first(values: &[Arg]) -> Option<&str> {
+    values.first().map(AsRef::as_ref)
+}
+
+fn render_match(out: &mut String, m: &Match<'_>, ipv6: bool) {
+    out.push_str(" -m ");
+    out.push_str(&m.name);
+    let find = |name: &str| m.options.iter().find(|(_, o, _)| *o == name);
+    match m.name.as_ref() {
         "comment" => {
             if let Some((_, _, v)) = find("--comment") {
                 out.push_str(" --comment ");
-                out.push_str(&save_string(v.first().map_or("", String::as_str)));
+                push_save_string(out, first(v).unwrap_or(""));
             }
         }
         "statistic" => {
             if let Some((_, _, v)) = find("--mode") {
-                out.push_str(&option_text(false, "--mode", v));
+                push_option(out, false, "--mode", v.iter());
             }
             if let Some((n, _, v)) = find("--probability") {
-                let p = probability(v.first().map_or("0", String::as_str));
-                out.push_str(&option_text(*n, "--probability", &[p]));
+                let p = probability(first(v).unwrap_or("0"));
+                push_option(out, *n, "--probability", [p]);
             }
         }
         "recent" => {
             for command in ["--set", "--rcheck", "--update", "--remove"] {
                 if let Some((n, o, _)) = find(command) {
-                    out.push_str(&option_text(*n, o, &[]));
+                    push_option(out, *n, o, [""; 0]);
                 }
             }
             if let Some((_, o, v)) = find("--seconds") {
-                out.push_str(&option_text(false, o, v));
+                push_option(out, false, o, v.iter());
             }
             if find("--reap").is_some() {
                 out.push_str(" --reap");
             }
             if let Some((_, o, v)) = find("--name") {
-                out.push_str(&option_text(false, o, v));
+                push_option(out, false, o, v.iter());
             }
             let mask = if ipv6 {
                 "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"
             } else {
                 "255.255.255.255"
             };
-            out.push_str(&format!(" --mask {mask} --rsource"));
+            let _ = write!(out, " --mask {mask} --rsource");
         }
         "mark" => {
             if let Some((n, o, v)) = find("--mark") {
-                let (value, mask) = value_mask(v.first().map_or("0", String::as_str));
-                out.push_str(&option_text(*n, o, &[format!("{value:#x}/{mask:#x}")]));
+                let (value, mask) = value_mask(first(v).unwrap_or("0"));
+                push_option(out, *n, o, [format!("{value:#x}/{mask:#x}")]);
             }
         }
         "nfacct" => {
             if let Some((_, _, v)) = find("--nfacct-name") {
                 // libxt_nfacct prints " --nfacct-name " and the saved string adds a space.
                 out.push_str(" --nfacct-name  ");
-                out.push_str(&save_string(v.first().map_or("", String::as_str)));
+                push_save_string(out, first(v).unwrap_or(""));
             }
         }
         "icmp" | "icmp6" => {
             for (n, o, v) in &m.options {
-                let types: Vec<String> =
-                    v.iter().map(|t| icmp_type(t, m.name == "icmp6")).collect();
-                out.push_str(&option_text(*n, o, &types));
+                let v6 = m.name == "icmp6";
+                push_option(out, *n, o, v.iter().map(|t| icmp_type(t, v6)));
             }
         }
         "limit" => {
             for (n, o, v) in &m.options {
-                let values: Vec<String> = v
+                let values = v
                     .iter()
-                    .map(|l| l.replace("/minute", "/min").replace("/second", "/sec"))
-                    .collect();
-                out.push_str(&option_text(*n, o, &values));
+                    .map(|l| l.replace("/minute", "/min").replace("/second", "/sec"));
+                push_option(out, *n, o, values);
             }
         }
         "tcp" | "udp" | "sctp" => {
             for (n, o, v) in &m.options {
-                let values: Vec<String> = v.iter().map(|p| p.replace('-', ":")).collect();
-                out.push_str(&option_text(*n, o, &values));
+                // A range is `LOW:HIGH` in iptables-save.
+                let values = v.iter().map(|p| {
+                    if p.contains('-') {
+                        Cow::Owned(p.replace('-', ":"))
+                    } else {
+                        Cow::Borrowed(p.as_ref())
+                    }
+                });
+                push_option(out, *n, o, values);
             }
         }
         _ => {
             for (n, o, v) in &m.options {
-                out.push_str(&option_text(*n, o, v));
+                push_option(out, *n, o, v.iter());
             }
         }
     }
-    out
 }
 
-fn render_target(target: &str, options: &[(String, Vec<String>)], ipv6: bool) -> String {
-    let mut out = format!(" -j {target}");
+fn render_target(out: &mut String, target: &str, options: &[(&str, &[Arg])], ipv6: bool) {
+    out.push_str(" -j ");
+    out.push_str(target);
     let value = |name: &str| {
         options
             .iter()
-            .find(|(o, _)| o == name)
-            .and_then(|(_, v)| v.first().cloned())
+            .find(|(o, _)| *o == name)
+            .and_then(|(_, v)| first(v))
     };
     match target {
         "REJECT" => {
-            let with = value("--reject-with").unwrap_or_else(|| {
-                if ipv6 {
-                    "icmp6-port-unreachable".into()
-                } else {
-                    "icmp-port-unreachable".into()
-                }
+            let with = value("--reject-with").unwrap_or(if ipv6 {
+                "icmp6-port-unreachable"
+            } else {
+                "icmp-port-unreachable"
             });
-            out.push_str(&format!(" --reject-with {with}"));
+            out.push_str(" --reject-with ");
+            out.push_str(with);
         }
         "MARK" => {
             let (value_, mask) = if let Some(v) = value("--or-mark") {
-                let (v, _) = value_mask(&v);
+                let (v, _) = value_mask(v);
                 (v, v)
             } else if let Some(v) = value("--xor-mark") {
-                let (v, _) = value_mask(&v);
+                let (v, _) = value_mask(v);
                 (v, 0)
             } else if let Some(v) = value("--set-mark") {
-                let (v, m) = value_mask(&v);
+                let (v, m) = value_mask(v);
                 (v, v | m)
             } else if let Some(v) = value("--set-xmark") {
-                value_mask(&v)
+                value_mask(v)
             } else {
                 (0, 0)
             };
-            out.push_str(&format!(" --set-xmark {value_:#x}/{mask:#x}"));
+            let _ = write!(out, " --set-xmark {value_:#x}/{mask:#x}");
         }
         _ => {
             for (o, v) in options {
-                out.push_str(&option_text(false, o, v));
+                push_option(out, false, o, v.iter());
             }
         }
     }
-    out
 }
 
 /// One rule as `iptables-save` (`ip6tables-save` when `ipv6`) prints it.
 pub fn render(rule: &Rule, ipv6: bool) -> String {
+    let mut out = String::new();
+    push_rendered(&mut out, rule, ipv6);
+    out
+}
+
+/// [`render`], appended to `out` (no line break).
+pub fn push_rendered(out: &mut String, rule: &Rule, ipv6: bool) {
     let parsed = parse(&rule.args);
-    let mut out = format!("-A {}", rule.chain);
-    let mut field = |flag: &str, value: &Option<(bool, String)>, address: bool| {
+    out.push_str("-A ");
+    out.push_str(&rule.chain);
+    let field = |out: &mut String, flag: &str, value: Option<(bool, &str)>, address: bool| {
         if let Some((negate, v)) = value {
-            if *negate {
+            if negate {
                 out.push_str(" !");
             }
-            let shown = if address { with_prefix(v) } else { v.clone() };
-            out.push_str(&format!(" {flag} {shown}"));
+            out.push(' ');
+            out.push_str(flag);
+            out.push(' ');
+            if address {
+                push_with_prefix(out, v);
+            } else {
+                out.push_str(v);
+            }
         }
     };
-    field("-s", &parsed.source, true);
-    field("-d", &parsed.destination, true);
-    field("-i", &parsed.in_interface, false);
-    field("-o", &parsed.out_interface, false);
-    field("-p", &parsed.protocol, false);
+    field(out, "-s", parsed.source, true);
+    field(out, "-d", parsed.destination, true);
+    field(out, "-i", parsed.in_interface, false);
+    field(out, "-o", parsed.out_interface, false);
+    let protocol = parsed.protocol.as_ref().map(|(n, p)| (*n, p.as_ref()));
+    field(out, "-p", protocol, false);
     for m in &parsed.matches {
-        out.push_str(&render_match(m, ipv6));
+        render_match(out, m, ipv6);
     }
-    if let Some(target) = &parsed.target {
-        out.push_str(&render_target(target, &parsed.target_options, ipv6));
+    if let Some(target) = parsed.target {
+        render_target(out, target, &parsed.target_options, ipv6);
     }
-    out
 }
 
 #[cfg(test)]
