@@ -22,7 +22,10 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("check", &["check"]),
     ("build", &["build"]),
     ("preview save", &["preview", "iptables", "--format", "save"]),
-    ("preview restore", &["preview", "iptables", "--format", "restore"]),
+    (
+        "preview restore",
+        &["preview", "iptables", "--format", "restore"],
+    ),
 ];
 
 /// One run: CPU seconds (user + system), wall seconds, peak RSS in KiB.

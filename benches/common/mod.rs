@@ -40,7 +40,11 @@ pub fn model_in(apps: usize, namespaces: usize) -> String {
             text.push_str("  }\n");
         }
         for i in start..end {
-            let next = if namespaces == 1 { (i + 1) % apps } else { (i + per) % apps };
+            let next = if namespaces == 1 {
+                (i + 1) % apps
+            } else {
+                (i + per) % apps
+            };
             let there = ns_of(next);
             let peer = if there == here {
                 format!("app-{next}")
@@ -51,8 +55,14 @@ pub fn model_in(apps: usize, namespaces: usize) -> String {
                 "  allow app-{i} -> {peer}:http\n  allow monitoring/* -> app-{i}:metrics\n"
             ));
         }
-        let host = if namespaces == 1 { "www".to_string() } else { here.clone() };
-        text.push_str(&format!("  ingress web {{\n    host {host}.example.com {{\n"));
+        let host = if namespaces == 1 {
+            "www".to_string()
+        } else {
+            here.clone()
+        };
+        text.push_str(&format!(
+            "  ingress web {{\n    host {host}.example.com {{\n"
+        ));
         for i in (start..end).step_by(10) {
             text.push_str(&format!("      /app-{i} -> app-{i}:http\n"));
         }
