@@ -170,6 +170,7 @@ registry! {
     ImportPortRange = "W0402": "port range to an app",
     ImportOpens = "W0403": "route or exposed Service that opens what the input's policies close",
     ImportServiceChanged = "W0404": "Service that knet writes differently",
+    ImportHttpRouteLoss = "W0405": "HTTPRoute part that an `ingress` block cannot say",
 }
 
 impl Code {
