@@ -45,6 +45,50 @@ pub struct Cluster {
     pub policy_version: String,
     /// The label key of an app without `labels` (`app-label`, default `app`).
     pub app_label: String,
+    /// `routes`: what an `ingress` block becomes unless it says otherwise.
+    pub routes: RoutesMode,
+    /// `gateway NS/NAME`: the Gateway of every route that names none.
+    pub gateway: Option<GatewayRef>,
+    /// `gateway-pods`: the Gateways' data-plane pods, where set (see [`Cluster::gateway_pods`]).
+    pub gateway_pods_namespace: Option<String>,
+    pub gateway_pods_labels: Option<Labels>,
+}
+
+/// The label the Gateway API asks implementations to put on a Gateway's data-plane pods
+/// (GEP-1762): knet's default selector of those pods.
+pub const GATEWAY_NAME_LABEL: &str = "gateway.networking.k8s.io/gateway-name";
+
+impl Cluster {
+    /// The data-plane pods of a Gateway: the `gateway-pods` setting, whose missing
+    /// clauses default to the Gateway's namespace and the pods labelled
+    /// `gateway.networking.k8s.io/gateway-name=NAME`.
+    pub fn gateway_pods(&self, gateway: &GatewayRef) -> Selector {
+        Selector {
+            namespace: self
+                .gateway_pods_namespace
+                .clone()
+                .unwrap_or_else(|| gateway.namespace.clone()),
+            labels: self.gateway_pods_labels.clone().unwrap_or_else(|| {
+                std::iter::once((GATEWAY_NAME_LABEL.to_string(), gateway.name.clone())).collect()
+            }),
+        }
+    }
+}
+
+/// What an `ingress` block becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoutesMode {
+    /// A `networking.k8s.io/v1` Ingress.
+    Ingress,
+    /// Gateway API objects: HTTPRoutes, and the Gateway when knet owns it.
+    GatewayApi,
+}
+
+/// A Gateway, by namespace and name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct GatewayRef {
+    pub namespace: String,
+    pub name: String,
 }
 
 impl Cluster {
@@ -77,6 +121,48 @@ pub struct Namespace {
     pub apps: IndexMap<String, App>,
     pub externals: IndexMap<String, External>,
     pub ingresses: IndexMap<String, Ingress>,
+    /// The Gateways knet writes in this namespace, in order of first use.
+    pub gateways: IndexMap<String, Gateway>,
+    /// The ReferenceGrants that let Gateways of other namespaces use this namespace's
+    /// TLS secrets.
+    pub reference_grants: Vec<ReferenceGrant>,
+}
+
+/// A Gateway that knet owns (its namespace is declared in knet), built from every
+/// `ingress` block whose routes attach to it.
+#[derive(Debug, Clone)]
+pub struct Gateway {
+    pub name: String,
+    pub class: String,
+    /// `http` first, then one HTTPS listener per TLS host, in order of first use.
+    pub listeners: Vec<Listener>,
+    /// The namespaces of the routes that attach, in order of first use.
+    pub route_namespaces: Vec<String>,
+}
+
+/// A listener of a Gateway: HTTP on port 80 for every host, or HTTPS on 443 for one host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listener {
+    /// The section name (`http`, `https-HOST`).
+    pub name: String,
+    pub hostname: Option<String>,
+    pub port: u16,
+    /// HTTPS: the `kubernetes.io/tls` secret that terminates TLS.
+    pub certificate: Option<SecretRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretRef {
+    pub namespace: String,
+    pub name: String,
+}
+
+/// Lets the Gateways of `from_namespace` use `secrets` of the grant's namespace.
+#[derive(Debug, Clone)]
+pub struct ReferenceGrant {
+    pub name: String,
+    pub from_namespace: String,
+    pub secrets: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -272,6 +358,16 @@ pub struct Ingress {
     pub rules: Vec<IngressRule>,
     /// TLS entries grouped by secret, in order of first use.
     pub tls: IndexMap<String, Vec<String>>,
+    /// An Ingress, or HTTPRoutes attached to this Gateway: decided once, here.
+    pub output: IngressOutput,
+}
+
+/// What an `ingress` block is written as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IngressOutput {
+    Ingress,
+    /// HTTPRoutes (see [`crate::routes`]) whose parent is this Gateway.
+    HttpRoutes(GatewayRef),
 }
 
 #[derive(Debug, Clone)]

@@ -24,6 +24,7 @@ pub mod import;
 pub mod ir;
 pub mod policy;
 pub mod preview;
+pub mod routes;
 pub mod sink;
 pub mod source;
 pub mod syntax;
@@ -84,16 +85,29 @@ pub fn parse(sources: &Sources) -> Parsed {
     parsed
 }
 
+/// What the command line may change about a unit without editing it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// `--routes`: replaces the `cluster` block's `routes` setting (an `ingress` block's
+    /// own `routes` line still wins).
+    pub routes: Option<ir::RoutesMode>,
+}
+
 /// Checks a parsed unit: its syntax errors when a file does not parse, else the model
 /// and the checker's diagnostics.
 pub fn check_parsed(sources: &Sources, parsed: &Parsed) -> Checked {
+    check_parsed_with(sources, parsed, Options::default())
+}
+
+/// [`check_parsed`] with command-line options.
+pub fn check_parsed_with(sources: &Sources, parsed: &Parsed, options: Options) -> Checked {
     if !parsed.diagnostics.is_empty() {
         return Checked {
             model: None,
             diagnostics: parsed.diagnostics.clone(),
         };
     }
-    let (model, mut diagnostics) = check::check(&parsed.trees);
+    let (model, mut diagnostics) = check::check_with(&parsed.trees, options);
     check::allow::apply(&mut diagnostics, sources);
     Checked { model, diagnostics }
 }
@@ -101,13 +115,26 @@ pub fn check_parsed(sources: &Sources, parsed: &Parsed) -> Checked {
 /// Parses and checks every file of a unit. Syntax errors of all files are reported;
 /// the model is checked only when every file parses.
 pub fn compile(sources: &Sources) -> Checked {
-    check_parsed(sources, &parse(sources))
+    compile_with(sources, Options::default())
+}
+
+/// [`compile`] with command-line options.
+pub fn compile_with(sources: &Sources, options: Options) -> Checked {
+    check_parsed_with(sources, &parse(sources), options)
 }
 
 /// Compiles a unit to YAML: `Ok` with the stream and any warnings, or `Err` with the
 /// diagnostics when there is an error.
 pub fn build_yaml(sources: &Sources) -> Result<(String, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let checked = compile(sources);
+    build_yaml_with(sources, Options::default())
+}
+
+/// [`build_yaml`] with command-line options.
+pub fn build_yaml_with(
+    sources: &Sources,
+    options: Options,
+) -> Result<(String, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let checked = compile_with(sources, options);
     match checked.model {
         Some(model) => Ok((emit::emit_yaml(&model), checked.diagnostics)),
         None => Err(checked.diagnostics),

@@ -67,7 +67,7 @@ pub struct PolicyRule {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Subject {
     App(String),
-    Component(&'static str),
+    Component(String),
     AllPods,
 }
 
@@ -121,12 +121,28 @@ pub fn policies_of(model: &Model, flow: &crate::ir::Flow) -> Vec<PolicyRef> {
 }
 
 /// The cluster components whose pods get policies when their namespace is declared in
-/// knet: the name prefix of their policies and their selector.
-fn components(model: &Model) -> [(&'static str, &crate::ir::Selector); 2] {
-    [
-        ("cluster-dns", &model.cluster.dns),
-        ("ingress-controller", &model.cluster.ingress_controller),
-    ]
+/// knet: the name prefix of their policies and their selector. The data-plane pods of
+/// each Gateway that routes attach to are `gateway-NAME` (the first Gateway of a
+/// selector that several share names them).
+fn components(model: &Model) -> Vec<(String, crate::ir::Selector)> {
+    let mut out = vec![
+        ("cluster-dns".to_string(), model.cluster.dns.clone()),
+        (
+            "ingress-controller".to_string(),
+            model.cluster.ingress_controller.clone(),
+        ),
+    ];
+    for ns in model.namespaces.values() {
+        for ingress in ns.ingresses.values() {
+            if let crate::ir::IngressOutput::HttpRoutes(gateway) = &ingress.output {
+                let pods = model.cluster.gateway_pods(gateway);
+                if !out.iter().any(|(_, known)| *known == pods) {
+                    out.push((format!("gateway-{}", gateway.name), pods));
+                }
+            }
+        }
+    }
+    out
 }
 
 type Key = (String, Subject, Direction);
@@ -144,6 +160,7 @@ pub fn plan_names(model: &Model) -> Vec<PolicyPlan> {
 
 fn plan_with(model: &Model, with_rules: bool) -> Vec<PolicyPlan> {
     let sides = index_flows(model);
+    let components = components(model);
     let mut plans = Vec::new();
     for ns in model.namespaces.values() {
         let isolated: Vec<Direction> = [
@@ -183,11 +200,14 @@ fn plan_with(model: &Model, with_rules: bool) -> Vec<PolicyPlan> {
             .values()
             .map(|app| (Subject::App(app.name.clone()), Some(app.labels.clone())))
             .chain(
-                components(model)
-                    .into_iter()
+                components
+                    .iter()
                     .filter(|(_, selector)| selector.namespace == ns.name)
                     .map(|(name, selector)| {
-                        (Subject::Component(name), Some(selector.labels.clone()))
+                        (
+                            Subject::Component(name.clone()),
+                            Some(selector.labels.clone()),
+                        )
                     }),
             )
             .chain(std::iter::once((Subject::AllPods, None)));
@@ -248,7 +268,7 @@ fn subject_of(model: &Model, peer: &Peer) -> Option<(String, Subject)> {
         Peer::Pods(selector) if model.namespaces.contains_key(&selector.namespace) => {
             let (name, _) = components(model)
                 .into_iter()
-                .find(|(_, known)| *known == selector)?;
+                .find(|(_, known)| known == selector)?;
             Some((selector.namespace.clone(), Subject::Component(name)))
         }
         _ => None,

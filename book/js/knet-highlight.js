@@ -31,11 +31,12 @@
     'annotation', 'replicas', 'endpoint', 'load-balancer-ingress', 'host', 'cidr', 'class',
     'tls', 'service-cidr', 'pod-cidr', 'node-port-range', 'ingress-controller', 'node-ip',
     'node-name', 'masquerade-mark', 'localhost-node-ports', 'random-fully', 'nfacct',
-    'policy-version', 'app-label', 'service-labels', 'type', 'ports'
+    'policy-version', 'app-label', 'service-labels', 'type', 'ports', 'routes', 'gateway',
+    'gateway-pods'
   ];
   // Values of settings, and the peers that are not names.
   const VALUES = [
-    'on', 'off', 'local', 'exact', 'prefix', 'implementation-specific'
+    'on', 'off', 'local', 'exact', 'prefix', 'implementation-specific', 'gateway-api'
   ];
   const PEERS = ['world', 'any'];
 

@@ -41,6 +41,10 @@ pub fn defaults() -> Cluster {
         nfacct: true,
         policy_version: "1".into(),
         app_label: "app".into(),
+        routes: crate::ir::RoutesMode::Ingress,
+        gateway: None,
+        gateway_pods_namespace: None,
+        gateway_pods_labels: None,
     }
 }
 
@@ -203,6 +207,25 @@ fn apply(diags: &mut Diagnostics, cluster: &mut Cluster, setting: &ClusterSettin
                 cluster.app_label = key.node.clone();
             }
         }
+        ClusterSetting::Routes(mode) => cluster.routes = routes_mode(mode.node),
+        ClusterSetting::Gateway(gateway) => {
+            if let Some(gateway) = gateway_ref(diags, gateway) {
+                cluster.gateway = Some(gateway);
+            }
+        }
+        ClusterSetting::GatewayPods { namespace, labels } => {
+            let mut pods = Selector {
+                namespace: String::new(),
+                labels: Labels::new(),
+            };
+            selector(diags, &mut pods, namespace.as_ref(), labels.as_deref());
+            if namespace.is_some() && !pods.namespace.is_empty() {
+                cluster.gateway_pods_namespace = Some(pods.namespace);
+            }
+            if labels.is_some() {
+                cluster.gateway_pods_labels = Some(pods.labels);
+            }
+        }
         ClusterSetting::LocalhostNodePorts(on) => cluster.localhost_node_ports = on.node,
         ClusterSetting::RandomFully(on) => cluster.random_fully = on.node,
         ClusterSetting::Nfacct(on) => cluster.nfacct = on.node,
@@ -223,6 +246,38 @@ fn apply(diags: &mut Diagnostics, cluster: &mut Cluster, setting: &ClusterSettin
             }
         }
     }
+}
+
+pub fn routes_mode(mode: ast::RoutesMode) -> crate::ir::RoutesMode {
+    match mode {
+        ast::RoutesMode::Ingress => crate::ir::RoutesMode::Ingress,
+        ast::RoutesMode::GatewayApi => crate::ir::RoutesMode::GatewayApi,
+    }
+}
+
+/// `NS/NAME`: a namespace name and a Gateway name (a DNS-1123 subdomain, `E0103`).
+pub fn gateway_ref(
+    diags: &mut Diagnostics,
+    gateway: &ast::GatewayRef,
+) -> Option<crate::ir::GatewayRef> {
+    let namespace_ok = values::name(
+        diags,
+        Code::InvalidNamespaceName,
+        "namespace name",
+        &DNS_LABEL,
+        &gateway.namespace,
+    );
+    let name_ok = values::name(
+        diags,
+        Code::InvalidIngressName,
+        "Gateway name",
+        &DNS_SUBDOMAIN,
+        &gateway.name,
+    );
+    (namespace_ok && name_ok).then(|| crate::ir::GatewayRef {
+        namespace: gateway.namespace.node.clone(),
+        name: gateway.name.node.clone(),
+    })
 }
 
 /// The `namespace NS` and `labels K=V, ...` clauses of a component's selector.

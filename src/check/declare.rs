@@ -86,6 +86,8 @@ impl NamespaceScope<'_> {
             apps: self.apps.into_iter().map(|(k, d)| (k, d.ir)).collect(),
             externals: self.externals.into_iter().map(|(k, d)| (k, d.ir)).collect(),
             ingresses,
+            gateways: IndexMap::new(),
+            reference_grants: Vec::new(),
         }
     }
 }

@@ -48,25 +48,68 @@ pub fn check(
             continue;
         }
         first_spans.insert(ingress.name.node.clone(), ingress.name.span);
+        let output = output(diags, namespace, cluster, ingress);
+        let route_source = match &output {
+            ir::IngressOutput::Ingress => ir::Peer::Pods(cluster.ingress_controller.clone()),
+            ir::IngressOutput::HttpRoutes(gateway) => ir::Peer::Pods(cluster.gateway_pods(gateway)),
+        };
         let checked = IngressChecker {
             diags: &mut *diags,
             scope,
             namespace,
-            cluster,
             flows: &mut *flows,
+            route_source,
         }
-        .check(ingress);
+        .check(ingress, output);
         out.insert(ingress.name.node.clone(), checked);
     }
     out
+}
+
+/// What the ingress is written as: its own `routes` and `gateway` lines, else the
+/// cluster's, else an Ingress; the Gateway defaults to one named after the ingress, in
+/// its namespace. The first of each line counts (a second is `E0302`, reported later).
+fn output(
+    diags: &mut Diagnostics,
+    namespace: &str,
+    cluster: &ir::Cluster,
+    ingress: &ast::Ingress,
+) -> ir::IngressOutput {
+    let mut mode = None;
+    let mut gateway = None;
+    for line in &ingress.lines {
+        match &line.node {
+            IngressLine::Routes(m) if mode.is_none() => {
+                mode = Some(super::cluster::routes_mode(m.node));
+            }
+            IngressLine::Gateway(g) if gateway.is_none() => {
+                // An invalid reference was reported; the default Gateway stands in.
+                gateway = Some(super::cluster::gateway_ref(diags, g));
+            }
+            _ => {}
+        }
+    }
+    match mode.unwrap_or(cluster.routes) {
+        ir::RoutesMode::Ingress => ir::IngressOutput::Ingress,
+        ir::RoutesMode::GatewayApi => ir::IngressOutput::HttpRoutes(
+            gateway
+                .flatten()
+                .or_else(|| cluster.gateway.clone())
+                .unwrap_or_else(|| ir::GatewayRef {
+                    namespace: namespace.to_string(),
+                    name: ingress.name.node.clone(),
+                }),
+        ),
+    }
 }
 
 struct IngressChecker<'a, 's> {
     diags: &'a mut Diagnostics,
     scope: &'a Scope<'s>,
     namespace: &'a str,
-    cluster: &'a ir::Cluster,
     flows: &'a mut Vec<ir::Flow>,
+    /// Who reaches the backends: the ingress controller, or the Gateway's pods.
+    route_source: ir::Peer,
 }
 
 /// A route as written, with the host it belongs to, for the duplicate check.
@@ -76,7 +119,7 @@ struct SeenRoute<'r> {
 }
 
 impl IngressChecker<'_, '_> {
-    fn check(mut self, ingress: &ast::Ingress) -> ir::Ingress {
+    fn check(mut self, ingress: &ast::Ingress, output: ir::IngressOutput) -> ir::Ingress {
         values::name(
             self.diags,
             Code::InvalidIngressName,
@@ -91,6 +134,7 @@ impl IngressChecker<'_, '_> {
             default_backend: None,
             rules: Vec::new(),
             tls: IndexMap::new(),
+            output,
         };
         let mut seen_lines: Vec<(&str, Span)> = Vec::new();
         let mut hosts: Vec<&ast::HostBlock> = Vec::new();
@@ -102,6 +146,8 @@ impl IngressChecker<'_, '_> {
             let once = match &line.node {
                 IngressLine::Class(_) => Some("class"),
                 IngressLine::Default(_) => Some("default"),
+                IngressLine::Routes(_) => Some("routes"),
+                IngressLine::Gateway(_) => Some("gateway"),
                 _ => None,
             };
             if let Some(keyword) = once {
@@ -158,6 +204,8 @@ impl IngressChecker<'_, '_> {
                         }
                     }
                 }
+                // Read by `output`, before the routes.
+                IngressLine::Routes(_) | IngressLine::Gateway(_) => {}
                 IngressLine::Host(block) => {
                     if let Some(first) = hosts.iter().find(|h| h.host.node == block.host.node) {
                         self.diags.push(
@@ -313,7 +361,7 @@ impl IngressChecker<'_, '_> {
     }
 
     /// Resolves `APP[:PORT]` to a Service port, and adds the flow from the ingress
-    /// controller to the pods behind it.
+    /// controller (or the Gateway's data-plane pods) to the pods behind it.
     fn backend(&mut self, backend: &ast::Backend) -> Option<ir::Backend> {
         let ns = self.scope.namespaces.get(self.namespace)?;
         let Some(app) = ns.apps.get(&backend.app.node) else {
@@ -385,7 +433,7 @@ impl IngressChecker<'_, '_> {
             },
         };
         self.flows.push(ir::Flow {
-            from: ir::Peer::Pods(self.cluster.ingress_controller.clone()),
+            from: self.route_source.clone(),
             to: ir::Peer::App {
                 namespace: self.namespace.to_string(),
                 app: app_ir.name.clone(),

@@ -6,7 +6,8 @@
 //!
 //! Order of work: the `cluster` block (`cluster`); namespace blocks merged by name, with
 //! their apps and externals (`declare`); then, with every name known, ingresses
-//! (`ingress`) and flows (`flows`) are resolved; then the rules that span the
+//! (`ingress`) and flows (`flows`) are resolved; the Gateways knet owns are built from
+//! the ingresses in Gateway API mode (`gateway`); then the rules that span the
 //! whole model (`model`); last, when there is no error, the warnings (`lints`,
 //! `W01xx` and `W02xx`). [`allow`] applies the `# knet: allow(CODE)` comments afterwards
 //! (it needs the source text, so `crate::compile` calls it).
@@ -16,6 +17,7 @@ mod apps;
 mod cluster;
 mod declare;
 mod flows;
+mod gateway;
 mod groups;
 mod ingress;
 mod lints;
@@ -39,8 +41,19 @@ pub type Diagnostics = Vec<Diagnostic>;
 
 /// Checks a whole compilation unit.
 pub fn check(files: &[ast::File]) -> (Option<ir::Model>, Vec<Diagnostic>) {
+    check_with(files, crate::Options::default())
+}
+
+/// [`check`] with the command line's options (`--routes`).
+pub fn check_with(
+    files: &[ast::File],
+    options: crate::Options,
+) -> (Option<ir::Model>, Vec<Diagnostic>) {
     let mut diags = Diagnostics::new();
-    let cluster = cluster::check(&mut diags, files);
+    let mut cluster = cluster::check(&mut diags, files);
+    if let Some(routes) = options.routes {
+        cluster.routes = routes;
+    }
     let mut blocks = declare::Blocks {
         managed: IndexMap::new(),
         unmanaged: IndexMap::new(),
@@ -71,7 +84,8 @@ pub fn check(files: &[ast::File]) -> (Option<ir::Model>, Vec<Diagnostic>) {
         ingresses.insert(name.clone(), ns_ingresses);
         flows::check(&mut diags, &scope, &cluster, name, blocks, &mut flows);
     }
-    let model = scope.into_model(cluster, ingresses, flows);
+    let mut model = scope.into_model(cluster, ingresses, flows);
+    gateway::check(&mut diags, &mut model, namespaces);
     model::check(&mut diags, &model, namespaces);
     if !diags.iter().any(Diagnostic::is_error) {
         lints::check(&mut diags, &model, namespaces);

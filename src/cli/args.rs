@@ -39,6 +39,11 @@ pub enum Command {
         /// symbolic link's target is replaced; a device or FIFO is written through
         #[arg(short = 'o', long = "output", value_name = "OUT")]
         output: Option<PathBuf>,
+        /// What `ingress` blocks become, replacing the `cluster` block's `routes`
+        /// setting (an ingress's own `routes` line still wins): `ingress` (Ingresses) or
+        /// `gateway-api` (HTTPRoutes, and the Gateways knet owns)
+        #[arg(long, value_enum, value_name = "MODE")]
+        routes: Option<Routes>,
         #[command(flatten)]
         common: Common,
     },
@@ -125,6 +130,22 @@ pub enum Preview {
 pub enum PreviewFormat {
     Save,
     Restore,
+}
+
+/// `--routes`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Routes {
+    Ingress,
+    GatewayApi,
+}
+
+impl Routes {
+    pub fn mode(self) -> knetc::ir::RoutesMode {
+        match self {
+            Routes::Ingress => knetc::ir::RoutesMode::Ingress,
+            Routes::GatewayApi => knetc::ir::RoutesMode::GatewayApi,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -37,8 +37,9 @@ pub fn run() -> i32 {
         Command::Build {
             paths,
             output,
+            routes,
             common,
-        } => build(&paths, output.as_deref(), &common),
+        } => build(&paths, output.as_deref(), routes, &common),
         Command::Preview(args::Preview::Iptables {
             paths,
             format,
@@ -93,12 +94,20 @@ fn check(paths: &[std::path::PathBuf], common: &Common) -> i32 {
     report_to(&checked.diagnostics, &sources, common, SarifTo::Stdout)
 }
 
-fn build(paths: &[std::path::PathBuf], output: Option<&std::path::Path>, common: &Common) -> i32 {
+fn build(
+    paths: &[std::path::PathBuf],
+    output: Option<&std::path::Path>,
+    routes: Option<args::Routes>,
+    common: &Common,
+) -> i32 {
     let sources = match inputs::read(paths) {
         Ok(sources) => sources,
         Err(message) => return fail(&message),
     };
-    match knetc::build_yaml(&sources) {
+    let options = knetc::Options {
+        routes: routes.map(args::Routes::mode),
+    };
+    match knetc::build_yaml_with(&sources, options) {
         Err(diagnostics) => report(&diagnostics, &sources, common),
         Ok((yaml, diagnostics)) => {
             let status = report(&diagnostics, &sources, common);

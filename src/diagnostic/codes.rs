@@ -131,6 +131,12 @@ registry! {
     UnmanagedContent = "E0336": "something knet would write, in an unmanaged namespace",
     GroupWithoutLabels = "E0337": "namespace group without labels",
     AllPortsNotAlone = "E0338": "`*` with other ports",
+    GatewayWithoutClass = "E0340": "Gateway without a class",
+    GatewayClassConflict = "E0341": "two classes for one Gateway",
+    ListenerConflict = "E0342": "one TLS host with two certificates on one Gateway",
+    RouteTooLarge = "E0343": "HTTPRoute over the Gateway API's limits",
+    TooManyListeners = "E0344": "Gateway with more than 64 listeners",
+    GatewayApiPath = "E0345": "path the Gateway API rejects",
 
     // ── E04xx: `knet import`'s input ──
     InvalidYaml = "E0401": "input that is not YAML, or not a Kubernetes object",
@@ -158,11 +164,13 @@ registry! {
     ShadowedRoute = "W0202": "route shadowed by another route",
     TlsHostWithoutRoute = "W0203": "TLS host with no route",
     HostlessRuleWithTls = "W0204": "rule without host on an ingress with TLS",
+    UnusedForGateway = "W0205": "ingress line that Gateway API output does not use",
     // ── W04xx: what `knet import` cannot say ──
     ImportNotExpressible = "W0401": "policy rule that knet cannot say",
     ImportPortRange = "W0402": "port range to an app",
     ImportOpens = "W0403": "route or exposed Service that opens what the input's policies close",
     ImportServiceChanged = "W0404": "Service that knet writes differently",
+    ImportHttpRouteLoss = "W0405": "HTTPRoute part that an `ingress` block cannot say",
 }
 
 impl Code {

@@ -1,11 +1,14 @@
 //! Stage 3, emit: the [`crate::ir::Model`] to Kubernetes YAML.
 //!
 //! In: a checked model. Out: one multi-document YAML stream. For each namespace, in
-//! order: Services (apps, then `ExternalName` externals), Ingresses, NetworkPolicies
-//! (see [`crate::policy`]); each group in source order. Every object carries
+//! order: Services (apps, then `ExternalName` externals), Ingresses, the Gateway API
+//! objects (Gateways, HTTPRoutes, ReferenceGrants: `gateway.rs`), NetworkPolicies (see
+//! [`crate::policy`]); each group in source order. Whether an `ingress` block is an
+//! Ingress or HTTPRoutes was decided by the checker ([`crate::ir::IngressOutput`]). Every object carries
 //! `app.kubernetes.io/managed-by: knet`. Emits no diagnostics: what could be wrong was
 //! reported by the checker.
 
+mod gateway;
 mod network_policy;
 mod service;
 mod tree;
@@ -22,7 +25,13 @@ pub fn emit_yaml(model: &Model) -> String {
     let plans = crate::policy::plan(model);
     for ns in model.namespaces.values() {
         documents.extend(service::services(ns));
-        documents.extend(ns.ingresses.values().map(|i| service::ingress(&ns.name, i)));
+        documents.extend(
+            ns.ingresses
+                .values()
+                .filter(|i| i.output == crate::ir::IngressOutput::Ingress)
+                .map(|i| service::ingress(&ns.name, i)),
+        );
+        documents.extend(gateway::objects(ns));
         documents.extend(
             plans
                 .iter()

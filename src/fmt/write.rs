@@ -52,8 +52,17 @@ fn cluster_setting(setting: &ClusterSetting) -> String {
         | ClusterSetting::RandomFully(on)
         | ClusterSetting::Nfacct(on) => if on.node { "on" } else { "off" }.to_string(),
         ClusterSetting::PolicyVersion(v) => name_or_string(&v.node),
+        ClusterSetting::Routes(mode) => mode.node.keyword().to_string(),
+        ClusterSetting::Gateway(gateway) => gateway_ref(gateway),
+        ClusterSetting::GatewayPods { namespace, labels } => {
+            clauses(namespace.as_ref(), labels.as_deref(), None)
+        }
     };
     format!("{keyword} {value}")
+}
+
+fn gateway_ref(gateway: &GatewayRef) -> String {
+    format!("{}/{}", gateway.namespace.node, gateway.name.node)
 }
 
 fn clauses(namespace: Option<&Name>, labels: Option<&[Label]>, port: Option<&Number>) -> String {
@@ -268,6 +277,8 @@ fn ingress(p: &mut Printer, ingress: &Ingress) {
             IngressLine::Host(block) => host(p, block),
             IngressLine::Route(route) => p.line(self::route(route, width)),
             IngressLine::Default(target) => p.line(format!("default -> {}", backend(target))),
+            IngressLine::Routes(mode) => p.line(format!("routes {}", mode.node.keyword())),
+            IngressLine::Gateway(gateway) => p.line(format!("gateway {}", gateway_ref(gateway))),
         }
     }
     p.close(ingress.close.start);

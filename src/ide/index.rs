@@ -239,7 +239,10 @@ impl Index {
                             }
                             IngressLine::Route(route) => self.backend(ns, &route.backend),
                             IngressLine::Default(backend) => self.backend(ns, backend),
-                            IngressLine::Class(_) | IngressLine::Annotation(_) => {}
+                            IngressLine::Class(_)
+                            | IngressLine::Annotation(_)
+                            | IngressLine::Routes(_)
+                            | IngressLine::Gateway(_) => {}
                         }
                     }
                 }

@@ -31,7 +31,7 @@ impl Object {
 }
 
 /// The API versions knet reads, per kind.
-const KINDS: [(&str, &[&str]); 12] = [
+const KINDS: [(&str, &[&str]); 14] = [
     ("Namespace", &["v1"]),
     ("Service", &["v1"]),
     ("Pod", &["v1"]),
@@ -44,6 +44,20 @@ const KINDS: [(&str, &[&str]); 12] = [
     ("Job", &["batch/v1"]),
     ("CronJob", &["batch/v1"]),
     ("ReplicationController", &["v1"]),
+    (
+        "HTTPRoute",
+        &[
+            "gateway.networking.k8s.io/v1",
+            "gateway.networking.k8s.io/v1beta1",
+        ],
+    ),
+    (
+        "Gateway",
+        &[
+            "gateway.networking.k8s.io/v1",
+            "gateway.networking.k8s.io/v1beta1",
+        ],
+    ),
 ];
 
 /// What was read: the objects knet reads, and the kinds it skipped (with counts).

@@ -41,6 +41,14 @@ pub fn simplify(
     ingresses: &[Ingress],
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<String> {
+    // HTTPRoutes are reached by their Gateway's pods, not the ingress controller: their
+    // flows stay as the input's policies say them.
+    let ingresses: Vec<Ingress> = ingresses
+        .iter()
+        .filter(|i| i.gateway.is_none())
+        .cloned()
+        .collect();
+    let ingresses = ingresses.as_slice();
     out.controller = infer_controller(out, apps, ingresses);
     controller_peer(out);
     routes(out, apps, ingresses, diags);

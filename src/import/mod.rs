@@ -16,6 +16,7 @@
 mod apps;
 mod connect;
 mod documents;
+mod gateway;
 mod implied;
 mod names;
 mod objects;
@@ -55,6 +56,25 @@ pub fn import(sources: &Sources) -> Imported {
         return imported;
     }
     let input = objects::typed(&read.objects);
+    for route in input.ingresses.iter().filter(|i| i.gateway.is_some()) {
+        let mut seen: Vec<&String> = Vec::new();
+        for loss in &route.losses {
+            if seen.contains(&loss) {
+                continue;
+            }
+            seen.push(loss);
+            diagnostics.push(
+                Diagnostic::new(
+                    crate::diagnostic::Code::ImportHttpRouteLoss,
+                    format!("HTTPRoute `{}/{}` says more than an `ingress` block can: {loss}", route.namespace, route.name),
+                    route.span,
+                )
+                .label("in this HTTPRoute")
+                .note("the imported `ingress` block keeps its hosts, paths and first backend")
+                .help("redo the rest on the HTTPRoute by hand; `--allow-lossy` accepts the difference"),
+            );
+        }
+    }
     let mut managed: Vec<String> = Vec::new();
     for object in &read.objects {
         if !managed.contains(&object.namespace) {

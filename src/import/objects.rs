@@ -3,7 +3,7 @@
 //! knet has no use for are ignored; a missing field takes the API server's default.
 
 use indexmap::IndexMap;
-use serde_yaml::Value;
+pub(super) use serde_yaml::Value;
 
 use super::documents::Object;
 use crate::ir::Protocol;
@@ -166,6 +166,20 @@ pub struct Ingress {
     pub rules: Vec<IngressRule>,
     pub default: Option<Backend>,
     pub span: Span,
+    /// For an HTTPRoute: its Gateway (namespace, name).
+    pub gateway: Option<(String, String)>,
+    /// For an HTTPRoute: what knet cannot say (`W0405`).
+    pub losses: Vec<String>,
+}
+
+/// A Gateway: what its HTTPRoutes take from it.
+#[derive(Debug, Clone)]
+pub struct Gateway {
+    pub name: String,
+    pub namespace: String,
+    pub class: Option<String>,
+    /// HTTPS listeners: (hostname, the certificate secret's namespace and name).
+    pub certificates: Vec<(String, String, String)>,
 }
 
 /// Everything read, by kind, in input order.
@@ -180,6 +194,7 @@ pub struct Input {
 
 pub fn typed(objects: &[Object]) -> Input {
     let mut input = Input::default();
+    let mut gateways = Vec::new();
     for object in objects {
         let v = &object.value;
         let ns = object.namespace.clone();
@@ -191,6 +206,8 @@ pub fn typed(objects: &[Object]) -> Input {
             "Service" => input.services.push(service(object)),
             "NetworkPolicy" => input.policies.push(policy(object)),
             "Ingress" => input.ingresses.push(ingress(object)),
+            "HTTPRoute" => input.ingresses.push(super::gateway::http_route(object)),
+            "Gateway" => gateways.push(super::gateway::gateway(object)),
             kind => {
                 let template = match kind {
                     "Pod" => Some(v),
@@ -208,14 +225,15 @@ pub fn typed(objects: &[Object]) -> Input {
             }
         }
     }
+    super::gateway::from_gateways(&mut input.ingresses, &gateways);
     input
 }
 
-fn path<'v>(value: &'v Value, keys: &[&str]) -> Option<&'v Value> {
+pub(super) fn path<'v>(value: &'v Value, keys: &[&str]) -> Option<&'v Value> {
     keys.iter().try_fold(value, |v, k| v.get(*k))
 }
 
-fn string(value: Option<&Value>) -> Option<String> {
+pub(super) fn string(value: Option<&Value>) -> Option<String> {
     match value? {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -228,7 +246,7 @@ fn number(value: Option<&Value>) -> Option<u16> {
     value?.as_u64().and_then(|n| u16::try_from(n).ok())
 }
 
-fn labels(value: Option<&Value>) -> Labels {
+pub(super) fn labels(value: Option<&Value>) -> Labels {
     let mut out = Labels::new();
     if let Some(Value::Mapping(map)) = value {
         for (k, v) in map {
@@ -240,14 +258,14 @@ fn labels(value: Option<&Value>) -> Labels {
     out
 }
 
-fn list(value: Option<&Value>) -> &[Value] {
+pub(super) fn list(value: Option<&Value>) -> &[Value] {
     match value {
         Some(Value::Sequence(items)) => items,
         _ => &[],
     }
 }
 
-fn strings(value: Option<&Value>) -> Vec<String> {
+pub(super) fn strings(value: Option<&Value>) -> Vec<String> {
     list(value).iter().filter_map(|v| string(Some(v))).collect()
 }
 
@@ -458,5 +476,7 @@ fn ingress(object: &Object) -> Ingress {
             .collect(),
         default: backend(get("defaultBackend")),
         span: object.span,
+        gateway: None,
+        losses: Vec::new(),
     }
 }

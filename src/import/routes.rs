@@ -13,6 +13,17 @@ fn at<T>(node: T) -> Spanned<T> {
 /// The `ingress` block, or `None` when no backend of it is an app's own Service.
 pub fn ingress_block(ingress: &Ingress, apps: &[App]) -> Option<ast::Ingress> {
     let mut lines = Vec::new();
+    // An HTTPRoute: Gateway API output, and its Gateway unless it is knet's default.
+    if let Some((namespace, name)) = &ingress.gateway {
+        lines.push(at(IngressLine::Routes(at(ast::RoutesMode::GatewayApi))));
+        if *namespace != ingress.namespace || *name != ingress.name {
+            lines.push(at(IngressLine::Gateway(ast::GatewayRef {
+                namespace: at(namespace.clone()),
+                name: at(name.clone()),
+                span: Span::default(),
+            })));
+        }
+    }
     if let Some(class) = &ingress.class {
         lines.push(at(IngressLine::Class(at(class.clone()))));
     }

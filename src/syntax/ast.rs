@@ -84,6 +84,39 @@ pub enum ClusterSetting {
     PolicyVersion(Spanned<String>),
     /// `app-label KEY`: the label key of an app without `labels`.
     AppLabel(Spanned<String>),
+    /// `routes ingress|gateway-api`: what `ingress` blocks become.
+    Routes(Spanned<RoutesMode>),
+    /// `gateway NS/NAME`: the Gateway routes attach to.
+    Gateway(GatewayRef),
+    /// `gateway-pods [namespace NS] [labels K=V, ...]`: the Gateways' data-plane pods.
+    GatewayPods {
+        namespace: Option<Name>,
+        labels: Option<Vec<Label>>,
+    },
+}
+
+/// `routes ingress` or `routes gateway-api`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoutesMode {
+    Ingress,
+    GatewayApi,
+}
+
+impl RoutesMode {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            RoutesMode::Ingress => "ingress",
+            RoutesMode::GatewayApi => "gateway-api",
+        }
+    }
+}
+
+/// `NS/NAME`: a Gateway.
+#[derive(Debug, Clone)]
+pub struct GatewayRef {
+    pub namespace: Name,
+    pub name: Name,
+    pub span: Span,
 }
 
 impl ClusterSetting {
@@ -103,6 +136,9 @@ impl ClusterSetting {
             ClusterSetting::Nfacct(_) => "nfacct",
             ClusterSetting::PolicyVersion(_) => "policy-version",
             ClusterSetting::AppLabel(_) => "app-label",
+            ClusterSetting::Routes(_) => "routes",
+            ClusterSetting::Gateway(_) => "gateway",
+            ClusterSetting::GatewayPods { .. } => "gateway-pods",
         }
     }
 }
@@ -312,6 +348,10 @@ pub enum IngressLine {
     Route(Route),
     /// `default -> APP[:PORT]`
     Default(Backend),
+    /// `routes ingress|gateway-api`: this ingress's output.
+    Routes(Spanned<RoutesMode>),
+    /// `gateway NS/NAME`: the Gateway this ingress's routes attach to.
+    Gateway(GatewayRef),
 }
 
 /// `host HOST { tls SECRET; routes }`

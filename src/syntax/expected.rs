@@ -98,6 +98,11 @@ fn describe(rule: Rule) -> Option<String> {
         Rule::type_line => "`type`",
         Rule::ports_line => "`ports`",
         Rule::service_node_port_line => "`node-port`",
+        Rule::routes_setting | Rule::routes_line => "`routes`",
+        Rule::routes_mode => "`ingress` or `gateway-api`",
+        Rule::gateway_setting | Rule::gateway_line => "`gateway`",
+        Rule::gateway_ref => "a Gateway (`NAMESPACE/NAME`)",
+        Rule::gateway_pods_setting => "`gateway-pods`",
         _ => return None,
     };
     Some(words.to_string())

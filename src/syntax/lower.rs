@@ -157,6 +157,12 @@ fn cluster_setting(file: FileId, pair: P) -> Option<Spanned<ClusterSetting>> {
         (Rule::random_fully_setting, Some(v)) => ClusterSetting::RandomFully(switch(file, v)),
         (Rule::nfacct_setting, Some(v)) => ClusterSetting::Nfacct(switch(file, v)),
         (Rule::app_label_setting, Some(v)) => ClusterSetting::AppLabel(text(file, &v)),
+        (Rule::routes_setting, Some(v)) => ClusterSetting::Routes(routes_mode(file, v)),
+        (Rule::gateway_setting, Some(v)) => ClusterSetting::Gateway(gateway_ref(file, v)?),
+        (Rule::gateway_pods_setting, first) => {
+            let (namespace, labels, _) = clauses(file, first.into_iter().chain(values));
+            ClusterSetting::GatewayPods { namespace, labels }
+        }
         (Rule::policy_version_setting, Some(v)) => {
             let value = if v.as_rule() == Rule::string {
                 string(file, v)
@@ -188,6 +194,32 @@ fn clauses<'i>(file: FileId, pairs: impl Iterator<Item = P<'i>>) -> Clauses {
         }
     }
     (namespace, labels, port)
+}
+
+fn routes_mode(file: FileId, pair: P) -> Spanned<RoutesMode> {
+    let api = pair
+        .clone()
+        .into_inner()
+        .any(|p| p.as_rule() == Rule::kw_gateway_api);
+    let mode = if api {
+        RoutesMode::GatewayApi
+    } else {
+        RoutesMode::Ingress
+    };
+    Spanned::new(mode, span(file, &pair))
+}
+
+/// `NS/NAME`
+fn gateway_ref(file: FileId, pair: P) -> Option<GatewayRef> {
+    let whole = span(file, &pair);
+    let mut names = pair.into_inner().filter(|p| p.as_rule() == Rule::name);
+    let namespace = text(file, &names.next()?);
+    let name = text(file, &names.next()?);
+    Some(GatewayRef {
+        namespace,
+        name,
+        span: whole,
+    })
 }
 
 fn switch(file: FileId, pair: P) -> Spanned<bool> {
@@ -563,6 +595,12 @@ fn ingress_line(file: FileId, pair: P) -> Option<Spanned<IngressLine>> {
         Rule::route_line => IngressLine::Route(route(file, pair)?),
         Rule::default_backend_line => {
             IngressLine::Default(backend(file, values(pair).into_iter().next()?))
+        }
+        Rule::routes_line => {
+            IngressLine::Routes(routes_mode(file, values(pair).into_iter().next()?))
+        }
+        Rule::gateway_line => {
+            IngressLine::Gateway(gateway_ref(file, values(pair).into_iter().next()?)?)
         }
         _ => return None,
     };

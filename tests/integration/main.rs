@@ -2,6 +2,7 @@
 //!
 //! - `ui`: every failing input under `tests/ui/` with its rendered diagnostics;
 //! - `valid`: the YAML of every example and of every valid case under `tests/valid/`;
+//! - `gateway`: Ingress and HTTPRoute output route the same requests; examples as Gateway API;
 //! - `cli`: exit codes, output files, message formats, directories, colour;
 //! - `cli_io`: standard input, line endings, directory walking, the diagnostics cap;
 //! - `cli_output`: `-o` on devices, FIFOs, links, modes, and signals;
@@ -21,6 +22,7 @@ mod cli_output;
 mod codes;
 mod common;
 mod fmt;
+mod gateway;
 mod highlight;
 mod lsp;
 mod preview;

@@ -27,7 +27,10 @@ fn check_ingress(diags: &mut Diagnostics, ingress: &ast::Ingress) {
             IngressLine::Route(route) => hostless.push(route),
             IngressLine::Host(host) => hosts.push(host),
             IngressLine::Default(_) => has_default = true,
-            IngressLine::Class(_) | IngressLine::Annotation(_) => {}
+            IngressLine::Class(_)
+            | IngressLine::Annotation(_)
+            | IngressLine::Routes(_)
+            | IngressLine::Gateway(_) => {}
         }
     }
     let all_routes = hostless

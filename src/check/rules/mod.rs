@@ -281,6 +281,56 @@ pub fn ingress_path(kind: PathKind, path: &str) -> Result<(), Vec<String>> {
     finish(reasons)
 }
 
+/// What the Gateway API's HTTPRoute adds to the Ingress path rules (its CEL rules on
+/// `spec.rules[].matches[].path`): at most 1024 characters; for `Exact` and `PathPrefix`,
+/// only the characters of RFC 3986 paths (`[-A-Za-z0-9/._~!$&'()*+,;=:@]`) and `%XX`
+/// escapes, so no `#`, `?`, space or non-ASCII. `implementation-specific` becomes a
+/// `RegularExpression` match, which only has the length limit.
+pub fn gateway_path(kind: PathKind, path: &str) -> Result<(), Vec<String>> {
+    const MAX: usize = 1024;
+    let mut reasons = Vec::new();
+    if path.len() > MAX {
+        reasons.push(format!(
+            "must be at most {MAX} characters (it has {})",
+            path.len()
+        ));
+    }
+    if kind != PathKind::ImplementationSpecific {
+        let bytes = path.as_bytes();
+        let mut i = 0;
+        let mut bad: Vec<char> = Vec::new();
+        while let Some(&b) = bytes.get(i) {
+            let hex = |j: usize| bytes.get(j).is_some_and(u8::is_ascii_hexdigit);
+            if b == b'%' && hex(i + 1) && hex(i + 2) {
+                i += 3;
+                continue;
+            }
+            let ok = b.is_ascii_alphanumeric() || b"-/._~!$&'()*+,;=:@".contains(&b);
+            if !ok {
+                if let Some(c) = path.get(i..).and_then(|rest| rest.chars().next()) {
+                    if !bad.contains(&c) {
+                        bad.push(c);
+                    }
+                    i += c.len_utf8();
+                    continue;
+                }
+            }
+            i += 1;
+        }
+        if !bad.is_empty() {
+            let shown: Vec<String> = bad
+                .iter()
+                .map(|c| format!("`{}`", c.escape_default()))
+                .collect();
+            reasons.push(format!(
+                "must not contain {} (only letters, digits, `-/._~!$&'()*+,;=:@` and `%XX` escapes)",
+                shown.join(", ")
+            ));
+        }
+    }
+    finish(reasons)
+}
+
 /// An IP address in strict, canonical form (§1.9, §1.11): no leading zeros in IPv4
 /// octets, no IPv4-mapped IPv6, and written exactly as Rust (and Go) print it.
 pub fn ip_strict(s: &str) -> Result<IpAddr, Vec<String>> {
