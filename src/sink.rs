@@ -27,6 +27,12 @@ impl<'w> Sink<'w> {
     /// Ends a line, and writes the buffer out when it is full.
     pub fn line_end(&mut self) {
         self.buffer.push('\n');
+        self.written_when_full();
+    }
+
+    /// Writes the buffer out when it is full (for writers that end their lines
+    /// themselves, and call this between larger pieces such as documents).
+    pub fn written_when_full(&mut self) {
         if self.buffer.len() >= CHUNK {
             self.drain();
         }

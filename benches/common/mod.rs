@@ -4,6 +4,9 @@
 //! label) in one namespace or spread over many, a flow from each app to another, an
 //! ingress route per 10 apps, and every 100th app exposed as a node port.
 
+// Each bench uses part of this module.
+#![allow(dead_code)]
+
 use std::time::{Duration, Instant};
 
 pub fn model(apps: usize) -> String {

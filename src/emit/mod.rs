@@ -21,25 +21,40 @@ pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "knet");
 
 /// The whole model as one YAML stream.
 pub fn emit_yaml(model: &Model) -> String {
-    let mut documents = Vec::new();
+    crate::sink::to_string(|out| write_yaml(model, out))
+}
+
+/// The whole model as one YAML stream, document by document into `out`: a document is
+/// built, written and dropped before the next, so the stream is never whole in memory.
+pub fn write_yaml(model: &Model, out: &mut crate::sink::Sink) {
     let plans = crate::policy::plan(model);
-    for ns in model.namespaces.values() {
-        documents.extend(service::services(ns));
-        documents.extend(
-            ns.ingresses
-                .values()
-                .filter(|i| i.output == crate::ir::IngressOutput::Ingress)
-                .map(|i| service::ingress(&ns.name, i)),
-        );
-        documents.extend(gateway::objects(ns));
-        documents.extend(
-            plans
-                .iter()
-                .filter(|p| p.namespace == ns.name)
-                .map(network_policy::network_policy),
-        );
+    let mut plans_of: indexmap::IndexMap<&str, Vec<&crate::policy::PolicyPlan>> =
+        indexmap::IndexMap::new();
+    for plan in &plans {
+        plans_of
+            .entry(plan.namespace.as_str())
+            .or_default()
+            .push(plan);
     }
-    yaml::write_stream(&documents)
+    let mut write = |document: Node| {
+        yaml::write_document(out, &document);
+        out.written_when_full();
+    };
+    for ns in model.namespaces.values() {
+        service::services(ns).into_iter().for_each(&mut write);
+        ns.ingresses
+            .values()
+            .filter(|i| i.output == crate::ir::IngressOutput::Ingress)
+            .map(|i| service::ingress(&ns.name, i))
+            .for_each(&mut write);
+        gateway::objects(ns).into_iter().for_each(&mut write);
+        plans_of
+            .get(ns.name.as_str())
+            .into_iter()
+            .flatten()
+            .map(|plan| network_policy::network_policy(plan))
+            .for_each(&mut write);
+    }
 }
 
 /// `metadata` with name, namespace, the managed-by label and annotations.

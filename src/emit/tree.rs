@@ -1,10 +1,14 @@
 //! A small ordered document tree: what the emitters build, and what `yaml.rs` writes.
 //! Keeping it ours keeps serde_yaml out of every emitter.
 
+/// A map key: most are the fixed field names of the Kubernetes API, which are not
+/// copied; label and annotation keys are.
+pub type Key = std::borrow::Cow<'static, str>;
+
 /// A YAML node. Maps keep insertion order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Node {
-    Map(Vec<(String, Node)>),
+    Map(Vec<(Key, Node)>),
     Seq(Vec<Node>),
     Str(String),
     Int(i64),
@@ -16,15 +20,15 @@ impl Node {
     }
 
     /// Adds a key (builder style).
-    pub fn with(mut self, key: &str, value: impl Into<Node>) -> Node {
+    pub fn with(mut self, key: &'static str, value: impl Into<Node>) -> Node {
         if let Node::Map(entries) = &mut self {
-            entries.push((key.to_string(), value.into()));
+            entries.push((Key::Borrowed(key), value.into()));
         }
         self
     }
 
     /// Adds a key when there is a value.
-    pub fn with_opt(self, key: &str, value: Option<impl Into<Node>>) -> Node {
+    pub fn with_opt(self, key: &'static str, value: Option<impl Into<Node>>) -> Node {
         match value {
             Some(v) => self.with(key, v),
             None => self,
@@ -32,7 +36,7 @@ impl Node {
     }
 
     /// Adds a sequence when it is not empty.
-    pub fn with_seq(self, key: &str, items: Vec<Node>) -> Node {
+    pub fn with_seq(self, key: &'static str, items: Vec<Node>) -> Node {
         if items.is_empty() {
             self
         } else {
@@ -82,7 +86,7 @@ pub fn string_map<'a>(pairs: impl IntoIterator<Item = (&'a String, &'a String)>)
     Node::Map(
         pairs
             .into_iter()
-            .map(|(k, v)| (k.clone(), Node::Str(v.clone())))
+            .map(|(k, v)| (Key::Owned(k.clone()), Node::Str(v.clone())))
             .collect(),
     )
 }

@@ -8,22 +8,26 @@
 //! otherwise it is double-quoted. The round-trip tests parse the output back.
 
 use super::tree::Node;
+use crate::sink::Sink;
 
 /// One document per node, each starting with `---`.
+#[cfg(test)]
 pub fn write_stream(documents: &[Node]) -> String {
-    let mut out = String::new();
-    for document in documents {
-        out.push_str("---\n");
-        match document {
-            Node::Map(entries) if !entries.is_empty() => write_map(&mut out, entries, 0),
-            Node::Seq(items) if !items.is_empty() => write_seq(&mut out, items, 0),
-            other => {
-                write_inline(&mut out, other);
-                out.push('\n');
-            }
+    crate::sink::to_string(|out| documents.iter().for_each(|d| write_document(out, d)))
+}
+
+/// One document, starting with `---`.
+pub fn write_document(out: &mut Sink, document: &Node) {
+    let out: &mut String = out;
+    out.push_str("---\n");
+    match document {
+        Node::Map(entries) if !entries.is_empty() => write_map(out, entries, 0),
+        Node::Seq(items) if !items.is_empty() => write_seq(out, items, 0),
+        other => {
+            write_inline(out, other);
+            out.push('\n');
         }
     }
-    out
 }
 
 fn pad(out: &mut String, indent: usize) {
@@ -33,8 +37,11 @@ fn pad(out: &mut String, indent: usize) {
 /// A scalar or an empty collection, on the current line.
 fn write_inline(out: &mut String, node: &Node) {
     match node {
-        Node::Str(s) => out.push_str(&scalar(s)),
-        Node::Int(n) => out.push_str(&n.to_string()),
+        Node::Str(s) => push_scalar(out, s),
+        Node::Int(n) => {
+            use std::fmt::Write;
+            let _ = write!(out, "{n}");
+        }
         Node::Map(_) => out.push_str("{}"),
         Node::Seq(_) => out.push_str("[]"),
     }
@@ -48,7 +55,7 @@ fn is_block(node: &Node) -> bool {
     }
 }
 
-fn write_map(out: &mut String, entries: &[(String, Node)], indent: usize) {
+fn write_map(out: &mut String, entries: &[(super::tree::Key, Node)], indent: usize) {
     for (i, (key, value)) in entries.iter().enumerate() {
         if i > 0 {
             pad(out, indent);
@@ -59,7 +66,7 @@ fn write_map(out: &mut String, entries: &[(String, Node)], indent: usize) {
 
 /// `key: value`, the key already indented.
 fn write_entry(out: &mut String, key: &str, value: &Node, indent: usize) {
-    out.push_str(&scalar(key));
+    push_scalar(out, key);
     out.push(':');
     match value {
         Node::Map(entries) if is_block(value) => {
@@ -99,11 +106,20 @@ fn write_seq(out: &mut String, items: &[Node], indent: usize) {
 }
 
 /// A string as a YAML scalar: plain when that is unambiguous, else double-quoted.
+#[cfg(test)]
 pub fn scalar(s: &str) -> String {
+    let mut out = String::new();
+    push_scalar(&mut out, s);
+    out
+}
+
+/// [`scalar`], appended to `out`.
+fn push_scalar(out: &mut String, s: &str) {
     if plain_is_safe(s) {
-        return s.to_owned();
+        out.push_str(s);
+        return;
     }
-    let mut out = String::with_capacity(s.len() + 2);
+    out.reserve(s.len() + 2);
     out.push('"');
     for c in s.chars() {
         match c {
@@ -113,17 +129,31 @@ pub fn scalar(s: &str) -> String {
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
             c if c.is_control() || c == '\u{feff}' || c == '\u{2028}' || c == '\u{2029}' => {
-                out.push_str(&format!("\\u{:04X}", u32::from(c)));
+                use std::fmt::Write;
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
             }
             c => out.push(c),
         }
     }
     out.push('"');
-    out
+}
+
+/// Names, label keys and most values: ASCII letters and digits, `-`, `.`, `_`, `/`,
+/// starting with a letter. Such a string is plain in every YAML reader unless it is a
+/// boolean or null word; the full test below is for the rest.
+fn is_simple_word(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    bytes.first().is_some_and(u8::is_ascii_alphabetic)
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'/'))
 }
 
 /// Whether a plain scalar would read back as this same string in YAML 1.1 and 1.2.
 fn plain_is_safe(s: &str) -> bool {
+    if is_simple_word(s) {
+        return !is_special_word(s);
+    }
     let Some(first) = s.chars().next() else {
         return false;
     };
@@ -329,7 +359,7 @@ mod tests {
         /// Any string, as a key and as a value, reads back as itself.
         #[test]
         fn strings_round_trip(s in "\\PC{0,12}|[ -~]{0,12}|[0-9a-fA-FxXoObB._:+-]{1,8}") {
-            let doc = Node::map().with(&s, s.as_str());
+            let doc = Node::Map(vec![(s.clone().into(), Node::from(s.as_str()))]);
             let text = write_stream(&[doc]);
             let parsed: serde_yaml::Value = serde_yaml::from_str(text.trim_start_matches("---\n"))
                 .map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{e}: {text}")))?;

@@ -115,8 +115,8 @@ fn upstream_vector_svl_with_session_affinity() {
 -A KUBE-SVL-AQI2S6QIMU7PVVRP -m comment --comment \"ns1/svc1 -> 10.0.1.2:80\" -j KUBE-SEP-IO5XOSKPAXIFQXAJ
 COMMIT
 ";
-    assert_eq!(order::canonical(&nat).to_restore(), expected);
-    let filter = order::canonical(&filter).to_restore();
+    assert_eq!(order::canonical(nat).to_restore(), expected);
+    let filter = order::canonical(filter).to_restore();
     assert_lines(
         &filter,
         &["-A KUBE-NODEPORTS -m comment --comment \"ns1/svc1 health check node port\" -m tcp -p tcp --dport 30000 -j ACCEPT"],
