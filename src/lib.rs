@@ -18,6 +18,7 @@ pub mod fmt;
 pub mod ide;
 pub mod import;
 pub mod ir;
+pub mod kube;
 pub mod policy;
 pub mod preview;
 pub mod source;
