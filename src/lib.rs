@@ -11,6 +11,7 @@
 //! [`diagnostic::Diagnostic`] with a stable code. [`ide`] answers an editor's questions
 //! (definitions, references, hover, completion, quick fixes) over the same stages.
 
+pub mod analysis;
 pub mod check;
 pub mod diagnostic;
 pub mod emit;

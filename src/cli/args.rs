@@ -42,6 +42,27 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// The table of allowed connections: which endpoint may open connections to which,
+    /// on which ports, computed from the emitted NetworkPolicies
+    ///
+    /// Endpoints are the apps' pods and representatives of everything else: the cluster
+    /// DNS, the ingress controller, a pod of each namespace the policies name, a pod of
+    /// some other namespace (`elsewhere/*`), each external's first address, `world`
+    /// (an outside address) and `metadata` (169.254.169.254). A pod talking to itself
+    /// is not listed.
+    Matrix {
+        /// `.knet` files, or directories whose `*.knet` files (recursively) form one
+        /// model; `-` reads one file from standard input
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// `text`: one line per pair, `SRC => DST : PORTS`; `markdown`: a table; `csv`;
+        /// `json`: the endpoints (pods with labels and ports, addresses), the namespaces
+        /// and the connections, for other tools
+        #[arg(long, value_enum, default_value_t = MatrixFormat::Text)]
+        format: MatrixFormat,
+        #[command(flatten)]
+        common: Common,
+    },
     /// Preview the rules a node would carry for the model
     #[command(subcommand)]
     Preview(Preview),
@@ -119,6 +140,14 @@ pub enum Preview {
         #[command(flatten)]
         common: Common,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MatrixFormat {
+    Text,
+    Markdown,
+    Csv,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

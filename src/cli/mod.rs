@@ -39,6 +39,22 @@ pub fn run() -> i32 {
             output,
             common,
         } => build(&paths, output.as_deref(), &common),
+        Command::Matrix {
+            paths,
+            format,
+            common,
+        } => {
+            use knetc::analysis::matrix::Format;
+            let format = match format {
+                args::MatrixFormat::Text => Format::Text,
+                args::MatrixFormat::Markdown => Format::Markdown,
+                args::MatrixFormat::Csv => Format::Csv,
+                args::MatrixFormat::Json => Format::Json,
+            };
+            emit_model(&paths, &common, |model| {
+                knetc::analysis::matrix::render(&knetc::analysis::analyze(model), format)
+            })
+        }
         Command::Preview(args::Preview::Iptables {
             paths,
             format,
