@@ -3,7 +3,9 @@
 //! ```text
 //! text --syntax::parse--> AST --check::check--> IR --emit::emit_yaml--------> Kubernetes YAML
 //!                                                 |--policy::plan (flows grouped into policies)
-//!                                                 \--preview::iptables/ipset --> node rules
+//!                                                 |--preview::iptables/ipset --> node rules
+//!                                                 \--analysis (YAML read back) --> matrix, graph,
+//!                                                                               why, `expect`
 //! ```
 //!
 //! The library does no I/O: the CLI (`src/cli/`) reads files into [`source::Sources`],
@@ -90,7 +92,16 @@ pub fn check_parsed(sources: &Sources, parsed: &Parsed) -> Checked {
             diagnostics: parsed.diagnostics.clone(),
         };
     }
-    let (model, mut diagnostics) = check::check(&parsed.trees);
+    let (mut model, mut diagnostics) = check::check(&parsed.trees);
+    // `expect` lines are checked against the emitted policies, once there is a model.
+    if let Some(checked) = &model {
+        let failed = analysis::expect::check(checked);
+        if !failed.is_empty() {
+            diagnostics.extend(failed);
+            diagnostic::sort(&mut diagnostics);
+            model = None;
+        }
+    }
     check::allow::apply(&mut diagnostics, sources);
     Checked { model, diagnostics }
 }

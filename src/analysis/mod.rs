@@ -17,7 +17,10 @@
 pub mod conns;
 pub mod endpoints;
 pub mod eval;
+pub mod expect;
+pub mod graph;
 pub mod matrix;
+pub mod why;
 
 use conns::Conns;
 use endpoints::Endpoint;

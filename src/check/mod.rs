@@ -15,6 +15,7 @@ pub mod allow;
 mod apps;
 mod cluster;
 mod declare;
+mod expect;
 mod flows;
 mod groups;
 mod ingress;
@@ -71,7 +72,12 @@ pub fn check(files: &[ast::File]) -> (Option<ir::Model>, Vec<Diagnostic>) {
         ingresses.insert(name.clone(), ns_ingresses);
         flows::check(&mut diags, &scope, &cluster, name, blocks, &mut flows);
     }
-    let model = scope.into_model(cluster, ingresses, flows);
+    let mut expectations = Vec::new();
+    for (name, blocks) in namespaces {
+        expect::check(&mut diags, &scope, name, blocks, &mut expectations);
+    }
+    let mut model = scope.into_model(cluster, ingresses, flows);
+    model.expectations = expectations;
     model::check(&mut diags, &model, namespaces);
     if !diags.iter().any(Diagnostic::is_error) {
         lints::check(&mut diags, &model, namespaces);

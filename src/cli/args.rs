@@ -63,6 +63,36 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// The allowed connections as a graph: namespaces as clusters, apps as nodes, edges
+    /// labelled with ports (only connections with an app of the model at one end)
+    Graph {
+        /// `.knet` files, or directories whose `*.knet` files (recursively) form one
+        /// model; `-` reads one file from standard input
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// `dot`: Graphviz source; `mermaid`: a Mermaid flowchart (Markdown renders it);
+        /// `svg`: laid out by Graphviz's `dot`, which must be on PATH
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Why a connection is allowed or denied: the policies and rules of each side, and
+    /// the `allow` line that would open a denied connection
+    Why {
+        /// The source: an endpoint as `knet matrix` names it (`shop/frontend`, `world`,
+        /// `monitoring/*`), or an app's name when only one namespace has it
+        source: String,
+        /// The destination, with an optional port: `shop/api`, `shop/api:http` (a port
+        /// of the app), `world:443`, `shop/dns:53/udp`
+        destination: String,
+        /// `.knet` files, or directories whose `*.knet` files (recursively) form one
+        /// model; `-` reads one file from standard input
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+    },
     /// Preview the rules a node would carry for the model
     #[command(subcommand)]
     Preview(Preview),
@@ -148,6 +178,13 @@ pub enum MatrixFormat {
     Markdown,
     Csv,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+    Svg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -6,6 +6,7 @@ mod fmt;
 mod import;
 mod inputs;
 mod output;
+mod reach;
 mod report;
 
 use std::io::Write;
@@ -55,6 +56,17 @@ pub fn run() -> i32 {
                 knetc::analysis::matrix::render(&knetc::analysis::analyze(model), format)
             })
         }
+        Command::Graph {
+            paths,
+            format,
+            common,
+        } => reach::graph(&paths, format, &common),
+        Command::Why {
+            source,
+            destination,
+            paths,
+            common,
+        } => reach::why(&paths, &source, &destination, &common),
         Command::Preview(args::Preview::Iptables {
             paths,
             format,
@@ -88,7 +100,7 @@ pub fn run() -> i32 {
 }
 
 /// Prints an I/O or usage problem (not a diagnostic about the input).
-fn fail(message: &str) -> i32 {
+pub(crate) fn fail(message: &str) -> i32 {
     eprintln!("error: {message}");
     EXIT_USAGE
 }
@@ -127,7 +139,7 @@ fn build(paths: &[std::path::PathBuf], output: Option<&std::path::Path>, common:
 }
 
 /// Checks the model and prints what `render` makes of it on stdout.
-fn emit_model(
+pub(crate) fn emit_model(
     paths: &[std::path::PathBuf],
     common: &Common,
     render: impl Fn(&knetc::ir::Model) -> String,
@@ -147,7 +159,7 @@ fn emit_model(
     write_stdout(&render(&model))
 }
 
-fn write_stdout(text: &str) -> i32 {
+pub(crate) fn write_stdout(text: &str) -> i32 {
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())
