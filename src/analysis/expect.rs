@@ -5,7 +5,7 @@
 //! without a port, when some connection from A to B is allowed. `expect deny A -> B:PORT`
 //! holds when that port is denied; without a port, when nothing is allowed. A side that
 //! stands for every app of a namespace (`*`, `NS/*`) must hold for each app. Codes:
-//! `E0339`, and `E0340` for an external without addresses (nothing to ask about).
+//! `E0339`, and `E0346` for an external without addresses (nothing to ask about).
 
 use super::endpoints::{Endpoint, Kind, Place, Pod};
 use super::why::explain;

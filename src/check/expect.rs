@@ -3,7 +3,7 @@
 //! Resolves the two peers to what the reachability analysis can ask about (an app, the
 //! apps of a namespace, a pod of another namespace or group, `*/*`, `ingress`, `world`,
 //! an external) and the one port (a port of the destination app, or a number for
-//! other destinations). Codes: `E0111` (unknown name), `E0112` (unknown port), `E0340`
+//! other destinations). Codes: `E0111` (unknown name), `E0112` (unknown port), `E0346`
 //! (a peer or port an expectation cannot check: `any`, several ports, a range, a port
 //! on the source). Whether the expectation holds is `crate::analysis::expect`'s
 //! business (`E0339`), once the model has no error.

@@ -132,7 +132,7 @@ registry! {
     GroupWithoutLabels = "E0337": "namespace group without labels",
     AllPortsNotAlone = "E0338": "`*` with other ports",
     ExpectationFailed = "E0339": "an `expect` line the emitted policies contradict",
-    ExpectationTarget = "E0340": "an `expect` line naming what it cannot check",
+    ExpectationTarget = "E0346": "an `expect` line naming what it cannot check",
 
     // ── E04xx: `knet import`'s input ──
     InvalidYaml = "E0401": "input that is not YAML, or not a Kubernetes object",
