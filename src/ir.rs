@@ -25,6 +25,58 @@ pub struct Model {
     pub unmanaged: IndexMap<String, Namespace>,
     /// `namespaces GROUP { labels ... }`: each group's namespace labels.
     pub groups: IndexMap<String, Labels>,
+    /// `expect` lines, in source order, checked against the emitted policies by
+    /// `crate::analysis::expect`.
+    pub expectations: Vec<Expectation>,
+}
+
+/// `expect allow|deny SOURCE -> DESTINATION[:PORT]`, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expectation {
+    pub allow: bool,
+    pub source: ExpectEnd,
+    pub destination: ExpectEnd,
+    pub port: Option<ExpectPort>,
+    /// The namespace whose block holds the line.
+    pub namespace: String,
+    pub span: crate::source::Span,
+    pub source_span: crate::source::Span,
+    pub destination_span: crate::source::Span,
+}
+
+/// What an `expect` line names: an endpoint of the reachability analysis, or (for
+/// `*` and `NS/*` of a namespace declared in knet) every app of a namespace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExpectEnd {
+    App {
+        namespace: String,
+        app: String,
+    },
+    /// Every app of a namespace declared in knet (`*`, `NS/*`).
+    AppsOf(String),
+    /// A pod of a namespace knet does not declare (`NS/*`).
+    NamespacePods(String),
+    /// A pod of a namespace of a namespace group (`GROUP/*`).
+    Group(String),
+    /// A pod of a namespace nothing names (`*/*`).
+    Elsewhere,
+    IngressController,
+    World,
+    External {
+        namespace: String,
+        name: String,
+    },
+}
+
+/// The port of an `expect` line's destination.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExpectPort {
+    /// A port of the destination app, as declared.
+    App(ServicePort),
+    Number {
+        protocol: Protocol,
+        port: u16,
+    },
 }
 
 /// The target cluster (the `cluster` block, with kubeadm defaults).

@@ -3,7 +3,9 @@
 //! ```text
 //! text --syntax::parse--> AST --check::check--> IR --emit::emit_yaml--------> Kubernetes YAML
 //!                                                 |--policy::plan (flows grouped into policies)
-//!                                                 \--preview::iptables/ipset --> node rules
+//!                                                 |--preview::iptables/ipset --> node rules
+//!                                                 \--analysis (YAML read back) --> matrix, graph,
+//!                                                                               why, `expect`
 //! ```
 //!
 //! The library does no I/O: the CLI (`src/cli/`) reads files into [`source::Sources`],
@@ -15,6 +17,7 @@
 // code that names `alloc`.
 extern crate alloc;
 
+pub mod analysis;
 pub mod check;
 pub mod diagnostic;
 pub mod emit;
@@ -22,6 +25,7 @@ pub mod fmt;
 pub mod ide;
 pub mod import;
 pub mod ir;
+pub mod kube;
 pub mod policy;
 pub mod preview;
 pub mod routes;
@@ -107,7 +111,16 @@ pub fn check_parsed_with(sources: &Sources, parsed: &Parsed, options: Options) -
             diagnostics: parsed.diagnostics.clone(),
         };
     }
-    let (model, mut diagnostics) = check::check_with(&parsed.trees, options);
+    let (mut model, mut diagnostics) = check::check_with(&parsed.trees, options);
+    // `expect` lines are checked against the emitted policies, once there is a model.
+    if let Some(checked) = &model {
+        let failed = analysis::expect::check(checked);
+        if !failed.is_empty() {
+            diagnostics.extend(failed);
+            diagnostic::sort(&mut diagnostics);
+            model = None;
+        }
+    }
     check::allow::apply(&mut diagnostics, sources);
     Checked { model, diagnostics }
 }

@@ -22,7 +22,7 @@
     'unmanaged'
   ];
   const FLOWS = [
-    'allow', 'default', 'deny', 'egress', 'except'
+    'allow', 'default', 'deny', 'egress', 'except', 'expect'
   ];
   // Settings of the cluster block, apps, Services, externals and ingresses.
   const SETTINGS = [

@@ -68,6 +68,7 @@ impl<'a> Scope<'a> {
                 .into_iter()
                 .map(|(name, group)| (name, group.labels))
                 .collect(),
+            expectations: Vec::new(),
         }
     }
 }

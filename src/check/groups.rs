@@ -141,6 +141,7 @@ pub fn unmanaged_items(diags: &mut Diagnostics, blocks: &[&ast::NamespaceBlock])
                 NamespaceItem::Flow(flow) => ("a flow", flow.span),
                 NamespaceItem::Default(default) => ("`default`", default.span),
                 NamespaceItem::DnsOff(span) => ("`dns off`", *span),
+                NamespaceItem::Expect(expect) => ("an expectation", expect.span),
             };
             diags.push(unmanaged(ns, what, span));
         }

@@ -16,6 +16,7 @@ pub mod allow;
 mod apps;
 mod cluster;
 mod declare;
+mod expect;
 mod flows;
 mod gateway;
 mod groups;
@@ -84,7 +85,12 @@ pub fn check_with(
         ingresses.insert(name.clone(), ns_ingresses);
         flows::check(&mut diags, &scope, &cluster, name, blocks, &mut flows);
     }
+    let mut expectations = Vec::new();
+    for (name, blocks) in namespaces {
+        expect::check(&mut diags, &scope, name, blocks, &mut expectations);
+    }
     let mut model = scope.into_model(cluster, ingresses, flows);
+    model.expectations = expectations;
     gateway::check(&mut diags, &mut model, namespaces);
     model::check(&mut diags, &model, namespaces);
     if !diags.iter().any(Diagnostic::is_error) {

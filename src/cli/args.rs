@@ -47,6 +47,57 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// The table of allowed connections: which endpoint may open connections to which,
+    /// on which ports, computed from the emitted NetworkPolicies
+    ///
+    /// Endpoints are the apps' pods and representatives of everything else: the cluster
+    /// DNS, the ingress controller, a pod of each namespace the policies name, a pod of
+    /// some other namespace (`elsewhere/*`), each external's first address, `world`
+    /// (an outside address) and `metadata` (169.254.169.254). A pod talking to itself
+    /// is not listed.
+    Matrix {
+        /// `.knet` files, or directories whose `*.knet` files (recursively) form one
+        /// model; `-` reads one file from standard input
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// `text`: one line per pair, `SRC => DST : PORTS`; `markdown`: a table; `csv`;
+        /// `json`: the endpoints (pods with labels and ports, addresses), the namespaces
+        /// and the connections, for other tools
+        #[arg(long, value_enum, default_value_t = MatrixFormat::Text)]
+        format: MatrixFormat,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// The allowed connections as a graph: namespaces as clusters, apps as nodes, edges
+    /// labelled with ports (only connections with an app of the model at one end)
+    Graph {
+        /// `.knet` files, or directories whose `*.knet` files (recursively) form one
+        /// model; `-` reads one file from standard input
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// `dot`: Graphviz source; `mermaid`: a Mermaid flowchart (Markdown renders it);
+        /// `svg`: laid out by Graphviz's `dot`, which must be on PATH
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Why a connection is allowed or denied: the policies and rules of each side, and
+    /// the `allow` line that would open a denied connection
+    Why {
+        /// The source: an endpoint as `knet matrix` names it (`shop/frontend`, `world`,
+        /// `monitoring/*`), or an app's name when only one namespace has it
+        source: String,
+        /// The destination, with an optional port: `shop/api`, `shop/api:http` (a port
+        /// of the app), `world:443`, `shop/dns:53/udp`
+        destination: String,
+        /// `.knet` files, or directories whose `*.knet` files (recursively) form one
+        /// model; `-` reads one file from standard input
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+    },
     /// Preview the rules a node would carry for the model
     #[command(subcommand)]
     Preview(Preview),
@@ -124,6 +175,21 @@ pub enum Preview {
         #[command(flatten)]
         common: Common,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MatrixFormat {
+    Text,
+    Markdown,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+    Svg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

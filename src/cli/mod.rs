@@ -6,6 +6,7 @@ mod fmt;
 mod import;
 mod inputs;
 mod output;
+mod reach;
 mod report;
 
 use std::io::Write;
@@ -40,6 +41,36 @@ pub fn run() -> i32 {
             routes,
             common,
         } => build(&paths, output.as_deref(), routes, &common),
+        Command::Matrix {
+            paths,
+            format,
+            common,
+        } => {
+            use knetc::analysis::matrix::Format;
+            let format = match format {
+                args::MatrixFormat::Text => Format::Text,
+                args::MatrixFormat::Markdown => Format::Markdown,
+                args::MatrixFormat::Csv => Format::Csv,
+                args::MatrixFormat::Json => Format::Json,
+            };
+            emit_model(&paths, &common, |model, out| {
+                out.push_str(&knetc::analysis::matrix::render(
+                    &knetc::analysis::analyze(model),
+                    format,
+                ));
+            })
+        }
+        Command::Graph {
+            paths,
+            format,
+            common,
+        } => reach::graph(&paths, format, &common),
+        Command::Why {
+            source,
+            destination,
+            paths,
+            common,
+        } => reach::why(&paths, &source, &destination, &common),
         Command::Preview(args::Preview::Iptables {
             paths,
             format,
@@ -89,7 +120,7 @@ fn compile(sources: &knetc::source::Sources, options: knetc::Options) -> knetc::
 }
 
 /// Prints an I/O or usage problem (not a diagnostic about the input).
-fn fail(message: &str) -> i32 {
+pub(crate) fn fail(message: &str) -> i32 {
     eprintln!("error: {message}");
     EXIT_USAGE
 }
@@ -141,7 +172,7 @@ fn build(
 }
 
 /// Checks the model and prints what `render` makes of it on stdout.
-fn emit_model(
+pub(crate) fn emit_model(
     paths: &[std::path::PathBuf],
     common: &Common,
     render: impl FnOnce(&knetc::ir::Model, &mut knetc::sink::Sink),
@@ -183,7 +214,7 @@ fn written(result: std::io::Result<()>) -> i32 {
     }
 }
 
-fn write_stdout(text: &str) -> i32 {
+pub(crate) fn write_stdout(text: &str) -> i32 {
     let mut stdout = std::io::stdout().lock();
     written(
         stdout

@@ -131,12 +131,14 @@ registry! {
     UnmanagedContent = "E0336": "something knet would write, in an unmanaged namespace",
     GroupWithoutLabels = "E0337": "namespace group without labels",
     AllPortsNotAlone = "E0338": "`*` with other ports",
+    ExpectationFailed = "E0339": "an `expect` line the emitted policies contradict",
     GatewayWithoutClass = "E0340": "Gateway without a class",
     GatewayClassConflict = "E0341": "two classes for one Gateway",
     ListenerConflict = "E0342": "one TLS host with two certificates on one Gateway",
     RouteTooLarge = "E0343": "HTTPRoute over the Gateway API's limits",
     TooManyListeners = "E0344": "Gateway with more than 64 listeners",
     GatewayApiPath = "E0345": "path the Gateway API rejects",
+    ExpectationTarget = "E0346": "an `expect` line naming what it cannot check",
 
     // ── E04xx: `knet import`'s input ──
     InvalidYaml = "E0401": "input that is not YAML, or not a Kubernetes object",

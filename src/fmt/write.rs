@@ -143,6 +143,15 @@ fn namespace(p: &mut Printer, block: &NamespaceBlock) {
                 p.at(key.span.start);
                 p.line(format!("app-label {}", key.node));
             }
+            NamespaceItem::Expect(expect) => {
+                p.at(expect.span.start);
+                let verdict = if expect.allow.node { "allow" } else { "deny" };
+                p.line(format!(
+                    "expect {verdict} {} -> {}",
+                    peer(&expect.source),
+                    peer(&expect.destination)
+                ));
+            }
         }
     }
     p.close(block.close.start);

@@ -252,6 +252,11 @@ impl Index {
                         self.peer(ns, peer, groups);
                     }
                 }
+                ast::NamespaceItem::Expect(expect) => {
+                    for peer in [&expect.source, &expect.destination] {
+                        self.peer(ns, peer, groups);
+                    }
+                }
                 ast::NamespaceItem::Default(_)
                 | ast::NamespaceItem::DnsOff(_)
                 | ast::NamespaceItem::AppLabel(_) => {}

@@ -10,9 +10,11 @@
 
 use indexmap::IndexMap;
 
-use super::objects::{ContainerPort, Input, Labels, PortValue, Selector, Service, ServicePort};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::Protocol;
+use crate::kube::objects::{
+    ContainerPort, Input, Labels, PortValue, Selector, Service, ServicePort,
+};
 
 /// One app of a namespace knet will manage.
 #[derive(Debug, Clone)]
@@ -183,7 +185,7 @@ pub fn apps(input: &Input, managed: &[String], diags: &mut Vec<Diagnostic>) -> V
         add_selected(&mut apps, &policy.namespace, &policy.pod_selector);
         for rule in policy.ingress.iter().chain(&policy.egress).flatten() {
             for peer in rule.peers.iter().flatten() {
-                let super::objects::PolicyPeer::Pods { namespaces, pods } = peer else {
+                let crate::kube::objects::PolicyPeer::Pods { namespaces, pods } = peer else {
                     continue;
                 };
                 let Some(pods) = pods else { continue };

@@ -15,10 +15,10 @@ use indexmap::IndexMap;
 
 use super::apps::App;
 use super::names;
-use super::objects::{Input, Labels, Policy, PolicyPeer, Rule};
 use super::ports::{self, PortSet};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::Protocol;
+use crate::kube::objects::{Input, Labels, Policy, PolicyPeer, Rule};
 
 /// One side of a flow.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -431,7 +431,9 @@ fn one_sided(
                 namespaces: Some(selector),
                 pods,
             } => {
-                let pods_all = pods.as_ref().is_none_or(super::objects::Selector::is_empty);
+                let pods_all = pods
+                    .as_ref()
+                    .is_none_or(crate::kube::objects::Selector::is_empty);
                 if selector.is_empty() {
                     if pods_all {
                         push(out, apps, Side::AnyNamespace, diags);

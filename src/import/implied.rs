@@ -15,9 +15,9 @@ use indexmap::IndexMap;
 
 use super::apps::App;
 use super::connect::{Connections, FlowPorts, Side};
-use super::objects::{Ingress, Labels, PortValue};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::Protocol;
+use crate::kube::objects::{Ingress, Labels, PortValue};
 
 const CONTROLLER_NAMESPACE: &str = "ingress-nginx";
 const CONTROLLER_LABEL: (&str, &str) = ("app.kubernetes.io/name", "ingress-nginx");

@@ -15,11 +15,8 @@
 
 mod apps;
 mod connect;
-mod documents;
-mod gateway;
 mod implied;
 mod names;
-mod objects;
 mod ports;
 mod routes;
 mod tree;
@@ -27,6 +24,7 @@ mod tree;
 use indexmap::IndexMap;
 
 use crate::diagnostic::Diagnostic;
+use crate::kube::{documents, objects};
 use crate::source::Sources;
 use crate::syntax::ast;
 

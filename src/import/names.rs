@@ -2,7 +2,7 @@
 //! groups, externals and ports, made valid for knet; and the namespace a selector
 //! names.
 
-use super::objects::{Labels, Selector};
+use crate::kube::objects::{Labels, Selector};
 
 /// The label every namespace carries with its own name.
 pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";

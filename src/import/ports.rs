@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::objects::{ContainerPort, PolicyPort, PortValue};
 use crate::ir::Protocol;
+use crate::kube::objects::{ContainerPort, PolicyPort, PortValue};
 
 const PROTOCOLS: [Protocol; 3] = [Protocol::Tcp, Protocol::Udp, Protocol::Sctp];
 

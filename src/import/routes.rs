@@ -2,7 +2,7 @@
 //! default backend; backends named by app and port.
 
 use super::apps::{flow_name, App};
-use super::objects::{Backend, Ingress, PortValue};
+use crate::kube::objects::{Backend, Ingress, PortValue};
 use crate::source::Span;
 use crate::syntax::ast::{self, HostBlock, IngressLine, PathType, Route, Spanned};
 
@@ -165,7 +165,7 @@ pub fn check(
             let problem = match own {
                 None => Some(format!("Service `{}` is not the own Service of an app of the input (knet routes to an app's own Service)", backend.service)),
                 Some(app) => {
-                    let has = |p: &super::objects::ServicePort| match &backend.port {
+                    let has = |p: &crate::kube::objects::ServicePort| match &backend.port {
                         Some(PortValue::Number(n)) => p.port == *n,
                         Some(PortValue::Name(name)) => &p.name == name,
                         None => true,

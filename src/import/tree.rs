@@ -10,8 +10,8 @@ use indexmap::IndexMap;
 
 use super::apps::{flow_name, App};
 use super::connect::{Connections, Flow, FlowPorts, Side};
-use super::objects::{Ingress, Labels, PortValue, Service};
 use crate::ir::Protocol;
+use crate::kube::objects::{Ingress, Labels, PortValue, Service};
 use crate::source::Span;
 use crate::syntax::ast::*;
 

@@ -165,6 +165,21 @@ pub enum NamespaceItem {
     DnsOff(Span),
     /// `app-label KEY`: the namespace's own default pod label key.
     AppLabel(Spanned<String>),
+    /// `expect allow|deny SOURCE -> DESTINATION[:PORT]` (boxed: two peers make it the
+    /// largest item by far)
+    Expect(Box<Expect>),
+}
+
+/// `expect allow frontend -> api:http`: what the emitted policies must allow (or, with
+/// `deny`, must not allow).
+#[derive(Debug, Clone)]
+pub struct Expect {
+    /// `allow` (true) or `deny` (false), with the keyword's span.
+    pub allow: Spanned<bool>,
+    pub source: Peer,
+    pub destination: Peer,
+    /// The whole statement.
+    pub span: Span,
 }
 
 /// `default deny`, `default allow [ingress|egress]`

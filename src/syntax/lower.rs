@@ -287,6 +287,7 @@ fn namespace_item(file: FileId, pair: P) -> Option<NamespaceItem> {
         Rule::default_stmt => NamespaceItem::Default(default_stmt(file, pair)),
         Rule::dns_stmt => NamespaceItem::DnsOff(whole),
         Rule::app_label_stmt => NamespaceItem::AppLabel(text(file, values(pair).first()?)),
+        Rule::expect_stmt => NamespaceItem::Expect(Box::new(expect_stmt(file, pair, whole)?)),
         _ => return None,
     })
 }
@@ -691,6 +692,24 @@ fn allow_stmt(file: FileId, pair: P) -> Flow {
         destinations,
         span: Span::new(file, whole.start, end),
     }
+}
+
+fn expect_stmt(file: FileId, pair: P, whole: Span) -> Option<Expect> {
+    let parts = parts(pair);
+    let verdict = parts
+        .iter()
+        .find(|p| matches!(p.as_rule(), Rule::kw_allow | Rule::kw_deny))?;
+    let allow = Spanned::new(verdict.as_rule() == Rule::kw_allow, span(file, verdict));
+    let mut peers = parts
+        .into_iter()
+        .filter(|p| p.as_rule() == Rule::peer)
+        .filter_map(|p| peer(file, p));
+    Some(Expect {
+        allow,
+        source: peers.next()?,
+        destination: peers.next()?,
+        span: whole,
+    })
 }
 
 fn peer_list(file: FileId, pair: P) -> Vec<Peer> {

@@ -170,3 +170,43 @@ fn examples_in_gateway_api_mode() {
         });
     });
 }
+
+/// In Gateway API mode the Gateway's data-plane pods, not the ingress controller, reach
+/// the backends: the evaluator asks about them (`NS/gateway-NAME`), and an `expect` line
+/// about `ingress` is about them.
+#[test]
+fn the_evaluator_asks_about_the_gateway_pods() {
+    let source = "cluster {\n  routes gateway-api\n}\nnamespace shop {\n  app web {\n    port http 80 -> 8080\n  }\n  app db {\n    port sql 5432\n  }\n  ingress site {\n    class istio\n    host shop.example.com {\n      / -> web:http\n    }\n  }\n  expect allow ingress -> web:http\n  expect deny ingress -> db:sql\n}\n";
+    let mut sources = Sources::new();
+    sources.add("gateway-reach.knet", source.to_string());
+    let checked = knetc::compile(&sources);
+    let model = checked
+        .model
+        .unwrap_or_else(|| panic!("{}", rendered(&checked.diagnostics, &sources)));
+    let matrix = knetc::analysis::matrix::render(
+        &knetc::analysis::analyze(&model),
+        knetc::analysis::matrix::Format::Text,
+    );
+    assert!(
+        matrix.contains("shop/gateway-site => shop/web : TCP 8080"),
+        "{matrix}"
+    );
+    assert!(
+        !matrix.contains("ingress-controller => shop/web"),
+        "{matrix}"
+    );
+    // A line the Gateway's pods contradict is an error.
+    let wrong = source.replace(
+        "expect deny ingress -> db:sql",
+        "expect allow ingress -> db:sql",
+    );
+    let mut sources = Sources::new();
+    sources.add("gateway-reach.knet", wrong);
+    let codes: Vec<String> = knetc::compile(&sources)
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.code.as_str().to_string())
+        .collect();
+    assert_eq!(codes, ["E0339"]);
+}

@@ -11,6 +11,7 @@
 //! - `lsp`: `knet lsp` driven over JSON-RPC;
 //! - `highlight`: the TextMate grammar and the book's highlighter know every keyword;
 //! - `props`: no input makes the compiler panic;
+//! - `reach`: the matrix of every example and `knet why` answers;
 //! - `sarif`: `--message-format sarif` logs against the SARIF 2.1.0 schema.
 //!
 //! Snapshots live under the top-level `snapshots/` folder.
@@ -27,6 +28,7 @@ mod highlight;
 mod lsp;
 mod preview;
 mod props;
+mod reach;
 mod sarif;
 mod ui;
 mod valid;

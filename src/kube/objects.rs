@@ -5,8 +5,8 @@
 use indexmap::IndexMap;
 pub(super) use serde_yaml::Value;
 
-use super::documents::Object;
 use crate::ir::Protocol;
+use crate::kube::documents::Object;
 use crate::source::Span;
 
 pub type Labels = IndexMap<String, String>;
@@ -47,7 +47,7 @@ impl Selector {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContainerPort {
     pub name: Option<String>,
     pub number: u16,
