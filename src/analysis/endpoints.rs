@@ -68,6 +68,22 @@ impl Kind {
     }
 }
 
+impl Endpoint {
+    /// Whether this is a pod the selector (a `cluster` component's) selects.
+    pub fn is_selected_by(&self, selector: &ir::Selector) -> bool {
+        match &self.place {
+            Place::Pod(pod) => {
+                pod.namespace == selector.namespace
+                    && selector
+                        .labels
+                        .iter()
+                        .all(|(k, v)| pod.labels.get(k) == Some(v))
+            }
+            Place::Address(_) => false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pod {
     pub namespace: String,
@@ -157,16 +173,7 @@ pub fn endpoints(model: &Model, objects: &mut Objects) -> Vec<Endpoint> {
         .iter()
         .map(|(name, selector)| (Kind::Gateway, name.clone(), selector));
     for (kind, name, selector) in components.into_iter().chain(gateway_components) {
-        let known = out.iter().any(|e| match &e.place {
-            Place::Pod(pod) => {
-                pod.namespace == selector.namespace
-                    && selector
-                        .labels
-                        .iter()
-                        .all(|(k, v)| pod.labels.get(k) == Some(v))
-            }
-            Place::Address(_) => false,
-        });
+        let known = out.iter().any(|e| e.is_selected_by(selector));
         if !known {
             add_namespace(&mut namespace_labels, &selector.namespace, &Labels::new());
             out.push(Endpoint {

@@ -178,16 +178,7 @@ fn ends(reach: &mut Reach, model: &Model, end: &ExpectEnd) -> Option<Vec<usize>>
             if controller.is_empty() {
                 let selector = &model.cluster.ingress_controller;
                 (0..reach.endpoints.len())
-                    .filter(|&i| match &reach.endpoints[i].place {
-                        Place::Pod(pod) => {
-                            pod.namespace == selector.namespace
-                                && selector
-                                    .labels
-                                    .iter()
-                                    .all(|(k, v)| pod.labels.get(k) == Some(v))
-                        }
-                        Place::Address(_) => false,
-                    })
+                    .filter(|&i| reach.endpoints[i].is_selected_by(selector))
                     .collect()
             } else {
                 controller
