@@ -4,103 +4,40 @@
 //! `iptables-restore` (that order is part of kube-proxy's payload); [`super::save`]
 //! re-renders them the way `iptables-save` prints them.
 
-use std::borrow::Cow;
-
 use crate::sink::Sink;
 
-/// One argument: most are fixed words (`-m`, `comment`, `-j`), which are not copied.
-pub type Arg = Cow<'static, str>;
+/// What ends each argument in [`Rule`]'s packed form (the ASCII unit separator, which no
+/// argument holds: they are words, names, addresses and comments made of them).
+const END: char = '\u{1f}';
 
-/// An argument, not copied when it is one of the words rules are mostly made of.
-fn word(arg: &str) -> Arg {
-    const WORDS: &[&str] = &[
-        "-m",
-        "-j",
-        "-d",
-        "-s",
-        "-p",
-        "-i",
-        "-o",
-        "!",
-        "comment",
-        "--comment",
-        "tcp",
-        "udp",
-        "sctp",
-        "TCP",
-        "UDP",
-        "SCTP",
-        "--dport",
-        "--dports",
-        "multiport",
-        "set",
-        "--match-set",
-        "src",
-        "dst",
-        "MARK",
-        "--set-xmark",
-        "--set-mark",
-        "ACCEPT",
-        "RETURN",
-        "DROP",
-        "REJECT",
-        "DNAT",
-        "--to-destination",
-        "KUBE-MARK-MASQ",
-        "KUBE-SERVICES",
-        "KUBE-NODEPORTS",
-        "statistic",
-        "--mode",
-        "random",
-        "--probability",
-        "recent",
-        "--name",
-        "--rcheck",
-        "--seconds",
-        "--reap",
-        "--set",
-        "addrtype",
-        "--dst-type",
-        "--src-type",
-        "LOCAL",
-        "conntrack",
-        "--ctstate",
-        "NEW",
-        "INVALID",
-        "RELATED,ESTABLISHED",
-        "mark",
-        "--mark",
-        "nfacct",
-        "--nfacct-name",
-        "0x10000/0x10000",
-        "0x20000/0x20000",
-        "0x10000/0x10000",
-    ];
-    match WORDS.iter().find(|w| **w == arg) {
-        Some(w) => Cow::Borrowed(w),
-        None => Cow::Owned(arg.to_string()),
-    }
-}
-
-/// One `-A CHAIN ARGS...` line.
+/// One `-A CHAIN ARGS...` line. The arguments are packed into one string, each ended by
+/// [`END`]: a preview of a large cluster holds millions of rules, and one allocation per
+/// rule instead of one per argument is most of its memory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
     pub chain: String,
-    /// Arguments unquoted; a comment with a space is quoted when rendered.
-    pub args: Vec<Arg>,
+    packed: String,
 }
 
 impl Rule {
     pub fn new(chain: impl Into<String>) -> Self {
         Rule {
             chain: chain.into(),
-            args: Vec::new(),
+            packed: String::new(),
         }
+    }
+
+    /// The arguments, unquoted, in order.
+    pub fn args(&self) -> impl Iterator<Item = &str> {
+        self.packed.split_terminator(END)
     }
 
     /// Appends arguments (builder style).
     pub fn arg<S: AsRef<str>>(mut self, args: impl IntoIterator<Item = S>) -> Self {
-        self.args.extend(args.into_iter().map(|a| word(a.as_ref())));
+        for arg in args {
+            self.packed.push_str(arg.as_ref());
+            self.packed.push(END);
+        }
         self
     }
 
@@ -117,11 +54,9 @@ impl Rule {
 
     /// The comment text, if the rule has one.
     pub fn comment_text(&self) -> Option<&str> {
-        self.args
-            .iter()
-            .position(|a| a == "--comment")
-            .and_then(|i| self.args.get(i + 1))
-            .map(AsRef::as_ref)
+        let mut args = self.args();
+        args.find(|a| *a == "--comment")?;
+        args.next()
     }
 
     /// The line in restore format: arguments joined by spaces, those with a space
@@ -136,7 +71,7 @@ impl Rule {
     pub fn push_restore(&self, out: &mut String) {
         out.push_str("-A ");
         out.push_str(&self.chain);
-        for arg in &self.args {
+        for arg in self.args() {
             out.push(' ');
             if arg.contains(' ') || arg.is_empty() {
                 out.push('"');

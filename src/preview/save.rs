@@ -17,10 +17,10 @@ use std::borrow::Cow;
 use std::fmt::Write;
 use std::net::IpAddr;
 
-use super::rule::{Arg, Rule};
+use super::rule::Rule;
 
 /// A negation flag, an option and its values, borrowed from the rule's arguments.
-type Opt<'a> = (bool, &'a str, &'a [Arg]);
+type Opt<'a> = (bool, &'a str, &'a [&'a str]);
 
 /// A match module and its options, in the order given.
 #[derive(Debug, Default)]
@@ -40,7 +40,7 @@ struct Parsed<'a> {
     protocol: Option<(bool, Cow<'a, str>)>,
     matches: Vec<Match<'a>>,
     target: Option<&'a str>,
-    target_options: Vec<(&'a str, &'a [Arg])>,
+    target_options: Vec<(&'a str, &'a [&'a str])>,
 }
 
 /// How many values an option takes.
@@ -91,13 +91,13 @@ fn lowercase(s: &str) -> Cow<'_, str> {
     }
 }
 
-fn parse(args: &[Arg]) -> Parsed<'_> {
+fn parse<'a>(args: &'a [&'a str]) -> Parsed<'a> {
     let mut parsed = Parsed::default();
     let mut negate = false;
     let mut i = 0;
-    let next = |i: usize| args.get(i + 1).map_or("", AsRef::as_ref);
+    let next = |i: usize| args.get(i + 1).copied().unwrap_or("");
     while i < args.len() {
-        let arg = args[i].as_ref();
+        let arg = args[i];
         match arg {
             "!" => {
                 negate = true;
@@ -253,8 +253,8 @@ fn push_option<V: AsRef<str>>(
     }
 }
 
-fn first(values: &[Arg]) -> Option<&str> {
-    values.first().map(AsRef::as_ref)
+fn first<'a>(values: &[&'a str]) -> Option<&'a str> {
+    values.first().copied()
 }
 
 fn render_match(out: &mut String, m: &Match<'_>, ipv6: bool) {
@@ -333,7 +333,7 @@ fn render_match(out: &mut String, m: &Match<'_>, ipv6: bool) {
                     if p.contains('-') {
                         Cow::Owned(p.replace('-', ":"))
                     } else {
-                        Cow::Borrowed(p.as_ref())
+                        Cow::Borrowed(*p)
                     }
                 });
                 push_option(out, *n, o, values);
@@ -347,7 +347,7 @@ fn render_match(out: &mut String, m: &Match<'_>, ipv6: bool) {
     }
 }
 
-fn render_target(out: &mut String, target: &str, options: &[(&str, &[Arg])], ipv6: bool) {
+fn render_target(out: &mut String, target: &str, options: &[(&str, &[&str])], ipv6: bool) {
     out.push_str(" -j ");
     out.push_str(target);
     let value = |name: &str| {
@@ -400,7 +400,8 @@ pub fn render(rule: &Rule, ipv6: bool) -> String {
 
 /// [`render`], appended to `out` (no line break).
 pub fn push_rendered(out: &mut String, rule: &Rule, ipv6: bool) {
-    let parsed = parse(&rule.args);
+    let args: Vec<&str> = rule.args().collect();
+    let parsed = parse(&args);
     out.push_str("-A ");
     out.push_str(&rule.chain);
     let field = |out: &mut String, flag: &str, value: Option<(bool, &str)>, address: bool| {
