@@ -99,7 +99,7 @@ pub fn policies_of(model: &Model, flow: &crate::ir::Flow) -> Vec<PolicyRef> {
         (&flow.from, Direction::Egress),
         (&flow.to, Direction::Ingress),
     ] {
-        let Some((namespace, subject)) = subject_of(model, peer) else {
+        let Some((namespace, subject)) = subject_of(model, &components(model), peer) else {
             continue;
         };
         let isolated = model
@@ -159,8 +159,8 @@ pub fn plan_names(model: &Model) -> Vec<PolicyPlan> {
 }
 
 fn plan_with(model: &Model, with_rules: bool) -> Vec<PolicyPlan> {
-    let sides = index_flows(model);
     let components = components(model);
+    let sides = index_flows(model, &components);
     let mut plans = Vec::new();
     for ns in model.namespaces.values() {
         let isolated: Vec<Direction> = [
@@ -236,16 +236,19 @@ fn plan_with(model: &Model, with_rules: bool) -> Vec<PolicyPlan> {
 }
 
 /// For each (namespace, subject, direction): the peers on the other side, with ports.
-fn index_flows(model: &Model) -> IndexMap<Key, Vec<(&Peer, &Vec<PolicyPort>)>> {
+fn index_flows<'m>(
+    model: &'m Model,
+    components: &[(String, crate::ir::Selector)],
+) -> IndexMap<Key, Vec<(&'m Peer, &'m Vec<PolicyPort>)>> {
     let mut sides: IndexMap<Key, Vec<(&Peer, &Vec<PolicyPort>)>> = IndexMap::new();
     for flow in &model.flows {
-        if let Some((ns, subject)) = subject_of(model, &flow.to) {
+        if let Some((ns, subject)) = subject_of(model, components, &flow.to) {
             sides
                 .entry((ns, subject, Direction::Ingress))
                 .or_default()
                 .push((&flow.from, &flow.ports));
         }
-        if let Some((ns, subject)) = subject_of(model, &flow.from) {
+        if let Some((ns, subject)) = subject_of(model, components, &flow.from) {
             sides
                 .entry((ns, subject, Direction::Egress))
                 .or_default()
@@ -256,7 +259,11 @@ fn index_flows(model: &Model) -> IndexMap<Key, Vec<(&Peer, &Vec<PolicyPort>)>> {
 }
 
 /// The knet namespace and subject a peer stands for, if a policy can select it.
-fn subject_of(model: &Model, peer: &Peer) -> Option<(String, Subject)> {
+fn subject_of(
+    model: &Model,
+    components: &[(String, crate::ir::Selector)],
+    peer: &Peer,
+) -> Option<(String, Subject)> {
     match peer {
         // Apps of unmanaged namespaces get no policy.
         Peer::App { namespace, app, .. } if model.namespaces.contains_key(namespace) => {
@@ -266,12 +273,28 @@ fn subject_of(model: &Model, peer: &Peer) -> Option<(String, Subject)> {
             Some((namespace.clone(), Subject::AllPods))
         }
         Peer::Pods(selector) if model.namespaces.contains_key(&selector.namespace) => {
-            let (name, _) = components(model)
-                .into_iter()
-                .find(|(_, known)| known == selector)?;
-            Some((selector.namespace.clone(), Subject::Component(name)))
+            let (name, _) = components.iter().find(|(_, known)| known == selector)?;
+            Some((selector.namespace.clone(), Subject::Component(name.clone())))
         }
         _ => None,
+    }
+}
+
+/// What tells two peers apart. `Peer` holds maps, so it has no `Hash`: an app is known
+/// by its namespace and name (its labels follow from them), any other peer by its
+/// debug form, which is faithful.
+#[derive(PartialEq, Eq, Hash)]
+enum PeerKey<'p> {
+    App(&'p str, &'p str),
+    Other(String),
+}
+
+impl<'p> PeerKey<'p> {
+    fn of(peer: &'p Peer) -> Self {
+        match peer {
+            Peer::App { namespace, app, .. } => PeerKey::App(namespace, app),
+            other => PeerKey::Other(format!("{other:?}")),
+        }
     }
 }
 
@@ -280,8 +303,9 @@ fn subject_of(model: &Model, peer: &Peer) -> Option<(String, Subject)> {
 /// rule with `any` among its peers has no peers at all (no `from`/`to`: every source
 /// or destination), which includes the others.
 fn group(flows: &[(&Peer, &Vec<PolicyPort>)]) -> Vec<PolicyRule> {
-    // Per port set: the peers, the debug forms seen, and whether `any` opened it.
-    let mut rules: IndexMap<Vec<PolicyPort>, (Vec<Peer>, HashSet<String>, bool)> = IndexMap::new();
+    // Per port set: the peers, the peers seen, and whether `any` opened it.
+    let mut rules: IndexMap<Vec<PolicyPort>, (Vec<Peer>, HashSet<PeerKey>, bool)> =
+        IndexMap::new();
     for (peer, ports) in flows {
         let mut ports = (*ports).clone();
         ports.sort();
@@ -293,8 +317,7 @@ fn group(flows: &[(&Peer, &Vec<PolicyPort>)]) -> Vec<PolicyRule> {
             peers.clear();
             continue;
         }
-        // `Peer` holds maps, so it has no `Hash`; its debug form is a faithful key.
-        if !*open && seen.insert(format!("{peer:?}")) {
+        if !*open && seen.insert(PeerKey::of(peer)) {
             peers.push((*peer).clone());
         }
     }

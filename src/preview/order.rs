@@ -27,13 +27,6 @@ fn service_name(rule: &Rule) -> Option<&str> {
     Some(comment.split([' ', ':']).next().unwrap_or(comment))
 }
 
-fn by_service_name(a: &Rule, b: &Rule) -> Ordering {
-    match (service_name(a), service_name(b)) {
-        (Some(x), Some(y)) => x.cmp(y),
-        _ => Ordering::Equal,
-    }
-}
-
 fn is_last_rule(rule: &Rule) -> bool {
     rule.comment_text()
         .is_some_and(|c| c.contains("must be the last rule"))
@@ -58,14 +51,18 @@ pub fn canonical(table: Table) -> Table {
         let mut in_chain = by_chain.swap_remove(chain.as_str()).unwrap_or_default();
         if chain == "KUBE-NODEPORTS" || chain == "KUBE-SERVICES" {
             // A stable sort, like Go's sort.SliceStable.
-            in_chain.sort_by(|&a, &b| {
-                let (a, b) = (&rules[a], &rules[b]);
-                match (is_last_rule(a), is_last_rule(b)) {
-                    (true, false) => Ordering::Greater,
-                    (false, true) => Ordering::Less,
-                    _ => by_service_name(a, b),
-                }
+            // Each rule's comment is looked at once, not at every comparison.
+            let mut keyed: Vec<(usize, bool, Option<&str>)> = in_chain
+                .iter()
+                .map(|&i| (i, is_last_rule(&rules[i]), service_name(&rules[i])))
+                .collect();
+            keyed.sort_by(|a, b| match ((a.1, a.2), (b.1, b.2)) {
+                ((true, _), (false, _)) => Ordering::Greater,
+                ((false, _), (true, _)) => Ordering::Less,
+                ((_, Some(x)), (_, Some(y))) => x.cmp(y),
+                _ => Ordering::Equal,
             });
+            in_chain = keyed.into_iter().map(|(i, _, _)| i).collect();
         }
         order.extend(in_chain);
     }

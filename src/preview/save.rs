@@ -183,12 +183,14 @@ fn push_save_string(out: &mut String, s: &str) {
         return;
     }
     out.push('"');
-    for c in s.chars() {
-        if matches!(c, '"' | '\\' | '\'') {
-            out.push('\\');
-        }
-        out.push(c);
+    let mut rest = s;
+    while let Some(at) = rest.find(['"', '\\', '\'']) {
+        out.push_str(&rest[..at]);
+        out.push('\\');
+        out.push_str(&rest[at..at + 1]);
+        rest = &rest[at + 1..];
     }
+    out.push_str(rest);
     out.push('"');
 }
 
