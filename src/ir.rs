@@ -509,6 +509,33 @@ pub enum Peer {
     NamespaceGroup { group: String, labels: Labels },
 }
 
+/// What tells two peers apart, cheap to hash and compare. `Peer` holds maps, so it has
+/// no `Hash`: an app is known by its namespace and name (its labels follow from them),
+/// a namespace, group, `*/*` or `any` by what names them, and pod selectors and
+/// addresses by their debug form, which is faithful.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PeerKey<'p> {
+    App(&'p str, &'p str),
+    Namespace(&'p str),
+    AnyNamespace,
+    Any,
+    Group(&'p str),
+    Other(String),
+}
+
+impl Peer {
+    pub fn key(&self) -> PeerKey<'_> {
+        match self {
+            Peer::App { namespace, app, .. } => PeerKey::App(namespace, app),
+            Peer::Namespace { namespace } => PeerKey::Namespace(namespace),
+            Peer::AnyNamespace => PeerKey::AnyNamespace,
+            Peer::Any => PeerKey::Any,
+            Peer::NamespaceGroup { group, .. } => PeerKey::Group(group),
+            Peer::Pods(_) | Peer::Addresses(_) => PeerKey::Other(format!("{self:?}")),
+        }
+    }
+}
+
 /// A port in a NetworkPolicy: a number (with `endPort` for ranges) or a named port.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PolicyPort {

@@ -64,16 +64,17 @@ pub struct PolicyRule {
 
 /// The subject of a policy: one app, the pods of a cluster component knet knows by its
 /// selector (cluster DNS, the ingress controller), or every pod of the namespace.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Subject {
-    App(String),
-    Component(String),
+/// Borrowed from the model and the list of components: the plan looks one up per flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Subject<'a> {
+    App(&'a str),
+    Component(&'a str),
     AllPods,
 }
 
-impl Subject {
+impl<'a> Subject<'a> {
     /// The name of the subject's policies, before `-ingress` / `-egress`.
-    fn prefix(&self) -> &str {
+    fn prefix(&self) -> &'a str {
         match self {
             Subject::App(app) => app,
             Subject::Component(name) => name,
@@ -94,17 +95,18 @@ pub struct PolicyRef {
 /// destination and the egress policy of its source, for each side that a policy selects
 /// in a namespace isolating that direction.
 pub fn policies_of(model: &Model, flow: &crate::ir::Flow) -> Vec<PolicyRef> {
+    let components = components(model);
     let mut out = Vec::new();
     for (peer, direction) in [
         (&flow.from, Direction::Egress),
         (&flow.to, Direction::Ingress),
     ] {
-        let Some((namespace, subject)) = subject_of(model, &components(model), peer) else {
+        let Some((namespace, subject)) = subject_of(model, &components, peer) else {
             continue;
         };
         let isolated = model
             .namespaces
-            .get(&namespace)
+            .get(namespace)
             .is_some_and(|ns| match direction {
                 Direction::Ingress => ns.isolate_ingress,
                 Direction::Egress => ns.isolate_egress,
@@ -112,7 +114,7 @@ pub fn policies_of(model: &Model, flow: &crate::ir::Flow) -> Vec<PolicyRef> {
         if isolated {
             out.push(PolicyRef {
                 name: format!("{}-{}", subject.prefix(), direction.suffix()),
-                namespace,
+                namespace: namespace.to_string(),
                 direction,
             });
         }
@@ -145,7 +147,7 @@ fn components(model: &Model) -> Vec<(String, crate::ir::Selector)> {
     out
 }
 
-type Key = (String, Subject, Direction);
+type Key<'a> = (&'a str, Subject<'a>, Direction);
 
 /// Every policy of the model, namespace by namespace.
 pub fn plan(model: &Model) -> Vec<PolicyPlan> {
@@ -198,31 +200,26 @@ fn plan_with(model: &Model, with_rules: bool) -> Vec<PolicyPlan> {
         let subjects = ns
             .apps
             .values()
-            .map(|app| (Subject::App(app.name.clone()), Some(app.labels.clone())))
+            .map(|app| (Subject::App(&app.name), Some(&app.labels)))
             .chain(
                 components
                     .iter()
                     .filter(|(_, selector)| selector.namespace == ns.name)
-                    .map(|(name, selector)| {
-                        (
-                            Subject::Component(name.clone()),
-                            Some(selector.labels.clone()),
-                        )
-                    }),
+                    .map(|(name, selector)| (Subject::Component(name), Some(&selector.labels))),
             )
             .chain(std::iter::once((Subject::AllPods, None)));
         for (subject, selector) in subjects {
             for &direction in &isolated {
-                let key = (ns.name.clone(), subject.clone(), direction);
+                let key = (ns.name.as_str(), subject, direction);
                 let Some(flows) = sides.get(&key) else {
                     continue;
                 };
                 plans.push(PolicyPlan {
                     namespace: ns.name.clone(),
                     name: format!("{}-{}", subject.prefix(), direction.suffix()),
-                    pod_selector: selector.clone(),
-                    app: match &subject {
-                        Subject::App(a) => Some(a.clone()),
+                    pod_selector: selector.cloned(),
+                    app: match subject {
+                        Subject::App(a) => Some(a.to_string()),
                         Subject::AllPods | Subject::Component(_) => None,
                     },
                     types: vec![direction],
@@ -238,9 +235,9 @@ fn plan_with(model: &Model, with_rules: bool) -> Vec<PolicyPlan> {
 /// For each (namespace, subject, direction): the peers on the other side, with ports.
 fn index_flows<'m>(
     model: &'m Model,
-    components: &[(String, crate::ir::Selector)],
-) -> IndexMap<Key, Vec<(&'m Peer, &'m Vec<PolicyPort>)>> {
-    let mut sides: IndexMap<Key, Vec<(&Peer, &Vec<PolicyPort>)>> = IndexMap::new();
+    components: &'m [(String, crate::ir::Selector)],
+) -> IndexMap<Key<'m>, Vec<(&'m Peer, &'m Vec<PolicyPort>)>> {
+    let mut sides: IndexMap<Key<'m>, Vec<(&Peer, &Vec<PolicyPort>)>> = IndexMap::new();
     for flow in &model.flows {
         if let Some((ns, subject)) = subject_of(model, components, &flow.to) {
             sides
@@ -259,42 +256,24 @@ fn index_flows<'m>(
 }
 
 /// The knet namespace and subject a peer stands for, if a policy can select it.
-fn subject_of(
+fn subject_of<'a>(
     model: &Model,
-    components: &[(String, crate::ir::Selector)],
-    peer: &Peer,
-) -> Option<(String, Subject)> {
+    components: &'a [(String, crate::ir::Selector)],
+    peer: &'a Peer,
+) -> Option<(&'a str, Subject<'a>)> {
     match peer {
         // Apps of unmanaged namespaces get no policy.
         Peer::App { namespace, app, .. } if model.namespaces.contains_key(namespace) => {
-            Some((namespace.clone(), Subject::App(app.clone())))
+            Some((namespace, Subject::App(app)))
         }
         Peer::Namespace { namespace } if model.namespaces.contains_key(namespace) => {
-            Some((namespace.clone(), Subject::AllPods))
+            Some((namespace, Subject::AllPods))
         }
         Peer::Pods(selector) if model.namespaces.contains_key(&selector.namespace) => {
             let (name, _) = components.iter().find(|(_, known)| known == selector)?;
-            Some((selector.namespace.clone(), Subject::Component(name.clone())))
+            Some((&selector.namespace, Subject::Component(name)))
         }
         _ => None,
-    }
-}
-
-/// What tells two peers apart. `Peer` holds maps, so it has no `Hash`: an app is known
-/// by its namespace and name (its labels follow from them), any other peer by its
-/// debug form, which is faithful.
-#[derive(PartialEq, Eq, Hash)]
-enum PeerKey<'p> {
-    App(&'p str, &'p str),
-    Other(String),
-}
-
-impl<'p> PeerKey<'p> {
-    fn of(peer: &'p Peer) -> Self {
-        match peer {
-            Peer::App { namespace, app, .. } => PeerKey::App(namespace, app),
-            other => PeerKey::Other(format!("{other:?}")),
-        }
     }
 }
 
@@ -304,7 +283,7 @@ impl<'p> PeerKey<'p> {
 /// or destination), which includes the others.
 fn group(flows: &[(&Peer, &Vec<PolicyPort>)]) -> Vec<PolicyRule> {
     // Per port set: the peers, the peers seen, and whether `any` opened it.
-    let mut rules: IndexMap<Vec<PolicyPort>, (Vec<Peer>, HashSet<PeerKey>, bool)> =
+    let mut rules: IndexMap<Vec<PolicyPort>, (Vec<Peer>, HashSet<crate::ir::PeerKey>, bool)> =
         IndexMap::new();
     for (peer, ports) in flows {
         let mut ports = (*ports).clone();
@@ -317,7 +296,7 @@ fn group(flows: &[(&Peer, &Vec<PolicyPort>)]) -> Vec<PolicyRule> {
             peers.clear();
             continue;
         }
-        if !*open && seen.insert(PeerKey::of(peer)) {
+        if !*open && seen.insert(peer.key()) {
             peers.push((*peer).clone());
         }
     }

@@ -11,7 +11,7 @@ use ipnet::IpNet;
 use super::Blocks;
 use crate::check::Diagnostics;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::ir::{self, FlowOrigin, IpBlock, Peer, TrafficPolicy};
+use crate::ir::{self, FlowOrigin, IpBlock, Peer, PeerKey, TrafficPolicy};
 use crate::source::Span;
 use crate::syntax::ast;
 
@@ -329,18 +329,6 @@ fn not_isolated(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
 }
 
 /// A peer as a grouping key (labels in order).
-fn key(peer: &Peer) -> String {
-    match peer {
-        Peer::App { namespace, app, .. } => format!("app {namespace}/{app}"),
-        Peer::Namespace { namespace } => format!("ns {namespace}"),
-        Peer::Pods(selector) => format!("pods {}/{:?}", selector.namespace, selector.labels),
-        Peer::Addresses(blocks) => format!("ip {blocks:?}"),
-        Peer::AnyNamespace => "*/*".to_string(),
-        Peer::Any => "any".to_string(),
-        Peer::NamespaceGroup { group, .. } => format!("group {group}"),
-    }
-}
-
 /// Whether knet writes policies for the pods `peer` stands for: a flow to or from them
 /// adds rules there, which a one-sided peer (`any`, `*/*`, `GROUP/*`) never does.
 fn managed(model: &ir::Model, peer: &Peer) -> bool {
@@ -399,15 +387,15 @@ fn ports_cover(outer: &[ir::PolicyPort], inner: &[ir::PolicyPort]) -> bool {
 /// first), so a statement that repeats one peer thousands of times stays linear too.
 #[derive(Default)]
 struct Candidates<'m> {
-    by_source: HashMap<String, Vec<(usize, &'m ir::Flow)>>,
+    by_source: HashMap<PeerKey<'m>, Vec<(usize, &'m ir::Flow)>>,
     from_addresses: Vec<(usize, &'m ir::Flow)>,
-    identical: HashMap<String, usize>,
+    identical: HashMap<(PeerKey<'m>, Vec<ir::PolicyPort>), usize>,
 }
 
 impl<'m> Candidates<'m> {
     fn add(&mut self, index: usize, flow: &'m ir::Flow) {
-        let source = key(&flow.from);
-        let identity = format!("{source} {:?}", sorted_ports(&flow.ports));
+        let source = flow.from.key();
+        let identity = (source.clone(), sorted_ports(&flow.ports));
         let list = match flow.from {
             Peer::Addresses(_) => &mut self.from_addresses,
             _ => self.by_source.entry(source).or_default(),
@@ -428,11 +416,9 @@ impl<'m> Candidates<'m> {
     }
 
     fn covering(&self, flow: &ir::Flow) -> Vec<(usize, &'m ir::Flow)> {
-        let mut sources = vec![key(&flow.from), key(&Peer::AnyNamespace)];
+        let mut sources = vec![flow.from.key(), PeerKey::AnyNamespace];
         if let Peer::App { namespace, .. } = &flow.from {
-            sources.push(key(&Peer::Namespace {
-                namespace: namespace.clone(),
-            }));
+            sources.push(PeerKey::Namespace(namespace));
         }
         let mut found: Vec<(usize, &ir::Flow)> = sources
             .iter()
@@ -450,10 +436,10 @@ impl<'m> Candidates<'m> {
 /// `W0106`: a declared flow that another flow (declared earlier, in another statement
 /// or earlier in the same one, or implied) already allows.
 fn redundant(diags: &mut Diagnostics, model: &ir::Model) {
-    let mut by_destination: HashMap<String, Candidates> = HashMap::new();
+    let mut by_destination: HashMap<PeerKey, Candidates> = HashMap::new();
     for (index, flow) in model.flows.iter().enumerate() {
         by_destination
-            .entry(key(&flow.to))
+            .entry(flow.to.key())
             .or_default()
             .add(index, flow);
     }
@@ -464,18 +450,16 @@ fn redundant(diags: &mut Diagnostics, model: &ir::Model) {
         };
         // Flows to every pod of a namespace also cover flows to its apps; `any` covers
         // every destination, `*/*` every pod.
-        let mut destinations = vec![key(&flow.to)];
+        let mut destinations = vec![flow.to.key()];
         if let Peer::App { namespace, .. } = &flow.to {
-            destinations.push(key(&Peer::Namespace {
-                namespace: namespace.clone(),
-            }));
+            destinations.push(PeerKey::Namespace(namespace));
         }
         let wider: &[Peer] = match &flow.to {
             Peer::Any => &[],
             Peer::Addresses(_) | Peer::AnyNamespace => &[Peer::Any],
             _ => &[Peer::Any, Peer::AnyNamespace],
         };
-        destinations.extend(wider.iter().map(key));
+        destinations.extend(wider.iter().map(Peer::key));
         let covering = destinations.iter().find_map(|destination| {
             by_destination
                 .get(destination)?
