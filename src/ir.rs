@@ -493,7 +493,8 @@ pub enum Peer {
     App {
         namespace: String,
         app: String,
-        labels: Labels,
+        /// Shared: a flow's peer is copied into every policy rule it feeds.
+        labels: std::sync::Arc<Labels>,
     },
     /// Every pod of a namespace.
     Namespace { namespace: String },

@@ -229,6 +229,8 @@ fn plan_with(model: &Model, with_rules: bool) -> Vec<PolicyPlan> {
             }
         }
     }
+    // Held while the output is written.
+    plans.shrink_to_fit();
     plans
 }
 

@@ -43,8 +43,10 @@ impl<'a> Scope<'a> {
         self,
         cluster: ir::Cluster,
         mut ingresses: IndexMap<String, IndexMap<String, ir::Ingress>>,
-        flows: Vec<ir::Flow>,
+        mut flows: Vec<ir::Flow>,
     ) -> ir::Model {
+        // The model lives until the output is written: no spare room in its largest list.
+        flows.shrink_to_fit();
         let unmanaged = self
             .unmanaged
             .into_iter()

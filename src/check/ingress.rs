@@ -437,7 +437,7 @@ impl IngressChecker<'_, '_> {
             to: ir::Peer::App {
                 namespace: self.namespace.to_string(),
                 app: app_ir.name.clone(),
-                labels: app_ir.labels.clone(),
+                labels: std::sync::Arc::new(app_ir.labels.clone()),
             },
             ports: vec![super::flows::policy_port(&port)],
             origin: ir::FlowOrigin::Route {

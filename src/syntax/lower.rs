@@ -30,6 +30,15 @@ fn statement_span(file: FileId, pair: &P) -> Span {
     Span::new(file, whole.start, end)
 }
 
+/// Collects into a vector without spare room: the tree of a large file holds hundreds
+/// of thousands of short lists (peers, labels, lines), and `collect` leaves room for
+/// four items in each (glibc shrinks an allocation in place).
+fn exact<T>(items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut items: Vec<T> = items.collect();
+    items.shrink_to_fit();
+    items
+}
+
 /// The meaningful children of a pair: punctuation and line ends dropped.
 fn parts<'i>(pair: P<'i>) -> Vec<P<'i>> {
     pair.into_inner()
@@ -324,10 +333,7 @@ fn named_block<'i>(file: FileId, pair: P<'i>) -> (Name, Vec<P<'i>>) {
 fn app_block(file: FileId, pair: P) -> App {
     let close = close(file, &pair);
     let (name, lines) = named_block(file, pair);
-    let lines = lines
-        .into_iter()
-        .filter_map(|p| app_line(file, p))
-        .collect();
+    let lines = exact(lines.into_iter().filter_map(|p| app_line(file, p)));
     App { name, lines, close }
 }
 
@@ -369,7 +375,7 @@ fn app_line(file: FileId, pair: P) -> Option<Spanned<AppLine>> {
         },
         Rule::service_block => {
             let name = text(file, &vals.next()?);
-            let lines = vals.filter_map(|p| app_line(file, p)).collect();
+            let lines = exact(vals.filter_map(|p| app_line(file, p)));
             AppLine::ExtraService(ServiceBlock {
                 name,
                 lines,
@@ -479,10 +485,11 @@ fn split_port(file: FileId, pair: &P) -> (Vec<Number>, Option<Name>) {
 }
 
 fn label_list(file: FileId, pair: P) -> Vec<Label> {
-    pair.into_inner()
-        .filter(|p| p.as_rule() == Rule::label)
-        .filter_map(|p| label(file, p))
-        .collect()
+    exact(
+        pair.into_inner()
+            .filter(|p| p.as_rule() == Rule::label)
+            .filter_map(|p| label(file, p)),
+    )
 }
 
 fn label(file: FileId, pair: P) -> Option<Label> {
@@ -713,10 +720,11 @@ fn expect_stmt(file: FileId, pair: P, whole: Span) -> Option<Expect> {
 }
 
 fn peer_list(file: FileId, pair: P) -> Vec<Peer> {
-    pair.into_inner()
-        .filter(|p| p.as_rule() == Rule::peer)
-        .filter_map(|p| peer(file, p))
-        .collect()
+    exact(
+        pair.into_inner()
+            .filter(|p| p.as_rule() == Rule::peer)
+            .filter_map(|p| peer(file, p)),
+    )
 }
 
 fn peer(file: FileId, pair: P) -> Option<Peer> {
@@ -749,15 +757,16 @@ fn peer(file: FileId, pair: P) -> Option<Peer> {
         }
         _ => PeerTarget::Name(target_pair.as_str().to_string()),
     };
-    let ports = parts
-        .filter(|p| p.as_rule() == Rule::port_set)
-        .flat_map(|set| {
-            values(set)
-                .into_iter()
-                .map(|p| port_ref(file, p))
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let ports = exact(
+        parts
+            .filter(|p| p.as_rule() == Rule::port_set)
+            .flat_map(|set| {
+                values(set)
+                    .into_iter()
+                    .map(|p| port_ref(file, p))
+                    .collect::<Vec<_>>()
+            }),
+    );
     Some(Peer {
         target: Spanned::new(target, target_span),
         ports,

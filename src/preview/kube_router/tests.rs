@@ -62,7 +62,7 @@ fn allow_frontend() -> PolicyPlan {
             peers: vec![Peer::App {
                 namespace: "default".into(),
                 app: "frontend".into(),
-                labels: labels(&[("app", "frontend")]),
+                labels: std::sync::Arc::new(labels(&[("app", "frontend")])),
             }],
             ports: vec![PolicyPort {
                 protocol: Protocol::Tcp,
