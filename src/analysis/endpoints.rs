@@ -253,7 +253,8 @@ fn add_namespace(namespaces: &mut IndexMap<String, Labels>, name: &str, extra: &
     labels.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
 }
 
-fn other_pod(id: String, kind: Kind, namespace: &str) -> Endpoint {
+/// A pod with no labels or ports standing for a namespace (`NS/*`, `elsewhere/*`...).
+pub(super) fn other_pod(id: String, kind: Kind, namespace: &str) -> Endpoint {
     Endpoint {
         id,
         kind,

@@ -7,12 +7,11 @@
 //! stands for every app of a namespace (`*`, `NS/*`) must hold for each app. Codes:
 //! `E0339`, and `E0346` for an external without addresses (nothing to ask about).
 
-use super::endpoints::{Endpoint, Kind, Place, Pod};
+use super::endpoints::{Endpoint, Kind, Place};
 use super::why::explain;
 use super::{analyze, Reach};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{ExpectEnd, ExpectPort, Expectation, Model, Protocol, TargetPort};
-use crate::kube::objects::Labels;
 
 /// Checks every `expect` line of the model (nothing to do, and no YAML written, when
 /// there is none).
@@ -194,15 +193,8 @@ fn ends(reach: &mut Reach, model: &Model, end: &ExpectEnd) -> Option<Vec<usize>>
 
 /// A pod of a namespace that no policy names, added for an expectation about it.
 fn ad_hoc(reach: &mut Reach, namespace: &str, kind: Kind, id: String) -> usize {
-    reach.endpoints.push(Endpoint {
-        id,
-        kind,
-        place: Place::Pod(Pod {
-            namespace: namespace.to_string(),
-            name: "pod".to_string(),
-            labels: Labels::new(),
-            ports: Vec::new(),
-        }),
-    });
+    reach
+        .endpoints
+        .push(super::endpoints::other_pod(id, kind, namespace));
     reach.endpoints.len() - 1
 }
