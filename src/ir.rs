@@ -30,6 +30,30 @@ pub struct Model {
     pub expectations: Vec<Expectation>,
 }
 
+impl Model {
+    /// The Gateways that `routes gateway-api` ingresses attach to, each once, in order
+    /// of first use.
+    pub fn route_gateways(&self) -> indexmap::IndexSet<&GatewayRef> {
+        self.namespaces
+            .values()
+            .flat_map(|ns| ns.ingresses.values())
+            .filter_map(|ingress| match &ingress.output {
+                IngressOutput::HttpRoutes(gateway) => Some(gateway),
+                IngressOutput::Ingress => None,
+            })
+            .collect()
+    }
+
+    /// Whether some `ingress` block is written as an Ingress (so the ingress controller
+    /// carries routes).
+    pub fn has_ingress_objects(&self) -> bool {
+        self.namespaces
+            .values()
+            .flat_map(|ns| ns.ingresses.values())
+            .any(|ingress| ingress.output == IngressOutput::Ingress)
+    }
+}
+
 /// `expect allow|deny SOURCE -> DESTINATION[:PORT]`, resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expectation {

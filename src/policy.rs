@@ -134,14 +134,10 @@ fn components(model: &Model) -> Vec<(String, crate::ir::Selector)> {
             model.cluster.ingress_controller.clone(),
         ),
     ];
-    for ns in model.namespaces.values() {
-        for ingress in ns.ingresses.values() {
-            if let crate::ir::IngressOutput::HttpRoutes(gateway) = &ingress.output {
-                let pods = model.cluster.gateway_pods(gateway);
-                if !out.iter().any(|(_, known)| *known == pods) {
-                    out.push((format!("gateway-{}", gateway.name), pods));
-                }
-            }
+    for gateway in model.route_gateways() {
+        let pods = model.cluster.gateway_pods(gateway);
+        if !out.iter().any(|(_, known)| *known == pods) {
+            out.push((format!("gateway-{}", gateway.name), pods));
         }
     }
     out

@@ -140,25 +140,12 @@ pub fn endpoints(model: &Model, objects: &mut Objects) -> Vec<Endpoint> {
             }
         }
     }
-    // The Gateways that HTTPRoutes attach to, each once, in order of first use.
-    let mut gateways: indexmap::IndexSet<(String, String)> = indexmap::IndexSet::new();
-    for ingress in model
-        .namespaces
-        .values()
-        .flat_map(|ns| ns.ingresses.values())
-    {
-        if let ir::IngressOutput::HttpRoutes(gateway) = &ingress.output {
-            gateways.insert((gateway.namespace.clone(), gateway.name.clone()));
-        }
-    }
-    let gateway_pods: Vec<(String, ir::Selector)> = gateways
+    let gateway_pods: Vec<(String, ir::Selector)> = model
+        .route_gateways()
         .into_iter()
-        .map(|(namespace, name)| {
-            let pods = model.cluster.gateway_pods(&ir::GatewayRef {
-                namespace,
-                name: name.clone(),
-            });
-            (format!("gateway-{name}"), pods)
+        .map(|gateway| {
+            let pods = model.cluster.gateway_pods(gateway);
+            (format!("gateway-{}", gateway.name), pods)
         })
         .collect();
     let components = [

@@ -163,12 +163,7 @@ fn ends(reach: &mut Reach, model: &Model, end: &ExpectEnd) -> Option<Vec<usize>>
         // as HTTPRoutes, and the ingress controller when any ingress is an Ingress (or
         // there is none).
         ExpectEnd::IngressController
-            if !by_kind(reach, Kind::Gateway).is_empty()
-                && !model
-                    .namespaces
-                    .values()
-                    .flat_map(|ns| ns.ingresses.values())
-                    .any(|i| i.output == crate::ir::IngressOutput::Ingress) =>
+            if !by_kind(reach, Kind::Gateway).is_empty() && !model.has_ingress_objects() =>
         {
             by_kind(reach, Kind::Gateway)
         }

@@ -74,7 +74,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use super::address::Addresses;
-use super::rule::{Rule, Table};
+use super::rule::{self, Rule, Table};
 use crate::ir::Model;
 use crate::policy::{self, PolicyPlan};
 
@@ -109,15 +109,11 @@ impl KubeRouter {
         out.push_str("*filter");
         out.line_end();
         for chain in &self.filter.chains {
-            let _ = write!(out, ":{chain} - [0:0]");
-            out.line_end();
+            rule::push_chain_line(out, chain, "-");
         }
         for jump in &self.builtin_jumps {
-            let line = jump.to_restore();
-            let args = line
-                .strip_prefix(&format!("-A {}", jump.chain))
-                .unwrap_or_default();
-            let _ = write!(out, "-I {} 1{args}", jump.chain);
+            let _ = write!(out, "-I {} 1", jump.chain);
+            jump.push_restore_args(out);
             out.line_end();
         }
         for rule in &self.filter.rules {

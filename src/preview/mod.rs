@@ -181,16 +181,10 @@ fn save_table(out: &mut Sink, parts: &[&Table], builtins: &[&str], jumps: &[Rule
     out.push_str(name);
     out.line_end();
     for builtin in builtins {
-        out.push(':');
-        out.push_str(builtin);
-        out.push_str(" ACCEPT [0:0]");
-        out.line_end();
+        rule::push_chain_line(out, builtin, "ACCEPT");
     }
     for chain in &chains {
-        out.push(':');
-        out.push_str(chain);
-        out.push_str(" - [0:0]");
-        out.line_end();
+        rule::push_chain_line(out, chain, "-");
     }
     let jumps = rule::by_chain(jumps);
     let groups: Vec<_> = parts.iter().map(|t| rule::by_chain(&t.rules)).collect();

@@ -76,6 +76,11 @@ impl Rule {
     pub fn push_restore(&self, out: &mut String) {
         out.push_str("-A ");
         out.push_str(&self.chain);
+        self.push_restore_args(out);
+    }
+
+    /// The arguments in restore format, each after a space.
+    pub fn push_restore_args(&self, out: &mut String) {
         for arg in self.args() {
             out.push(' ');
             if arg.contains(' ') || arg.is_empty() {
@@ -130,10 +135,7 @@ impl Table {
         out.push_str(self.name);
         out.line_end();
         for chain in &self.chains {
-            out.push(':');
-            out.push_str(chain);
-            out.push_str(" - [0:0]");
-            out.line_end();
+            push_chain_line(out, chain, "-");
         }
         for rule in &self.rules {
             rule.push_restore(out);
@@ -142,6 +144,16 @@ impl Table {
         out.push_str("COMMIT");
         out.line_end();
     }
+}
+
+/// `:CHAIN POLICY [0:0]`, a chain's declaration (policy `-` for a user chain).
+pub fn push_chain_line(out: &mut Sink, chain: &str, policy: &str) {
+    out.push(':');
+    out.push_str(chain);
+    out.push(' ');
+    out.push_str(policy);
+    out.push_str(" [0:0]");
+    out.line_end();
 }
 
 /// Rules grouped by chain, each group in order (one pass, for large payloads).

@@ -168,12 +168,6 @@ fn push_with_prefix(out: &mut String, address: &str) {
 
 /// libxtables `xtables_save_string`: bare when only `[-_0-9A-Za-z]`, else quoted with
 /// `"`, `\` and `'` escaped.
-pub fn save_string(s: &str) -> String {
-    let mut out = String::new();
-    push_save_string(&mut out, s);
-    out
-}
-
 fn push_save_string(out: &mut String, s: &str) {
     if !s.is_empty()
         && s.bytes()
@@ -525,6 +519,12 @@ mod tests {
         for (written, saved) in expected {
             assert_eq!(probability(written), saved);
         }
+    }
+
+    fn save_string(s: &str) -> String {
+        let mut out = String::new();
+        push_save_string(&mut out, s);
+        out
     }
 
     #[test]
