@@ -12,22 +12,40 @@ use crate::source::{FileId, Span};
 
 type P<'i> = Pair<'i, Rule>;
 
-fn span(file: FileId, pair: &P) -> Span {
+/// Where the text pest was given sits in its file. Pest's offsets are relative to that
+/// text, which is one piece of the file when it is parsed a piece at a time (`pieces`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Origin {
+    pub file: FileId,
+    pub base: usize,
+}
+
+impl Origin {
+    pub fn whole(file: FileId) -> Origin {
+        Origin { file, base: 0 }
+    }
+
+    fn span(self, start: usize, end: usize) -> Span {
+        Span::new(self.file, self.base + start, self.base + end)
+    }
+}
+
+fn span(file: Origin, pair: &P) -> Span {
     let s = pair.as_span();
-    Span::new(file, s.start(), s.end())
+    file.span(s.start(), s.end())
 }
 
 /// The span of a statement without its line end: `eol` swallows the blank and comment
 /// lines that follow, which no diagnostic should underline.
-fn statement_span(file: FileId, pair: &P) -> Span {
-    let whole = span(file, pair);
+fn statement_span(file: Origin, pair: &P) -> Span {
+    let whole = pair.as_span();
     let end = pair
         .clone()
         .into_inner()
         .filter(|p| !matches!(p.as_rule(), Rule::eol | Rule::EOI))
         .last()
-        .map_or(whole.end, |p| p.as_span().end());
-    Span::new(file, whole.start, end)
+        .map_or(whole.end(), |p| p.as_span().end());
+    file.span(whole.start(), end)
 }
 
 /// Collects into a vector without spare room: the tree of a large file holds hundreds
@@ -75,7 +93,7 @@ fn is_keyword(rule: Rule) -> bool {
 }
 
 /// The span of a block's closing `}`.
-fn close(file: FileId, pair: &P) -> Span {
+fn close(file: Origin, pair: &P) -> Span {
     pair.clone()
         .into_inner()
         .filter(|p| p.as_rule() == Rule::rbrace)
@@ -83,11 +101,11 @@ fn close(file: FileId, pair: &P) -> Span {
         .map_or_else(|| span(file, pair), |p| span(file, &p))
 }
 
-fn text(file: FileId, pair: &P) -> Spanned<String> {
+fn text(file: Origin, pair: &P) -> Spanned<String> {
     Spanned::new(pair.as_str().to_string(), span(file, pair))
 }
 
-fn number(file: FileId, pair: &P) -> Number {
+fn number(file: Origin, pair: &P) -> Number {
     // Digits only (the grammar says so); too many digits saturate and are reported by
     // the checker as out of range.
     let value = pair.as_str().bytes().fold(0u64, |acc, digit| {
@@ -98,21 +116,30 @@ fn number(file: FileId, pair: &P) -> Number {
 }
 
 pub fn file(file_id: FileId, root: P) -> File {
-    let mut items = Vec::new();
-    for pair in parts(root) {
-        match pair.as_rule() {
-            Rule::cluster_block => items.push(Item::Cluster(cluster_block(file_id, pair))),
-            Rule::namespace_block => items.push(Item::Namespace(namespace_block(file_id, pair))),
-            Rule::group_block => items.push(Item::Group(group_block(file_id, pair))),
-            _ => {}
-        }
-    }
+    let file_id = Origin::whole(file_id);
+    let items = parts(root)
+        .into_iter()
+        .filter_map(|pair| match pair.as_rule() {
+            Rule::namespace_block => Some(Item::Namespace(namespace_block(file_id, pair))),
+            _ => top_item(file_id, pair),
+        })
+        .collect();
     File { items }
+}
+
+/// A `cluster` or `namespaces` block; an `other_top_piece` is lowered as the block it wraps.
+pub(super) fn top_item(file: Origin, pair: P) -> Option<Item> {
+    match pair.as_rule() {
+        Rule::cluster_block => Some(Item::Cluster(cluster_block(file, pair))),
+        Rule::group_block => Some(Item::Group(group_block(file, pair))),
+        Rule::other_top_piece => top_item(file, pair.into_inner().next()?),
+        _ => None,
+    }
 }
 
 // ───────────────────────────── cluster ─────────────────────────────
 
-fn cluster_block(file: FileId, pair: P) -> ClusterBlock {
+fn cluster_block(file: Origin, pair: P) -> ClusterBlock {
     let mut keyword = span(file, &pair);
     let close = close(file, &pair);
     let mut settings = Vec::new();
@@ -130,7 +157,7 @@ fn cluster_block(file: FileId, pair: P) -> ClusterBlock {
     }
 }
 
-fn cluster_setting(file: FileId, pair: P) -> Option<Spanned<ClusterSetting>> {
+fn cluster_setting(file: Origin, pair: P) -> Option<Spanned<ClusterSetting>> {
     let whole = statement_span(file, &pair);
     let rule = pair.as_rule();
     let mut values = values(pair);
@@ -188,7 +215,7 @@ fn cluster_setting(file: FileId, pair: P) -> Option<Spanned<ClusterSetting>> {
 type Clauses = (Option<Name>, Option<Vec<Label>>, Option<Number>);
 
 /// `namespace NS`, `labels K=V, ...`, `port N` clauses of `dns` and `ingress-controller`.
-fn clauses<'i>(file: FileId, pairs: impl Iterator<Item = P<'i>>) -> Clauses {
+fn clauses<'i>(file: Origin, pairs: impl Iterator<Item = P<'i>>) -> Clauses {
     let (mut namespace, mut labels, mut port) = (None, None, None);
     for clause in pairs {
         let rule = clause.as_rule();
@@ -205,7 +232,7 @@ fn clauses<'i>(file: FileId, pairs: impl Iterator<Item = P<'i>>) -> Clauses {
     (namespace, labels, port)
 }
 
-fn routes_mode(file: FileId, pair: P) -> Spanned<RoutesMode> {
+fn routes_mode(file: Origin, pair: P) -> Spanned<RoutesMode> {
     let api = pair
         .clone()
         .into_inner()
@@ -219,7 +246,7 @@ fn routes_mode(file: FileId, pair: P) -> Spanned<RoutesMode> {
 }
 
 /// `NS/NAME`
-fn gateway_ref(file: FileId, pair: P) -> Option<GatewayRef> {
+fn gateway_ref(file: Origin, pair: P) -> Option<GatewayRef> {
     let whole = span(file, &pair);
     let mut names = pair.into_inner().filter(|p| p.as_rule() == Rule::name);
     let namespace = text(file, &names.next()?);
@@ -231,7 +258,7 @@ fn gateway_ref(file: FileId, pair: P) -> Option<GatewayRef> {
     })
 }
 
-fn switch(file: FileId, pair: P) -> Spanned<bool> {
+fn switch(file: Origin, pair: P) -> Spanned<bool> {
     let on = pair
         .clone()
         .into_inner()
@@ -241,31 +268,50 @@ fn switch(file: FileId, pair: P) -> Spanned<bool> {
 
 // ───────────────────────────── namespace ─────────────────────────────
 
-fn namespace_block(file: FileId, pair: P) -> NamespaceBlock {
+fn namespace_block(file: Origin, pair: P) -> NamespaceBlock {
     let close = close(file, &pair);
-    let mut unmanaged = None;
-    let mut parts = parts(pair).into_iter().filter(|p| match p.as_rule() {
-        Rule::unmanaged => {
-            unmanaged = Some(span(file, p));
-            false
-        }
-        rule => rule != Rule::kw_namespace,
-    });
+    let (mut block, items) = namespace_opening(file, pair);
+    block.items = items.filter_map(|p| namespace_item(file, p)).collect();
+    block.close = close;
+    block
+}
+
+/// `[unmanaged] namespace NAME {` without its items, which a piece-at-a-time parse adds
+/// one by one, and its closing brace (a default span until then).
+pub(super) fn namespace_head(file: Origin, pair: P) -> NamespaceBlock {
+    namespace_opening(file, pair).0
+}
+
+/// The block without its items, and the parts after the name (the items, when `pair` is
+/// a whole `namespace_block`).
+fn namespace_opening<'i>(file: Origin, pair: P<'i>) -> (NamespaceBlock, std::vec::IntoIter<P<'i>>) {
+    let mut parts = parts(pair);
+    let unmanaged = parts
+        .iter()
+        .find(|p| p.as_rule() == Rule::unmanaged)
+        .map(|p| span(file, p));
+    parts.retain(|p| !matches!(p.as_rule(), Rule::unmanaged | Rule::kw_namespace));
+    let mut parts = parts.into_iter();
     let name = parts
         .next()
         .map(|p| text(file, &p))
         .unwrap_or_else(|| Spanned::new(String::new(), Span::default()));
-    let items = parts.filter_map(|p| namespace_item(file, p)).collect();
-    NamespaceBlock {
+    let block = NamespaceBlock {
         name,
         unmanaged,
-        items,
-        close,
-    }
+        items: Vec::new(),
+        close: Span::default(),
+    };
+    (block, parts)
+}
+
+/// One `namespace_piece`: the item it wraps.
+pub(super) fn namespace_piece(file: Origin, pair: P) -> Option<NamespaceItem> {
+    namespace_item(file, pair.into_inner().next()?)
 }
 
 /// `namespaces GROUP { labels ... }`
-fn group_block(file: FileId, pair: P) -> GroupBlock {
+fn group_block(file: Origin, pair: P) -> GroupBlock {
     let whole = span(file, &pair);
     let close = close(file, &pair);
     let (name, lines) = named_block(file, pair);
@@ -286,7 +332,7 @@ fn group_block(file: FileId, pair: P) -> GroupBlock {
     }
 }
 
-fn namespace_item(file: FileId, pair: P) -> Option<NamespaceItem> {
+fn namespace_item(file: Origin, pair: P) -> Option<NamespaceItem> {
     let whole = statement_span(file, &pair);
     Some(match pair.as_rule() {
         Rule::app_block => NamespaceItem::App(app_block(file, pair)),
@@ -301,7 +347,7 @@ fn namespace_item(file: FileId, pair: P) -> Option<NamespaceItem> {
     })
 }
 
-fn default_stmt(file: FileId, pair: P) -> Spanned<DefaultPolicy> {
+fn default_stmt(file: Origin, pair: P) -> Spanned<DefaultPolicy> {
     let whole = statement_span(file, &pair);
     let rules: Vec<Rule> = parts(pair).iter().map(|p| p.as_rule()).collect();
     let policy = if rules.contains(&Rule::kw_deny) {
@@ -317,7 +363,7 @@ fn default_stmt(file: FileId, pair: P) -> Spanned<DefaultPolicy> {
 }
 
 /// The name after a block keyword and the remaining children.
-fn named_block<'i>(file: FileId, pair: P<'i>) -> (Name, Vec<P<'i>>) {
+fn named_block<'i>(file: Origin, pair: P<'i>) -> (Name, Vec<P<'i>>) {
     let mut values = values(pair);
     let name = if values.is_empty() {
         Spanned::new(String::new(), Span::default())
@@ -330,14 +376,14 @@ fn named_block<'i>(file: FileId, pair: P<'i>) -> (Name, Vec<P<'i>>) {
 
 // ───────────────────────────── app ─────────────────────────────
 
-fn app_block(file: FileId, pair: P) -> App {
+fn app_block(file: Origin, pair: P) -> App {
     let close = close(file, &pair);
     let (name, lines) = named_block(file, pair);
     let lines = exact(lines.into_iter().filter_map(|p| app_line(file, p)));
     App { name, lines, close }
 }
 
-fn app_line(file: FileId, pair: P) -> Option<Spanned<AppLine>> {
+fn app_line(file: Origin, pair: P) -> Option<Spanned<AppLine>> {
     let whole = statement_span(file, &pair);
     let block_close = close(file, &pair);
     let rule = pair.as_rule();
@@ -390,7 +436,7 @@ fn app_line(file: FileId, pair: P) -> Option<Spanned<AppLine>> {
 /// `port NAME NUMBER[/PROTO] [-> TARGET] [node-port N]`; the `node-port` keyword is
 /// dropped by `values`, so a number after the target (or after the port) is the node port.
 fn port_decl<'i>(
-    file: FileId,
+    file: Origin,
     whole: Span,
     mut vals: impl Iterator<Item = P<'i>>,
 ) -> Option<PortDecl> {
@@ -430,7 +476,7 @@ fn port_decl<'i>(
     })
 }
 
-fn port_number(file: FileId, pair: P) -> PortNumber {
+fn port_number(file: Origin, pair: P) -> PortNumber {
     let (numbers, protocol) = split_port(file, &pair);
     PortNumber {
         number: numbers
@@ -441,7 +487,7 @@ fn port_number(file: FileId, pair: P) -> PortNumber {
     }
 }
 
-fn port_range(file: FileId, pair: P) -> PortRange {
+fn port_range(file: Origin, pair: P) -> PortRange {
     let whole = span(file, &pair);
     let (numbers, protocol) = split_port(file, &pair);
     let zero = Spanned::new(0, whole);
@@ -454,16 +500,13 @@ fn port_range(file: FileId, pair: P) -> PortRange {
 }
 
 /// `30000-30100/udp` -> the numbers with their spans, and the protocol.
-fn split_port(file: FileId, pair: &P) -> (Vec<Number>, Option<Name>) {
+fn split_port(file: Origin, pair: &P) -> (Vec<Number>, Option<Name>) {
     let text = pair.as_str();
     let start = pair.as_span().start();
     let (numbers_text, protocol) = match text.split_once('/') {
         Some((numbers, protocol)) => {
             let at = start + numbers.len() + 1;
-            let name = Spanned::new(
-                protocol.to_string(),
-                Span::new(file, at, at + protocol.len()),
-            );
+            let name = Spanned::new(protocol.to_string(), file.span(at, at + protocol.len()));
             (numbers, Some(name))
         }
         None => (text, None),
@@ -477,14 +520,14 @@ fn split_port(file: FileId, pair: &P) -> (Vec<Number>, Option<Name>) {
         });
         numbers.push(Spanned::new(
             value,
-            Span::new(file, offset, offset + digits.len()),
+            file.span(offset, offset + digits.len()),
         ));
         offset += digits.len() + 1;
     }
     (numbers, protocol)
 }
 
-fn label_list(file: FileId, pair: P) -> Vec<Label> {
+fn label_list(file: Origin, pair: P) -> Vec<Label> {
     exact(
         pair.into_inner()
             .filter(|p| p.as_rule() == Rule::label)
@@ -492,7 +535,7 @@ fn label_list(file: FileId, pair: P) -> Vec<Label> {
     )
 }
 
-fn label(file: FileId, pair: P) -> Option<Label> {
+fn label(file: Origin, pair: P) -> Option<Label> {
     let mut inner = pair.into_inner();
     let key = text(file, &inner.next()?);
     let value_pair = inner.next()?;
@@ -505,21 +548,21 @@ fn label(file: FileId, pair: P) -> Option<Label> {
     Some(Label { key, value })
 }
 
-fn address_list(file: FileId, pair: P) -> Vec<Spanned<String>> {
+fn address_list(file: Origin, pair: P) -> Vec<Spanned<String>> {
     pair.into_inner()
         .filter(|p| p.as_rule() == Rule::address)
         .map(|p| text(file, &p))
         .collect()
 }
 
-fn annotation<'i>(file: FileId, mut vals: impl Iterator<Item = P<'i>>) -> Option<Annotation> {
+fn annotation<'i>(file: Origin, mut vals: impl Iterator<Item = P<'i>>) -> Option<Annotation> {
     let key = string(file, vals.next()?);
     let value = string(file, vals.next()?);
     Some(Annotation { key, value })
 }
 
 /// A quoted string, unescaped. The span covers the quotes.
-fn string(file: FileId, pair: P) -> Spanned<String> {
+fn string(file: Origin, pair: P) -> Spanned<String> {
     let whole = span(file, &pair);
     let raw = pair
         .into_inner()
@@ -542,7 +585,7 @@ fn string(file: FileId, pair: P) -> Spanned<String> {
 
 // ───────────────────────────── external ─────────────────────────────
 
-fn external_block(file: FileId, pair: P) -> External {
+fn external_block(file: Origin, pair: P) -> External {
     let close = close(file, &pair);
     let (name, lines) = named_block(file, pair);
     let lines = lines
@@ -552,7 +595,7 @@ fn external_block(file: FileId, pair: P) -> External {
     External { name, lines, close }
 }
 
-fn external_line(file: FileId, pair: P) -> Option<Spanned<ExternalLine>> {
+fn external_line(file: Origin, pair: P) -> Option<Spanned<ExternalLine>> {
     let whole = statement_span(file, &pair);
     let rule = pair.as_rule();
     let mut vals = values(pair).into_iter();
@@ -565,7 +608,7 @@ fn external_line(file: FileId, pair: P) -> Option<Spanned<ExternalLine>> {
     Some(Spanned::new(line, whole))
 }
 
-fn cidr_entry(file: FileId, pair: P) -> CidrEntry {
+fn cidr_entry(file: Origin, pair: P) -> CidrEntry {
     let mut cidr = Spanned::new(String::new(), span(file, &pair));
     let mut except = Vec::new();
     for (i, part) in values(pair).into_iter().enumerate() {
@@ -581,7 +624,7 @@ fn cidr_entry(file: FileId, pair: P) -> CidrEntry {
 
 // ───────────────────────────── ingress ─────────────────────────────
 
-fn ingress_block(file: FileId, pair: P) -> Ingress {
+fn ingress_block(file: Origin, pair: P) -> Ingress {
     let close = close(file, &pair);
     let (name, lines) = named_block(file, pair);
     let lines = lines
@@ -591,7 +634,7 @@ fn ingress_block(file: FileId, pair: P) -> Ingress {
     Ingress { name, lines, close }
 }
 
-fn ingress_line(file: FileId, pair: P) -> Option<Spanned<IngressLine>> {
+fn ingress_line(file: Origin, pair: P) -> Option<Spanned<IngressLine>> {
     let whole = statement_span(file, &pair);
     let rule = pair.as_rule();
     let line = match rule {
@@ -615,7 +658,7 @@ fn ingress_line(file: FileId, pair: P) -> Option<Spanned<IngressLine>> {
     Some(Spanned::new(line, whole))
 }
 
-fn host_block(file: FileId, pair: P) -> Option<HostBlock> {
+fn host_block(file: Origin, pair: P) -> Option<HostBlock> {
     let close = close(file, &pair);
     let mut vals = values(pair).into_iter();
     let host = text(file, &vals.next()?);
@@ -640,7 +683,7 @@ fn host_block(file: FileId, pair: P) -> Option<HostBlock> {
     })
 }
 
-fn route(file: FileId, pair: P) -> Option<Route> {
+fn route(file: Origin, pair: P) -> Option<Route> {
     let whole = span(file, &pair);
     let mut path_type = None;
     let mut path = None;
@@ -671,7 +714,7 @@ fn route(file: FileId, pair: P) -> Option<Route> {
     })
 }
 
-fn backend(file: FileId, pair: P) -> Backend {
+fn backend(file: Origin, pair: P) -> Backend {
     let whole = span(file, &pair);
     let mut names = values(pair).into_iter();
     let app = names
@@ -688,7 +731,7 @@ fn backend(file: FileId, pair: P) -> Backend {
 
 // ───────────────────────────── flows ─────────────────────────────
 
-fn allow_stmt(file: FileId, pair: P) -> Flow {
+fn allow_stmt(file: Origin, pair: P) -> Flow {
     let whole = span(file, &pair);
     let mut lists = values(pair).into_iter();
     let sources = lists.next().map(|p| peer_list(file, p)).unwrap_or_default();
@@ -697,11 +740,11 @@ fn allow_stmt(file: FileId, pair: P) -> Flow {
     Flow {
         sources,
         destinations,
-        span: Span::new(file, whole.start, end),
+        span: Span::new(whole.file, whole.start, end),
     }
 }
 
-fn expect_stmt(file: FileId, pair: P, whole: Span) -> Option<Expect> {
+fn expect_stmt(file: Origin, pair: P, whole: Span) -> Option<Expect> {
     let parts = parts(pair);
     let verdict = parts
         .iter()
@@ -719,7 +762,7 @@ fn expect_stmt(file: FileId, pair: P, whole: Span) -> Option<Expect> {
     })
 }
 
-fn peer_list(file: FileId, pair: P) -> Vec<Peer> {
+fn peer_list(file: Origin, pair: P) -> Vec<Peer> {
     exact(
         pair.into_inner()
             .filter(|p| p.as_rule() == Rule::peer)
@@ -727,7 +770,7 @@ fn peer_list(file: FileId, pair: P) -> Vec<Peer> {
     )
 }
 
-fn peer(file: FileId, pair: P) -> Option<Peer> {
+fn peer(file: Origin, pair: P) -> Option<Peer> {
     let whole = span(file, &pair);
     let mut parts = parts(pair).into_iter();
     let target_pair = parts.next()?;
@@ -774,7 +817,7 @@ fn peer(file: FileId, pair: P) -> Option<Peer> {
     })
 }
 
-fn port_ref(file: FileId, pair: P) -> Spanned<PortRef> {
+fn port_ref(file: Origin, pair: P) -> Spanned<PortRef> {
     let whole = span(file, &pair);
     let node = match pair.as_rule() {
         Rule::port_range => {

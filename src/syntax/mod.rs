@@ -9,11 +9,14 @@
 //! block is never blanked: the errors after it would only be echoes of the first.
 //!
 //! The grammar is `grammar/knet.pest`; `lower` turns pest's pairs into the AST, one
-//! function per grammar rule.
+//! function per grammar rule. A file is parsed a piece at a time (`pieces`), which keeps
+//! pest's memory to one item; when a piece does not parse, the whole file is parsed as
+//! one, and the errors come from that parse.
 
 pub mod ast;
 mod expected;
 mod lower;
+mod pieces;
 
 use pest::Parser;
 use pest_derive::Parser;
@@ -30,6 +33,14 @@ const MAX_SYNTAX_ERRORS: usize = 20;
 
 /// Parses one file. `file` is the id its spans will carry.
 pub fn parse(file: FileId, text: &str) -> Result<ast::File, Vec<Diagnostic>> {
+    if let Some(tree) = pieces::parse(file, text) {
+        return Ok(tree);
+    }
+    parse_whole(file, text)
+}
+
+/// Parses the file as one: the tree, or the syntax errors with recovery.
+fn parse_whole(file: FileId, text: &str) -> Result<ast::File, Vec<Diagnostic>> {
     let error = match KnetParser::parse(Rule::file, text) {
         Ok(mut pairs) => {
             return match pairs.next() {

@@ -1,0 +1,217 @@
+//! Parsing a file a piece at a time: each `cluster` and `namespaces` block, each
+//! namespace's header and each namespace item goes to pest on its own and is lowered at
+//! once.
+//!
+//! Why: pest keeps one token queue for all it parses, tens of bytes per token and
+//! doubled as it grows. For a file of 100,000 apps that queue was most of `check`'s
+//! memory, and walking it again to lower it missed the cache. A piece at a time, the
+//! queue holds one item.
+//!
+//! The driver walks the `file` and `namespace_block` rules of the grammar between the
+//! pieces: the layout pest skips implicitly (spaces, tabs, comments), the line ends after
+//! a block, a namespace's closing brace. Each piece is parsed by the grammar's own rules
+//! from where the whole-file parse would be at that point, so the tree is the same (the
+//! tests compare the two on every file they have). Anything the driver does not expect
+//! gives `None`, and the caller parses the whole file as one: that is where syntax errors
+//! come from, so their wording and recovery do not depend on this module.
+
+use pest::iterators::Pair;
+use pest::Parser;
+
+use super::ast::{File, Item};
+use super::lower::{self, Origin};
+use super::{KnetParser, Rule};
+use crate::source::{FileId, Span};
+
+/// The file's tree, if every piece parses; `None` otherwise.
+pub(super) fn parse(file: FileId, text: &str) -> Option<File> {
+    let mut at = Cursor { file, text, pos: 0 };
+    // `SOI ~ NEWLINE*`, with the implicit layout around the line ends.
+    at.skip_lines();
+    let mut items = Vec::new();
+    loop {
+        at.skip_layout();
+        if at.pos == text.len() {
+            return Some(File { items });
+        }
+        let item = match at.piece(Rule::namespace_head) {
+            Some((origin, head)) => Item::Namespace(at.namespace(origin, head)?),
+            None => {
+                let (origin, pair) = at.piece(Rule::other_top_piece)?;
+                lower::top_item(origin, pair)?
+            }
+        };
+        items.push(item);
+        at.end_of_line()?;
+    }
+}
+
+struct Cursor<'i> {
+    file: FileId,
+    text: &'i str,
+    pos: usize,
+}
+
+impl<'i> Cursor<'i> {
+    fn next_byte(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.pos).copied()
+    }
+
+    /// Pest's implicit layout: spaces, tabs and comments (to the line end, not past it).
+    fn skip_layout(&mut self) {
+        let bytes = self.text.as_bytes();
+        while let Some(&byte) = bytes.get(self.pos) {
+            match byte {
+                b' ' | b'\t' => self.pos += 1,
+                b'#' => {
+                    let rest = &bytes[self.pos..];
+                    self.pos += rest
+                        .iter()
+                        .position(|&b| b == b'\n' || b == b'\r')
+                        .unwrap_or(rest.len());
+                }
+                _ => return,
+            }
+        }
+    }
+
+    /// Line ends with layout between them (`NEWLINE*`); whether there was one.
+    fn skip_lines(&mut self) -> bool {
+        let mut any = false;
+        loop {
+            let before = self.pos;
+            self.skip_layout();
+            match self.next_byte() {
+                Some(b'\n' | b'\r') => {
+                    self.pos += 1;
+                    any = true;
+                }
+                _ => {
+                    self.pos = before;
+                    return any;
+                }
+            }
+        }
+    }
+
+    /// The `eol` after a top-level block: line ends, or the end of the file. (Its third
+    /// form, a `}` ahead, cannot be followed by another block: the whole-file parse says
+    /// why.)
+    fn end_of_line(&mut self) -> Option<()> {
+        self.skip_layout();
+        if self.pos == self.text.len() || self.skip_lines() {
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    /// Parses one piece with `rule` from here and moves past it.
+    fn piece(&mut self, rule: Rule) -> Option<(Origin, Pair<'i, Rule>)> {
+        let pair = KnetParser::parse(rule, &self.text[self.pos..])
+            .ok()?
+            .next()?;
+        let origin = Origin {
+            file: self.file,
+            base: self.pos,
+        };
+        self.pos += pair.as_span().end();
+        Some((origin, pair))
+    }
+
+    /// The items of a namespace after its header, up to and including its `}`.
+    fn namespace(
+        &mut self,
+        origin: Origin,
+        head: Pair<'i, Rule>,
+    ) -> Option<super::ast::NamespaceBlock> {
+        let mut block = lower::namespace_head(origin, head);
+        loop {
+            self.skip_layout();
+            if self.next_byte() == Some(b'}') {
+                block.close = Span::new(self.file, self.pos, self.pos + 1);
+                self.pos += 1;
+                block.items.shrink_to_fit();
+                return Some(block);
+            }
+            let (origin, pair) = self.piece(Rule::namespace_piece)?;
+            block.items.extend(lower::namespace_piece(origin, pair));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tree parsed a piece at a time, and parsed whole: both as debug text (spans
+    /// included), or `None` for a file that does not parse.
+    fn both(text: &str) -> (Option<String>, Option<String>) {
+        let file = FileId(0);
+        let pieces = parse(file, text).map(|tree| format!("{tree:#?}"));
+        let whole = super::super::parse_whole(file, text)
+            .ok()
+            .map(|tree| format!("{tree:#?}"));
+        (pieces, whole)
+    }
+
+    fn knet_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                knet_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "knet") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// Every `.knet` file of the repository (the UI cases hold syntax errors of every
+    /// kind): where the whole-file parse succeeds, the pieces give the same tree; where
+    /// it fails, the pieces give up, so that the errors come from the whole parse.
+    #[test]
+    fn pieces_agree_with_the_whole_file_parse_on_every_file() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in ["examples", "tests", "book"] {
+            knet_files(&root.join(dir), &mut files);
+        }
+        assert!(files.len() > 150, "found {} files", files.len());
+        let mut failing = 0;
+        for path in &files {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            let (pieces, whole) = both(&text);
+            failing += usize::from(whole.is_none());
+            assert_eq!(pieces, whole, "{}", path.display());
+        }
+        assert!(failing >= 3, "the syntax error cases were found: {failing}");
+    }
+
+    /// Layout between and around the pieces: comments, blank lines, CRLF and lone CR
+    /// line ends, tabs, a block closed on the line of its last item, no final line end.
+    #[test]
+    fn pieces_agree_on_layout() {
+        let cases = [
+            "",
+            "\n\n# only a comment\n",
+            "# head\r\ncluster {\r\n  pod-cidr 10.0.0.0/16\r\n}\r\n\r\nnamespace a {\r\n  app x {\r\n  }\r\n}",
+            "namespace a {\r  app x { port 80 }\r}\r",
+            "namespace a { # open\n\t\n  allow x -> y # trailing\n  # between\n\n  app x {\n    port http 80\n  } # after\n  app y { port 80 } }\n# tail",
+            "unmanaged namespace m {\n  app p { labels a=b }\n}\nnamespaces g {\n  labels team=x\n}\n",
+            "namespace a {\n  allow x,\n    y -> z:{http,\n    80}\n}",
+            "namespace a {\n  app x { port 80 }\n}  namespace b {\n}\n",
+            "namespace a {\n}\n}\n",
+            "namespace a {\n  app x {\n",
+            "namespace a {\n  bogus line\n}\n",
+            "cluster { }\nnamespace a {}",
+            "namespace a {} # c\n\n",
+        ];
+        for text in cases {
+            let (pieces, whole) = both(text);
+            assert_eq!(pieces, whole, "{text:?}");
+        }
+    }
+}
