@@ -335,7 +335,9 @@ impl ServicePort {
 #[derive(Debug, Clone)]
 pub struct App {
     pub name: String,
-    pub labels: Labels,
+    /// Shared with the app's extra Services and with every flow peer that names the
+    /// app (a large model has hundreds of thousands).
+    pub labels: std::sync::Arc<Labels>,
     /// Labels for the Service objects only (`service-labels`), after the pod labels.
     pub service_labels: Labels,
     /// `service NAME { ... }`: extra Services over the app's pods. Each is an `App` whose

@@ -196,7 +196,7 @@ fn plan_with(model: &Model, with_rules: bool) -> Vec<PolicyPlan> {
         let subjects = ns
             .apps
             .values()
-            .map(|app| (Subject::App(&app.name), Some(&app.labels)))
+            .map(|app| (Subject::App(&app.name), Some(app.labels.as_ref())))
             .chain(
                 components
                     .iter()

@@ -133,7 +133,7 @@ pub fn endpoints(model: &Model, objects: &mut Objects) -> Vec<Endpoint> {
                     place: Place::Pod(Pod {
                         namespace: ns.name.clone(),
                         name: app.name.clone(),
-                        labels: app.labels.clone(),
+                        labels: (*app.labels).clone(),
                         ports: container_ports(app),
                     }),
                 });

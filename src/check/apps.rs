@@ -51,7 +51,7 @@ pub fn check(
     reserved(diags, "app", &app.name);
     let mut out = ir::App {
         name: app.name.node.clone(),
-        labels: ir::Labels::new(),
+        labels: Default::default(),
         service_labels: ir::Labels::new(),
         extra_services: Vec::new(),
         ports: Vec::new(),
@@ -96,7 +96,7 @@ pub fn check(
         match &line.node {
             AppLine::Labels(labels) => {
                 labels_written = true;
-                out.labels = values::labels(diags, labels);
+                out.labels = std::sync::Arc::new(values::labels(diags, labels));
             }
             AppLine::Port(decl) => {
                 if decl.named {
@@ -205,7 +205,7 @@ pub fn check(
         }
     }
     if !labels_written {
-        out.labels
+        std::sync::Arc::make_mut(&mut out.labels)
             .insert(app_label.to_string(), app.name.node.clone());
     }
     unnamed_ports(diags, app, &port_decls);

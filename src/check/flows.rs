@@ -117,7 +117,7 @@ pub fn app_peer(namespace: &str, app: &ir::App) -> Peer {
     Peer::App {
         namespace: namespace.to_string(),
         app: app.name.clone(),
-        labels: std::sync::Arc::new(app.labels.clone()),
+        labels: app.labels.clone(),
     }
 }
 

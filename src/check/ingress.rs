@@ -6,6 +6,8 @@
 //! size of the annotations (`E0323`).
 //! Every route lets the ingress controller reach its backend: that flow is added here.
 
+use std::collections::hash_map::{Entry, HashMap};
+
 use indexmap::IndexMap;
 
 use super::declare::Scope;
@@ -112,11 +114,9 @@ struct IngressChecker<'a, 's> {
     route_source: ir::Peer,
 }
 
-/// A route as written, with the host it belongs to, for the duplicate check.
-struct SeenRoute<'r> {
-    host: Option<&'r str>,
-    route: &'r ast::Route,
-}
+/// The first route of each host, path type and path, for the duplicate check (a map:
+/// an ingress of a large model has thousands of routes).
+type SeenRoutes<'r> = HashMap<(Option<&'r str>, PathType, &'r str), &'r ast::Route>;
 
 impl IngressChecker<'_, '_> {
     fn check(mut self, ingress: &ast::Ingress, output: ir::IngressOutput) -> ir::Ingress {
@@ -138,7 +138,7 @@ impl IngressChecker<'_, '_> {
         };
         let mut seen_lines: Vec<(&str, Span)> = Vec::new();
         let mut hosts: Vec<&ast::HostBlock> = Vec::new();
-        let mut routes: Vec<SeenRoute> = Vec::new();
+        let mut routes = SeenRoutes::new();
         let mut class_span = None;
         let mut class_annotation_span = None;
         let mut no_host_rule: Option<usize> = None;
@@ -184,8 +184,7 @@ impl IngressChecker<'_, '_> {
                     out.default_backend = self.backend(backend);
                 }
                 IngressLine::Route(route) => {
-                    self.duplicate_route(&routes, None, route);
-                    routes.push(SeenRoute { host: None, route });
+                    self.duplicate_route(&mut routes, None, route);
                     let Some(path) = self.route(route) else {
                         continue;
                     };
@@ -251,7 +250,7 @@ impl IngressChecker<'_, '_> {
     fn host_block<'r>(
         &mut self,
         block: &'r ast::HostBlock,
-        routes: &mut Vec<SeenRoute<'r>>,
+        routes: &mut SeenRoutes<'r>,
         tls: &mut IndexMap<String, Vec<String>>,
     ) -> ir::IngressRule {
         let host_ok = match rules::ingress_host(&block.host.node) {
@@ -291,10 +290,6 @@ impl IngressChecker<'_, '_> {
         let mut paths = Vec::new();
         for route in &block.routes {
             self.duplicate_route(routes, Some(&block.host.node), route);
-            routes.push(SeenRoute {
-                host: Some(&block.host.node),
-                route,
-            });
             if let Some(path) = self.route(route) {
                 paths.push(path);
             }
@@ -305,12 +300,19 @@ impl IngressChecker<'_, '_> {
         }
     }
 
-    fn duplicate_route(&mut self, seen: &[SeenRoute], host: Option<&str>, route: &ast::Route) {
+    fn duplicate_route<'r>(
+        &mut self,
+        seen: &mut SeenRoutes<'r>,
+        host: Option<&'r str>,
+        route: &'r ast::Route,
+    ) {
         let kind = path_type(route);
-        let Some(first) = seen.iter().find(|s| {
-            s.host == host && path_type(s.route) == kind && s.route.path.node == route.path.node
-        }) else {
-            return;
+        let first = match seen.entry((host, kind, &route.path.node)) {
+            Entry::Occupied(first) => *first.get(),
+            Entry::Vacant(slot) => {
+                slot.insert(route);
+                return;
+            }
         };
         let host_words = host.map_or("without host".to_string(), |h| format!("for `{h}`"));
         self.diags.push(
@@ -324,7 +326,7 @@ impl IngressChecker<'_, '_> {
                 route.path.span,
             )
             .label("routed again here")
-            .secondary(first.route.span, "first routed here")
+            .secondary(first.span, "first routed here")
             .help("keep one route for each host, path type and path"),
         );
     }
@@ -437,7 +439,7 @@ impl IngressChecker<'_, '_> {
             to: ir::Peer::App {
                 namespace: self.namespace.to_string(),
                 app: app_ir.name.clone(),
-                labels: std::sync::Arc::new(app_ir.labels.clone()),
+                labels: app_ir.labels.clone(),
             },
             ports: vec![super::flows::policy_port(&port)],
             origin: ir::FlowOrigin::Route {

@@ -65,7 +65,7 @@ fn app_service(namespace: &str, app: &ir::App) -> Node {
     let spec = Node::map()
         .with("type", kind)
         .with_opt("clusterIP", cluster_ip)
-        .with("selector", string_map(&app.labels))
+        .with("selector", string_map(app.labels.as_ref()))
         .with("ports", Node::Seq(ports))
         .with_seq(
             "externalIPs",
@@ -106,7 +106,7 @@ fn app_service(namespace: &str, app: &ir::App) -> Node {
 
 /// A Service object's labels: the pods' labels, then its own (`service-labels`).
 fn service_labels(app: &ir::App) -> ir::Labels {
-    let mut labels = app.labels.clone();
+    let mut labels = (*app.labels).clone();
     labels.extend(app.service_labels.clone());
     labels
 }

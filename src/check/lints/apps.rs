@@ -26,7 +26,7 @@ pub fn check(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
 fn label_subsets(diags: &mut Diagnostics, ns: &ir::Namespace, blocks: &Blocks) {
     let mut by_label: IndexMap<(&str, &str), Vec<&ir::App>> = IndexMap::new();
     for app in ns.apps.values() {
-        for (k, v) in &app.labels {
+        for (k, v) in app.labels.iter() {
             by_label.entry((k, v)).or_default().push(app);
         }
     }
