@@ -4,6 +4,12 @@
 mod cli;
 mod lsp;
 
+/// mimalloc instead of the system allocator: knet builds millions of small strings,
+/// vectors and maps for a large model, and with mimalloc `check`, `build` and `preview`
+/// take about a quarter less CPU time (`cargo bench --bench scale`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     std::process::exit(cli::run());
 }
