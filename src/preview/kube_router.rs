@@ -113,10 +113,10 @@ impl KubeRouter {
         }
         for jump in &self.builtin_jumps {
             let _ = write!(out, "-I {} 1", jump.chain);
-            jump.push_restore_args(out);
+            jump.view().push_restore_args(out);
             out.line_end();
         }
-        for rule in &self.filter.rules {
+        for rule in self.filter.rules.iter() {
             rule.push_restore(out);
             out.line_end();
         }
@@ -180,12 +180,27 @@ impl Family {
 }
 
 pub fn payload(model: &Model, addresses: &Addresses) -> KubeRouter {
-    payload_for(&policy::plan(model), model, addresses)
+    payload_with(model, addresses, |index, family, version| {
+        // Each policy's plan is dropped once its chain is built: at 100,000 apps the
+        // plan is a quarter of a gigabyte, and the chains can reuse its memory.
+        policies::build(policy::plan(model), index, family, version)
+    })
 }
 
 /// The payload for the given policies (tests feed hand-made plans; the cluster settings,
 /// apps and addresses come from `model` and `addresses`).
 pub fn payload_for(plans: &[PolicyPlan], model: &Model, addresses: &Addresses) -> KubeRouter {
+    payload_with(model, addresses, |index, family, version| {
+        policies::build(plans, index, family, version)
+    })
+}
+
+/// The payload, with the policy chains that `build` makes for the pods.
+fn payload_with(
+    model: &Model,
+    addresses: &Addresses,
+    build: impl FnOnce(&pods::PodIndex, Family, &str) -> policies::Built,
+) -> KubeRouter {
     let family = Family::of(model.cluster.pod_cidr.addr());
     let version = model.cluster.policy_version.as_str();
     let pods = pods::collect(model, addresses, family);
@@ -210,7 +225,7 @@ pub fn payload_for(plans: &[PolicyPlan], model: &Model, addresses: &Addresses) -
     );
 
     let index = pods::PodIndex::new(&pods);
-    let built = policies::build(plans, &index, family, version);
+    let built = build(&index, family, version);
     // The policies that select each pod, in policy order.
     let mut selecting: indexmap::IndexMap<std::net::IpAddr, Vec<&policies::Policy>> =
         indexmap::IndexMap::new();
@@ -222,7 +237,7 @@ pub fn payload_for(plans: &[PolicyPlan], model: &Model, addresses: &Addresses) -
     for policy in &built.policies {
         filter.chain(&policy.chain);
     }
-    filter.rules.extend(built.rules);
+    filter.rules.append(built.rules);
 
     for pod in &pods {
         let none = Vec::new();

@@ -17,6 +17,7 @@ pub mod kube_router;
 pub mod order;
 pub mod rule;
 pub mod save;
+pub mod store;
 
 use crate::ir::Model;
 use crate::sink::Sink;
@@ -49,6 +50,8 @@ impl Payload {
         let config = kube_proxy::config(model);
         let ports = kube_proxy::service_ports(model, &addresses);
         let (filter, nat) = kube_proxy::payload(&config, &ports);
+        // Freed before kube-router's rules are made, which can reuse the memory.
+        drop(ports);
         Payload {
             ipv6: config.ipv6,
             filter: order::canonical(filter),
@@ -187,17 +190,20 @@ fn save_table(out: &mut Sink, parts: &[&Table], builtins: &[&str], jumps: &[Rule
         rule::push_chain_line(out, chain, "-");
     }
     let jumps = rule::by_chain(jumps);
-    let groups: Vec<_> = parts.iter().map(|t| rule::by_chain(&t.rules)).collect();
+    let groups: Vec<_> = parts.iter().map(|t| t.rules.by_chain()).collect();
     let ordered = builtins.iter().chain(chains.iter());
     for chain in ordered {
-        let rules = jumps
-            .get(chain)
-            .into_iter()
-            .chain(groups.iter().filter_map(|g| g.get(chain)))
-            .flatten();
-        for rule in rules {
-            save::push_rendered(out, rule, ipv6);
+        for rule in jumps.get(chain).into_iter().flatten() {
+            save::push_rendered(out, *rule, ipv6);
             out.line_end();
+        }
+        for (table, groups) in parts.iter().zip(&groups) {
+            for &i in table.rules.chain_group(groups, chain) {
+                if let Some(rule) = table.rules.get(i) {
+                    save::push_rendered(out, rule, ipv6);
+                    out.line_end();
+                }
+            }
         }
     }
     out.push_str("COMMIT");

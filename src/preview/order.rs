@@ -10,7 +10,7 @@
 
 use std::cmp::Ordering;
 
-use super::rule::{Rule, Table};
+use super::rule::{RuleRef, Table};
 
 fn chain_rank(name: &str) -> (u8, &str) {
     match name {
@@ -22,39 +22,38 @@ fn chain_rank(name: &str) -> (u8, &str) {
 }
 
 /// The comment up to the first space or colon.
-fn service_name(rule: &Rule) -> Option<&str> {
+fn service_name<'a>(rule: RuleRef<'a>) -> Option<&'a str> {
     let comment = rule.comment_text()?;
     Some(comment.split([' ', ':']).next().unwrap_or(comment))
 }
 
-fn is_last_rule(rule: &Rule) -> bool {
+fn is_last_rule(rule: RuleRef) -> bool {
     rule.comment_text()
         .is_some_and(|c| c.contains("must be the last rule"))
 }
 
-/// The table in canonical order (its rules moved, not copied: a large preview has
-/// hundreds of thousands).
+/// The table in canonical order (its rules' places moved, not their text: a large
+/// preview has millions).
 pub fn canonical(table: Table) -> Table {
     let Table {
         name,
         mut chains,
-        rules,
+        mut rules,
     } = table;
     chains.sort_by(|a, b| chain_rank(a).cmp(&chain_rank(b)));
-    // The rules' indices, grouped by chain in one pass.
-    let mut by_chain: indexmap::IndexMap<&str, Vec<usize>> = indexmap::IndexMap::new();
-    for (i, rule) in rules.iter().enumerate() {
-        by_chain.entry(rule.chain.as_str()).or_default().push(i);
-    }
+    let groups = rules.by_chain();
     let mut order = Vec::with_capacity(rules.len());
     for chain in &chains {
-        let mut in_chain = by_chain.swap_remove(chain.as_str()).unwrap_or_default();
+        let in_chain = rules.chain_group(&groups, chain);
         if chain == "KUBE-NODEPORTS" || chain == "KUBE-SERVICES" {
             // A stable sort, like Go's sort.SliceStable.
             // Each rule's comment is looked at once, not at every comparison.
-            let mut keyed: Vec<(usize, bool, Option<&str>)> = in_chain
+            let mut keyed: Vec<(u32, bool, Option<&str>)> = in_chain
                 .iter()
-                .map(|&i| (i, is_last_rule(&rules[i]), service_name(&rules[i])))
+                .filter_map(|&i| {
+                    let rule = rules.get(i)?;
+                    Some((i, is_last_rule(rule), service_name(rule)))
+                })
                 .collect();
             keyed.sort_by(|a, b| match ((a.1, a.2), (b.1, b.2)) {
                 ((true, _), (false, _)) => Ordering::Greater,
@@ -62,12 +61,12 @@ pub fn canonical(table: Table) -> Table {
                 ((_, Some(x)), (_, Some(y))) => x.cmp(y),
                 _ => Ordering::Equal,
             });
-            in_chain = keyed.into_iter().map(|(i, _, _)| i).collect();
+            order.extend(keyed.into_iter().map(|(i, _, _)| i));
+        } else {
+            order.extend_from_slice(in_chain);
         }
-        order.extend(in_chain);
     }
-    let mut slots: Vec<Option<Rule>> = rules.into_iter().map(Some).collect();
-    let rules = order.iter().filter_map(|&i| slots[i].take()).collect();
+    rules.reorder(&order);
     Table {
         name,
         chains,

@@ -4,6 +4,7 @@
 //! `iptables-restore` (that order is part of kube-proxy's payload); [`super::save`]
 //! re-renders them the way `iptables-save` prints them.
 
+use super::store::RuleStore;
 use crate::sink::Sink;
 
 /// What ends each argument in [`Rule`]'s packed form (the ASCII unit separator, which no
@@ -32,9 +33,12 @@ impl Rule {
         }
     }
 
-    /// The arguments, unquoted, in order.
-    pub fn args(&self) -> impl Iterator<Item = &str> {
-        self.packed.split_terminator(END)
+    /// The rule as the read-only view the renderers take.
+    pub fn view(&self) -> RuleRef<'_> {
+        RuleRef {
+            chain: &self.chain,
+            packed: &self.packed,
+        }
     }
 
     /// Appends arguments (builder style).
@@ -57,8 +61,37 @@ impl Rule {
         self.arg(["-j", target])
     }
 
+    /// [`RuleRef::to_restore`].
+    pub fn to_restore(&self) -> String {
+        self.view().to_restore()
+    }
+}
+
+/// A rule as it is read: its chain and packed arguments, borrowed from a [`Rule`] or
+/// from a [`RuleStore`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleRef<'a> {
+    pub chain: &'a str,
+    packed: &'a str,
+}
+
+impl<'a> RuleRef<'a> {
+    pub(super) fn new(chain: &'a str, packed: &'a str) -> Self {
+        RuleRef { chain, packed }
+    }
+
+    /// The arguments in packed form (each ended by [`END`]).
+    pub(super) fn packed(self) -> &'a str {
+        self.packed
+    }
+
+    /// The arguments, unquoted, in order.
+    pub fn args(self) -> impl Iterator<Item = &'a str> {
+        self.packed.split_terminator(END)
+    }
+
     /// The comment text, if the rule has one.
-    pub fn comment_text(&self) -> Option<&str> {
+    pub fn comment_text(self) -> Option<&'a str> {
         let mut args = self.args();
         args.find(|a| *a == "--comment")?;
         args.next()
@@ -66,21 +99,21 @@ impl Rule {
 
     /// The line in restore format: arguments joined by spaces, those with a space
     /// quoted (as kube-proxy writes `"ns/svc:port cluster IP"` but `ns/svc:port` bare).
-    pub fn to_restore(&self) -> String {
+    pub fn to_restore(self) -> String {
         let mut line = String::new();
         self.push_restore(&mut line);
         line
     }
 
-    /// [`Rule::to_restore`], appended to `out` (no line break).
-    pub fn push_restore(&self, out: &mut String) {
+    /// [`RuleRef::to_restore`], appended to `out` (no line break).
+    pub fn push_restore(self, out: &mut String) {
         out.push_str("-A ");
-        out.push_str(&self.chain);
+        out.push_str(self.chain);
         self.push_restore_args(out);
     }
 
     /// The arguments in restore format, each after a space.
-    pub fn push_restore_args(&self, out: &mut String) {
+    pub fn push_restore_args(self, out: &mut String) {
         for arg in self.args() {
             out.push(' ');
             if arg.contains(' ') || arg.is_empty() {
@@ -102,7 +135,7 @@ pub struct Table {
     /// Declared chains, in the order written; a set, so that declaring is O(1) on
     /// payloads with tens of thousands of chains.
     pub chains: indexmap::IndexSet<String>,
-    pub rules: Vec<Rule>,
+    pub rules: RuleStore,
 }
 
 impl Table {
@@ -137,7 +170,7 @@ impl Table {
         for chain in &self.chains {
             push_chain_line(out, chain, "-");
         }
-        for rule in &self.rules {
+        for rule in self.rules.iter() {
             rule.push_restore(out);
             out.line_end();
         }
@@ -156,11 +189,14 @@ pub fn push_chain_line(out: &mut Sink, chain: &str, policy: &str) {
     out.line_end();
 }
 
-/// Rules grouped by chain, each group in order (one pass, for large payloads).
-pub fn by_chain(rules: &[Rule]) -> indexmap::IndexMap<&str, Vec<&Rule>> {
-    let mut groups: indexmap::IndexMap<&str, Vec<&Rule>> = indexmap::IndexMap::new();
+/// Rules grouped by chain, each group in order.
+pub fn by_chain(rules: &[Rule]) -> indexmap::IndexMap<&str, Vec<RuleRef<'_>>> {
+    let mut groups: indexmap::IndexMap<&str, Vec<RuleRef>> = indexmap::IndexMap::new();
     for rule in rules {
-        groups.entry(rule.chain.as_str()).or_default().push(rule);
+        groups
+            .entry(rule.chain.as_str())
+            .or_default()
+            .push(rule.view());
     }
     groups
 }

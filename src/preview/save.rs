@@ -17,7 +17,7 @@ use std::borrow::Cow;
 use std::fmt::Write;
 use std::net::IpAddr;
 
-use super::rule::Rule;
+use super::rule::RuleRef;
 
 /// A negation flag, an option and its values, borrowed from the rule's arguments.
 type Opt<'a> = (bool, &'a str, &'a [&'a str]);
@@ -388,18 +388,18 @@ fn render_target(out: &mut String, target: &str, options: &[(&str, &[&str])], ip
 }
 
 /// One rule as `iptables-save` (`ip6tables-save` when `ipv6`) prints it.
-pub fn render(rule: &Rule, ipv6: bool) -> String {
+pub fn render(rule: RuleRef, ipv6: bool) -> String {
     let mut out = String::new();
     push_rendered(&mut out, rule, ipv6);
     out
 }
 
 /// [`render`], appended to `out` (no line break).
-pub fn push_rendered(out: &mut String, rule: &Rule, ipv6: bool) {
+pub fn push_rendered(out: &mut String, rule: RuleRef, ipv6: bool) {
     let args: Vec<&str> = rule.args().collect();
     let parsed = parse(&args);
     out.push_str("-A ");
-    out.push_str(&rule.chain);
+    out.push_str(rule.chain);
     let field = |out: &mut String, flag: &str, value: Option<(bool, &str)>, address: bool| {
         if let Some((negate, v)) = value {
             if negate {
@@ -431,6 +431,7 @@ pub fn push_rendered(out: &mut String, rule: &Rule, ipv6: bool) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::rule::Rule;
     use super::*;
 
     fn rule(chain: &str, line: &[&str]) -> Rule {
@@ -499,7 +500,7 @@ mod tests {
             ),
         ];
         for (rule, expected) in cases {
-            assert_eq!(render(&rule, false), expected);
+            assert_eq!(render(rule.view(), false), expected);
         }
     }
 

@@ -9,6 +9,7 @@ use indexmap::IndexMap;
 use ipnet::IpNet;
 
 use super::super::rule::Rule;
+use super::super::store::RuleStore;
 use super::names::{self, Peers};
 use super::pods::PodIndex;
 use super::{Family, IpSet};
@@ -59,7 +60,7 @@ pub struct Policy {
 #[derive(Debug, Default)]
 pub struct Built {
     pub policies: Vec<Policy>,
-    pub rules: Vec<Rule>,
+    pub rules: RuleStore,
     pub sets: Vec<IpSet>,
 }
 
@@ -69,9 +70,17 @@ struct Port {
     dport: String,
 }
 
-pub fn build(plans: &[PolicyPlan], pods: &PodIndex<'_>, family: Family, version: &str) -> Built {
+/// The chains of `plans`, in order. Plans given by value are dropped one by one as their
+/// chains are built, so that the two are not both held whole.
+pub fn build<P: std::borrow::Borrow<PolicyPlan>>(
+    plans: impl IntoIterator<Item = P>,
+    pods: &PodIndex<'_>,
+    family: Family,
+    version: &str,
+) -> Built {
     let mut built = Built::default();
     for plan in plans {
+        let plan = plan.borrow();
         let kind = PolicyType::of(plan);
         let targets: Vec<IpAddr> = pods
             .select(&plan.namespace, plan.pod_selector.as_ref())
@@ -107,7 +116,7 @@ pub fn build(plans: &[PolicyPlan], pods: &PodIndex<'_>, family: Family, version:
         }
         // kube-router's ipset restore creates a sync's new sets in order of name.
         writer.sets.sort_by(|a, b| a.name.cmp(&b.name));
-        built.rules.append(&mut writer.rules);
+        built.rules.extend(writer.rules.drain(..));
         built.sets.append(&mut writer.sets);
         built.policies.push(Policy {
             name: plan.name.clone(),

@@ -5,6 +5,7 @@ use super::names;
 use super::*;
 use crate::ir::{Peer, PolicyPort, Protocol, TargetPort};
 use crate::policy::{Direction, PolicyRule};
+use crate::preview::rule::RuleRef;
 use crate::preview::{address, save};
 use crate::source::Sources;
 
@@ -30,7 +31,7 @@ fn restore_lines(router: &KubeRouter, chain: &str) -> Vec<String> {
         .rules
         .iter()
         .filter(|r| r.chain == chain)
-        .map(Rule::to_restore)
+        .map(RuleRef::to_restore)
         .collect()
 }
 
