@@ -92,9 +92,14 @@ pub struct IpSet {
 /// into the built-in chains, and its sets.
 #[derive(Debug, Clone, Default)]
 pub struct KubeRouter {
+    /// The filter table, without the pods' own chains' rules (see `pod_chains`).
     pub filter: Table,
     pub builtin_jumps: Vec<Rule>,
     pub sets: Vec<IpSet>,
+    /// The policies, in order (the pods' chains jump to theirs).
+    pub policies: Vec<policies::Policy>,
+    /// The pods' chains, in pod order: their rules are made when written.
+    pub pod_chains: Vec<pods::PodChain>,
 }
 
 impl KubeRouter {
@@ -116,12 +121,40 @@ impl KubeRouter {
             jump.view().push_restore_args(out);
             out.line_end();
         }
-        for rule in self.filter.rules.iter() {
+        let mut pod_chains = self.pod_chains.iter().peekable();
+        for (i, rule) in self.filter.rules.iter().enumerate() {
+            while let Some(pod) = pod_chains.next_if(|pod| pod.at <= i) {
+                self.write_pod_chain(pod, out);
+            }
             rule.push_restore(out);
             out.line_end();
         }
+        for pod in pod_chains {
+            self.write_pod_chain(pod, out);
+        }
         out.push_str("COMMIT");
         out.line_end();
+    }
+
+    fn write_pod_chain(&self, pod: &pods::PodChain, out: &mut crate::sink::Sink) {
+        for rule in pod.rules(&self.policies) {
+            rule.view().push_restore(out);
+            out.line_end();
+        }
+    }
+
+    /// The rules of `chain` when it is a pod's chain (made now), else none.
+    pub fn pod_chain_rules(&self) -> impl Fn(&str) -> Vec<Rule> + '_ {
+        let by_chain: std::collections::HashMap<&str, &pods::PodChain> = self
+            .pod_chains
+            .iter()
+            .map(|pod| (pod.chain.as_str(), pod))
+            .collect();
+        move |chain| {
+            by_chain
+                .get(chain)
+                .map_or_else(Vec::new, |pod| pod.rules(&self.policies))
+        }
     }
 
     /// Every set in `ipset save` format.
@@ -227,25 +260,28 @@ fn payload_with(
     let index = pods::PodIndex::new(&pods);
     let built = build(&index, family, version);
     // The policies that select each pod, in policy order.
-    let mut selecting: indexmap::IndexMap<std::net::IpAddr, Vec<&policies::Policy>> =
-        indexmap::IndexMap::new();
-    for policy in &built.policies {
-        for target in &policy.targets {
-            selecting.entry(*target).or_default().push(policy);
+    let mut selecting: indexmap::IndexMap<std::net::IpAddr, Vec<u32>> = indexmap::IndexMap::new();
+    let mut policies = built.policies;
+    for (i, policy) in policies.iter_mut().enumerate() {
+        for target in std::mem::take(&mut policy.targets) {
+            selecting
+                .entry(target)
+                .or_default()
+                .push(u32::try_from(i).unwrap_or(u32::MAX));
         }
-    }
-    for policy in &built.policies {
         filter.chain(&policy.chain);
     }
     filter.rules.append(built.rules);
 
+    let mut pod_chains = Vec::with_capacity(pods.len());
     for pod in &pods {
-        let none = Vec::new();
-        let policies = selecting.get(&pod.address).unwrap_or(&none);
-        let rules = pods::rules(pod, policies, version);
-        filter.chain(&rules.chain);
-        filter.rules.extend(rules.chain_rules);
-        filter.rules.extend(rules.jumps);
+        let selected = selecting.swap_remove(&pod.address).unwrap_or_default();
+        let mut pod_chain = pods::PodChain::new(pod, selected, version);
+        filter.chain(&pod_chain.chain);
+        // The chain's own rules come here; its jumps follow them.
+        pod_chain.at = filter.rules.len();
+        filter.rules.extend(pod_chain.jumps());
+        pod_chains.push(pod_chain);
     }
 
     // ensureExplicitAccept: appended last to each top-level chain.
@@ -262,6 +298,8 @@ fn payload_with(
         filter,
         builtin_jumps: builtin_jumps(),
         sets: built.sets,
+        policies,
+        pod_chains,
     }
 }
 

@@ -85,6 +85,7 @@ impl Payload {
                 save_table(
                     out,
                     &[&router.filter, filter],
+                    &router.pod_chain_rules(),
                     &["INPUT", "FORWARD", "OUTPUT"],
                     &filter_jumps,
                     *ipv6,
@@ -92,6 +93,7 @@ impl Payload {
                 save_table(
                     out,
                     &[nat],
+                    &|_| Vec::new(),
                     &["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"],
                     &kube_proxy_nat_jumps(),
                     *ipv6,
@@ -171,8 +173,16 @@ fn kube_proxy_nat_jumps() -> Vec<Rule> {
 
 /// One table as `iptables-save` prints it: built-in chains with their policy, user
 /// chains sorted by name, then the rules chain by chain in that order, each chain's
-/// rules in the order they were loaded.
-fn save_table(out: &mut Sink, parts: &[&Table], builtins: &[&str], jumps: &[Rule], ipv6: bool) {
+/// rules in the order they were loaded. `made` gives the rules of the chains that the
+/// first part makes when written (kube-router's pod chains).
+fn save_table(
+    out: &mut Sink,
+    parts: &[&Table],
+    made: &dyn Fn(&str) -> Vec<Rule>,
+    builtins: &[&str],
+    jumps: &[Rule],
+    ipv6: bool,
+) {
     let name = parts.first().map_or("filter", |t| t.name);
     let mut chains: Vec<&str> = parts
         .iter()
@@ -195,6 +205,10 @@ fn save_table(out: &mut Sink, parts: &[&Table], builtins: &[&str], jumps: &[Rule
     for chain in ordered {
         for rule in jumps.get(chain).into_iter().flatten() {
             save::push_rendered(out, *rule, ipv6);
+            out.line_end();
+        }
+        for rule in made(chain) {
+            save::push_rendered(out, rule.view(), ipv6);
             out.line_end();
         }
         for (table, groups) in parts.iter().zip(&groups) {

@@ -108,137 +108,166 @@ pub fn matches(selector: &Labels, labels: &Labels) -> bool {
         .all(|(key, value)| labels.get(key) == Some(value))
 }
 
-/// A pod's chain and its rules in their effective order, then the jumps into it from
-/// the top-level chains.
-pub struct PodRules {
+/// A pod's chain as the payload keeps it: what its rules are made from, not the rules.
+/// They are made again when the payload is written: a pod has ten, and at 100,000 pods
+/// a million rules held until then were 150 MB.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodChain {
     pub chain: String,
-    pub chain_rules: Vec<Rule>,
-    pub jumps: Vec<Rule>,
+    pub namespace: String,
+    pub name: String,
+    pub address: IpAddr,
+    /// The policies that select the pod, in policy order, as indices into the payload's
+    /// policies.
+    pub policies: Vec<u32>,
+    /// The index in the filter table's rules before which the chain's rules go.
+    pub at: usize,
 }
 
-pub fn rules(pod: &Pod<'_>, policies: &[&Policy], version: &str) -> PodRules {
-    let chain = names::pod_chain(pod.namespace, pod.name, version);
-    let ip = pod.address.to_string();
-    let ip = ip.as_str();
+impl PodChain {
+    pub fn new(pod: &Pod<'_>, policies: Vec<u32>, version: &str) -> Self {
+        PodChain {
+            chain: names::pod_chain(pod.namespace, pod.name, version),
+            namespace: pod.namespace.to_string(),
+            name: pod.name.to_string(),
+            address: pod.address,
+            policies,
+            at: 0,
+        }
+    }
 
-    // setupPodNetpolRules writes `-I CHAIN 1` lines: policy jumps (in policy order),
-    // the default ingress and egress jumps, the local-node accept, the common jump.
-    // Collected here in that order, then reversed into the chain's order.
-    let mut inserted: Vec<Rule> = Vec::new();
-    let (mut has_ingress, mut has_egress) = (false, false);
-    for policy in policies {
-        let mut rule = Rule::new(&chain);
-        match policy.kind {
-            PolicyType::Both => {
-                has_ingress = true;
-                has_egress = true;
+    /// The chain's rules in their effective order.
+    pub fn rules(&self, all_policies: &[Policy]) -> Vec<Rule> {
+        let chain = self.chain.as_str();
+        let ip = self.address.to_string();
+        let ip = ip.as_str();
+        let policies = self
+            .policies
+            .iter()
+            .filter_map(|&i| all_policies.get(i as usize));
+
+        // setupPodNetpolRules writes `-I CHAIN 1` lines: policy jumps (in policy order),
+        // the default ingress and egress jumps, the local-node accept, the common jump.
+        // Collected here in that order, then reversed into the chain's order.
+        let mut inserted: Vec<Rule> = Vec::new();
+        let (mut has_ingress, mut has_egress) = (false, false);
+        for policy in policies {
+            let mut rule = Rule::new(chain);
+            match policy.kind {
+                PolicyType::Both => {
+                    has_ingress = true;
+                    has_egress = true;
+                }
+                PolicyType::Ingress => {
+                    has_ingress = true;
+                    rule = rule.arg(["-d", ip]);
+                }
+                PolicyType::Egress => {
+                    has_egress = true;
+                    rule = rule.arg(["-s", ip]);
+                }
             }
-            PolicyType::Ingress => {
-                has_ingress = true;
-                rule = rule.arg(["-d", ip]);
-            }
-            PolicyType::Egress => {
-                has_egress = true;
-                rule = rule.arg(["-s", ip]);
-            }
+            inserted.push(
+                rule.comment(names::c_policy(&policy.name))
+                    .jump(&policy.chain),
+            );
+        }
+        if !has_ingress {
+            let rule = Rule::new(chain)
+                .arg(["-d", ip])
+                .comment(names::C_DEFAULT_INGRESS);
+            inserted.push(rule.jump(names::DEFAULT));
+        }
+        if !has_egress {
+            let rule = Rule::new(chain)
+                .arg(["-s", ip])
+                .comment(names::C_DEFAULT_EGRESS);
+            inserted.push(rule.jump(names::DEFAULT));
         }
         inserted.push(
-            rule.comment(names::c_policy(&policy.name))
-                .jump(&policy.chain),
+            Rule::new(chain)
+                .comment(names::C_LOCAL)
+                .arg(["-m", "addrtype", "--src-type", "LOCAL", "-d", ip])
+                .jump("ACCEPT"),
         );
-    }
-    if !has_ingress {
-        let rule = Rule::new(&chain)
-            .arg(["-d", ip])
-            .comment(names::C_DEFAULT_INGRESS);
-        inserted.push(rule.jump(names::DEFAULT));
-    }
-    if !has_egress {
-        let rule = Rule::new(&chain)
-            .arg(["-s", ip])
-            .comment(names::C_DEFAULT_EGRESS);
-        inserted.push(rule.jump(names::DEFAULT));
-    }
-    inserted.push(
-        Rule::new(&chain)
-            .comment(names::C_LOCAL)
-            .arg(["-m", "addrtype", "--src-type", "LOCAL", "-d", ip])
-            .jump("ACCEPT"),
-    );
-    inserted.push(
-        Rule::new(&chain)
-            .comment(names::C_COMMON)
-            .jump(names::COMMON),
-    );
+        inserted.push(
+            Rule::new(chain)
+                .comment(names::C_COMMON)
+                .jump(names::COMMON),
+        );
 
-    let mut chain_rules: Vec<Rule> = inserted.into_iter().rev().collect();
-    // dropUnmarkedTrafficRules, then the accept mark.
-    let unmarked = ["-m", "mark", "!", "--mark", names::MARK_MATCHED];
-    chain_rules.extend([
-        Rule::new(&chain)
-            .comment(names::c_log(pod.name, pod.namespace))
-            .arg(unmarked)
-            .jump("NFLOG")
-            .arg([
-                "--nflog-group",
-                "100",
-                "-m",
-                "limit",
-                "--limit",
-                "10/minute",
-                "--limit-burst",
-                "10",
-            ]),
-        Rule::new(&chain)
-            .comment(names::c_reject(pod.name, pod.namespace))
-            .arg(unmarked)
-            .jump("REJECT"),
-        Rule::new(&chain)
-            .jump("MARK")
-            .arg(["--set-mark", "0/0x10000"]),
-        Rule::new(&chain)
-            .comment(names::C_OK)
-            .jump("MARK")
-            .arg(["--set-mark", names::MARK_OK]),
-    ]);
+        let mut chain_rules: Vec<Rule> = inserted.into_iter().rev().collect();
+        // dropUnmarkedTrafficRules, then the accept mark.
+        let unmarked = ["-m", "mark", "!", "--mark", names::MARK_MATCHED];
+        chain_rules.extend([
+            Rule::new(chain)
+                .comment(names::c_log(&self.name, &self.namespace))
+                .arg(unmarked)
+                .jump("NFLOG")
+                .arg([
+                    "--nflog-group",
+                    "100",
+                    "-m",
+                    "limit",
+                    "--limit",
+                    "10/minute",
+                    "--limit-burst",
+                    "10",
+                ]),
+            Rule::new(chain)
+                .comment(names::c_reject(&self.name, &self.namespace))
+                .arg(unmarked)
+                .jump("REJECT"),
+            Rule::new(chain)
+                .jump("MARK")
+                .arg(["--set-mark", "0/0x10000"]),
+            Rule::new(chain)
+                .comment(names::C_OK)
+                .jump("MARK")
+                .arg(["--set-mark", names::MARK_OK]),
+        ]);
+        chain_rules
+    }
 
-    // interceptPodInboundTraffic, then interceptPodOutboundTraffic.
-    let inbound = names::c_jump_in(pod.name, pod.namespace, &chain);
-    let outbound = names::c_jump_out(pod.name, pod.namespace, &chain);
-    let physdev = ["-m", "physdev", "--physdev-is-bridged"];
-    let mut jumps = vec![
-        Rule::new(names::FORWARD)
-            .comment(&inbound)
-            .arg(["-d", ip])
-            .jump(&chain),
-        Rule::new(names::OUTPUT)
-            .comment(&inbound)
-            .arg(["-d", ip])
-            .jump(&chain),
-        Rule::new(names::FORWARD)
-            .arg(physdev)
-            .comment(&inbound)
-            .arg(["-d", ip])
-            .jump(&chain),
-    ];
-    for (_, top) in names::TOP_LEVEL {
+    /// The jumps into the chain from the top-level chains.
+    pub fn jumps(&self) -> Vec<Rule> {
+        let (chain, ip) = (self.chain.as_str(), self.address.to_string());
+        let ip = ip.as_str();
+        let (name, namespace) = (self.name.as_str(), self.namespace.as_str());
+        // interceptPodInboundTraffic, then interceptPodOutboundTraffic.
+        let inbound = names::c_jump_in(name, namespace, chain);
+        let outbound = names::c_jump_out(name, namespace, chain);
+        let physdev = ["-m", "physdev", "--physdev-is-bridged"];
+        let mut jumps = vec![
+            Rule::new(names::FORWARD)
+                .comment(&inbound)
+                .arg(["-d", ip])
+                .jump(chain),
+            Rule::new(names::OUTPUT)
+                .comment(&inbound)
+                .arg(["-d", ip])
+                .jump(chain),
+            Rule::new(names::FORWARD)
+                .arg(physdev)
+                .comment(&inbound)
+                .arg(["-d", ip])
+                .jump(chain),
+        ];
+        for (_, top) in names::TOP_LEVEL {
+            jumps.push(
+                Rule::new(top)
+                    .comment(&outbound)
+                    .arg(["-s", ip])
+                    .jump(chain),
+            );
+        }
         jumps.push(
-            Rule::new(top)
+            Rule::new(names::FORWARD)
+                .arg(physdev)
                 .comment(&outbound)
                 .arg(["-s", ip])
-                .jump(&chain),
+                .jump(chain),
         );
-    }
-    jumps.push(
-        Rule::new(names::FORWARD)
-            .arg(physdev)
-            .comment(&outbound)
-            .arg(["-s", ip])
-            .jump(&chain),
-    );
-    PodRules {
-        chain,
-        chain_rules,
-        jumps,
+        jumps
     }
 }

@@ -5,7 +5,6 @@ use super::names;
 use super::*;
 use crate::ir::{Peer, PolicyPort, Protocol, TargetPort};
 use crate::policy::{Direction, PolicyRule};
-use crate::preview::rule::RuleRef;
 use crate::preview::{address, save};
 use crate::source::Sources;
 
@@ -25,13 +24,15 @@ fn labels(pairs: &[(&str, &str)]) -> crate::ir::Labels {
         .collect()
 }
 
+/// The rules of `chain` as the payload's restore form writes them (pods' chains are
+/// made while writing).
 fn restore_lines(router: &KubeRouter, chain: &str) -> Vec<String> {
+    let prefix = format!("-A {chain} ");
     router
-        .filter
-        .rules
-        .iter()
-        .filter(|r| r.chain == chain)
-        .map(RuleRef::to_restore)
+        .to_restore()
+        .lines()
+        .filter(|line| line.starts_with(&prefix))
+        .map(str::to_string)
         .collect()
 }
 
@@ -157,12 +158,9 @@ fn tc10_pod_chain() {
     assert_eq!(restore_lines(&router, chain), expected);
     assert!(router.filter.chains.iter().any(|c| c == chain));
     // The S form of TC10: addresses first, `10/min`, `--set-xmark`, `pod\'s`.
-    let saved: Vec<String> = router
-        .filter
-        .rules
+    let saved: Vec<String> = router.pod_chain_rules()(chain)
         .iter()
-        .filter(|r| r.chain == chain)
-        .map(|r| save::render(r, false))
+        .map(|r| save::render(r.view(), false))
         .collect();
     assert_eq!(
         saved[1],
