@@ -7,7 +7,7 @@
 
 use std::net::IpAddr;
 
-use indexmap::IndexMap;
+use crate::collections::IndexMap;
 use ipnet::IpNet;
 
 pub type Labels = IndexMap<String, String>;
@@ -33,7 +33,7 @@ pub struct Model {
 impl Model {
     /// The Gateways that `routes gateway-api` ingresses attach to, each once, in order
     /// of first use.
-    pub fn route_gateways(&self) -> indexmap::IndexSet<&GatewayRef> {
+    pub fn route_gateways(&self) -> crate::collections::IndexSet<&GatewayRef> {
         self.namespaces
             .values()
             .flat_map(|ns| ns.ingresses.values())

@@ -19,6 +19,7 @@ extern crate alloc;
 
 pub mod analysis;
 pub mod check;
+pub mod collections;
 pub mod diagnostic;
 pub mod emit;
 pub mod fmt;

@@ -12,9 +12,9 @@
 //! an isolated direction that has flows. Its rules group the flows by port set, in order
 //! of first appearance; each rule lists its peers once.
 
-use std::collections::HashSet;
+use crate::collections::HashSet;
 
-use indexmap::IndexMap;
+use crate::collections::IndexMap;
 
 use crate::ir::{Labels, Model, Peer, PolicyPort};
 
@@ -235,7 +235,7 @@ fn index_flows<'m>(
     model: &'m Model,
     components: &'m [(String, crate::ir::Selector)],
 ) -> IndexMap<Key<'m>, Vec<(&'m Peer, &'m Vec<PolicyPort>)>> {
-    let mut sides: IndexMap<Key<'m>, Vec<(&Peer, &Vec<PolicyPort>)>> = IndexMap::new();
+    let mut sides: IndexMap<Key<'m>, Vec<(&Peer, &Vec<PolicyPort>)>> = IndexMap::default();
     for flow in &model.flows {
         if let Some((ns, subject)) = subject_of(model, components, &flow.to) {
             sides
@@ -282,7 +282,7 @@ fn subject_of<'a>(
 fn group(flows: &[(&Peer, &Vec<PolicyPort>)]) -> Vec<PolicyRule> {
     // Per port set: the peers, the peers seen, and whether `any` opened it.
     let mut rules: IndexMap<Vec<PolicyPort>, (Vec<Peer>, HashSet<crate::ir::PeerKey>, bool)> =
-        IndexMap::new();
+        IndexMap::default();
     for (peer, ports) in flows {
         let mut ports = (*ports).clone();
         ports.sort();

@@ -142,7 +142,8 @@ fn route_name(ingress: &str, host: &str) -> String {
 
 fn by_backend(paths: Vec<Routed>) -> Vec<HttpRouteRule> {
     // Indexed by backend: a host may have thousands of paths.
-    let mut rules: indexmap::IndexMap<(&str, u16), HttpRouteRule> = indexmap::IndexMap::new();
+    let mut rules: crate::collections::IndexMap<(&str, u16), HttpRouteRule> =
+        crate::collections::IndexMap::default();
     for (path, backend) in paths {
         rules
             .entry((backend.service.as_str(), backend.port))

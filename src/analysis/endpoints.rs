@@ -20,7 +20,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use indexmap::IndexMap;
+use crate::collections::IndexMap;
 use ipnet::IpNet;
 
 use super::eval::Objects;
@@ -119,13 +119,13 @@ impl Endpoint {
 /// `objects.namespaces`).
 pub fn endpoints(model: &Model, objects: &mut Objects) -> Vec<Endpoint> {
     let mut out = Vec::new();
-    let mut namespace_labels: IndexMap<String, Labels> = IndexMap::new();
+    let mut namespace_labels: IndexMap<String, Labels> = IndexMap::default();
     for (kind, namespaces) in [
         (Kind::App, &model.namespaces),
         (Kind::Unmanaged, &model.unmanaged),
     ] {
         for ns in namespaces.values() {
-            add_namespace(&mut namespace_labels, &ns.name, &Labels::new());
+            add_namespace(&mut namespace_labels, &ns.name, &Labels::default());
             for app in ns.apps.values() {
                 out.push(Endpoint {
                     id: format!("{}/{}", ns.name, app.name),
@@ -162,7 +162,11 @@ pub fn endpoints(model: &Model, objects: &mut Objects) -> Vec<Endpoint> {
     for (kind, name, selector) in components.into_iter().chain(gateway_components) {
         let known = out.iter().any(|e| e.is_selected_by(selector));
         if !known {
-            add_namespace(&mut namespace_labels, &selector.namespace, &Labels::new());
+            add_namespace(
+                &mut namespace_labels,
+                &selector.namespace,
+                &Labels::default(),
+            );
             out.push(Endpoint {
                 id: format!("{}/{name}", selector.namespace),
                 kind,
@@ -206,7 +210,7 @@ pub fn endpoints(model: &Model, objects: &mut Objects) -> Vec<Endpoint> {
         }
     }
     for name in named {
-        add_namespace(&mut namespace_labels, &name, &Labels::new());
+        add_namespace(&mut namespace_labels, &name, &Labels::default());
         out.push(other_pod(format!("{name}/*"), Kind::NamespacePod, &name));
     }
     for (index, labels) in groups.iter().enumerate() {
@@ -220,7 +224,7 @@ pub fn endpoints(model: &Model, objects: &mut Objects) -> Vec<Endpoint> {
         out.push(other_pod(format!("{group}/*"), Kind::GroupPod, &namespace));
     }
     let elsewhere = unused("elsewhere", &namespace_labels);
-    add_namespace(&mut namespace_labels, &elsewhere, &Labels::new());
+    add_namespace(&mut namespace_labels, &elsewhere, &Labels::default());
     out.push(other_pod(
         format!("{elsewhere}/*"),
         Kind::Elsewhere,
@@ -234,9 +238,9 @@ pub fn endpoints(model: &Model, objects: &mut Objects) -> Vec<Endpoint> {
 }
 
 fn add_namespace(namespaces: &mut IndexMap<String, Labels>, name: &str, extra: &Labels) {
-    let labels = namespaces
-        .entry(name.to_string())
-        .or_insert_with(|| Labels::from([(NAMESPACE_NAME_LABEL.to_string(), name.to_string())]));
+    let labels = namespaces.entry(name.to_string()).or_insert_with(|| {
+        Labels::from_iter([(NAMESPACE_NAME_LABEL.to_string(), name.to_string())])
+    });
     labels.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
 }
 
@@ -248,7 +252,7 @@ pub(super) fn other_pod(id: String, kind: Kind, namespace: &str) -> Endpoint {
         place: Place::Pod(Pod {
             namespace: namespace.to_string(),
             name: "pod".to_string(),
-            labels: Labels::new(),
+            labels: Labels::default(),
             ports: Vec::new(),
         }),
     }

@@ -17,7 +17,7 @@
 
 use std::net::IpAddr;
 
-use indexmap::IndexMap;
+use crate::collections::IndexMap;
 use ipnet::IpNet;
 
 use super::conns::Conns;
@@ -180,7 +180,7 @@ impl Objects {
                 let namespace_ok = match namespaces {
                     None => pod.namespace == policy_namespace,
                     Some(selector) => {
-                        let empty = Labels::new();
+                        let empty = Labels::default();
                         let labels = self.namespaces.get(&pod.namespace).unwrap_or(&empty);
                         selector.matches(labels)
                     }

@@ -7,7 +7,7 @@
 //! Graphviz DOT and Mermaid are written here; the CLI turns DOT into SVG with
 //! Graphviz's `dot` (the library does no I/O).
 
-use indexmap::IndexMap;
+use crate::collections::IndexMap;
 
 use super::endpoints::{Endpoint, Kind, Place};
 use super::{Connection, Reach};
@@ -28,7 +28,7 @@ fn drawing(reach: &Reach) -> Drawing<'_> {
         // The metadata service answers; it never opens connections.
         .filter(|c| reach.endpoints[c.src].kind != Kind::Metadata)
         .collect();
-    let mut groups: IndexMap<Option<&str>, Vec<usize>> = IndexMap::new();
+    let mut groups: IndexMap<Option<&str>, Vec<usize>> = IndexMap::default();
     for (i, endpoint) in reach.endpoints.iter().enumerate() {
         let drawn =
             reach.endpoints[i].kind == Kind::App || edges.iter().any(|c| c.src == i || c.dst == i);

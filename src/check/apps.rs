@@ -4,7 +4,9 @@
 //! session affinity (`E0214`), external IPs (`E0210`), annotations (`E0323`), and the
 //! preview lines (`E0217`, `E0220`, `E0317`).
 
-use std::collections::hash_map::{Entry, HashMap};
+use std::collections::hash_map::Entry;
+
+use crate::collections::HashMap;
 
 use super::cluster::setting_twice;
 use super::declare::{port_name, reserved};
@@ -52,7 +54,7 @@ pub fn check(
     let mut out = ir::App {
         name: app.name.node.clone(),
         labels: Default::default(),
-        service_labels: ir::Labels::new(),
+        service_labels: ir::Labels::default(),
         extra_services: Vec::new(),
         ports: Vec::new(),
         service: ServiceType::ClusterIp,
@@ -71,7 +73,7 @@ pub fn check(
     let mut explicit_service: Option<&ast::Name> = None;
     let mut seen: Vec<&Spanned<AppLine>> = Vec::new();
     let mut port_decls: Vec<&ast::PortDecl> = Vec::new();
-    let mut port_names: HashMap<&str, &ast::Name> = HashMap::new();
+    let mut port_names: HashMap<&str, &ast::Name> = HashMap::default();
     let mut labels_written = false;
     let mut extra_services: Vec<&ast::ServiceBlock> = Vec::new();
     for line in &app.lines {
@@ -525,8 +527,8 @@ fn duplicate_ports(diags: &mut Diagnostics, port_decls: &[&ast::PortDecl]) {
             .map_or("tcp", |p| p.node.as_str())
             .to_string()
     };
-    let mut ports: HashMap<(String, u64), &ast::PortDecl> = HashMap::new();
-    let mut node_ports: HashMap<u64, &ast::PortDecl> = HashMap::new();
+    let mut ports: HashMap<(String, u64), &ast::PortDecl> = HashMap::default();
+    let mut node_ports: HashMap<u64, &ast::PortDecl> = HashMap::default();
     for decl in port_decls {
         let number = decl.port.number.node;
         match ports.entry((protocol(decl), number)) {

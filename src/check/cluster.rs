@@ -216,7 +216,7 @@ fn apply(diags: &mut Diagnostics, cluster: &mut Cluster, setting: &ClusterSettin
         ClusterSetting::GatewayPods { namespace, labels } => {
             let mut pods = Selector {
                 namespace: String::new(),
-                labels: Labels::new(),
+                labels: Labels::default(),
             };
             selector(diags, &mut pods, namespace.as_ref(), labels.as_deref());
             if namespace.is_some() && !pods.namespace.is_empty() {

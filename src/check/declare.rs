@@ -3,7 +3,7 @@
 //! duplicate names (`E0114`). The result is the [`Scope`] that ingresses and flows are
 //! resolved against.
 
-use indexmap::IndexMap;
+use crate::collections::IndexMap;
 
 use super::values::{self, DNS_1035_LABEL, DNS_LABEL, IANA_NAME};
 use super::{apps, rules, Diagnostics};
@@ -50,7 +50,7 @@ impl<'a> Scope<'a> {
         let unmanaged = self
             .unmanaged
             .into_iter()
-            .map(|(name, ns)| (name.clone(), ns.into_namespace(name, IndexMap::new())))
+            .map(|(name, ns)| (name.clone(), ns.into_namespace(name, IndexMap::default())))
             .collect();
         let namespaces = self
             .namespaces
@@ -89,7 +89,7 @@ impl NamespaceScope<'_> {
             apps: self.apps.into_iter().map(|(k, d)| (k, d.ir)).collect(),
             externals: self.externals.into_iter().map(|(k, d)| (k, d.ir)).collect(),
             ingresses,
-            gateways: IndexMap::new(),
+            gateways: IndexMap::default(),
             reference_grants: Vec::new(),
         }
     }
@@ -104,9 +104,9 @@ pub struct Blocks<'a> {
 
 pub fn check<'a>(diags: &mut Diagnostics, cluster: &ir::Cluster, blocks: &Blocks<'a>) -> Scope<'a> {
     let mut scope = Scope {
-        namespaces: IndexMap::new(),
-        unmanaged: IndexMap::new(),
-        groups: IndexMap::new(),
+        namespaces: IndexMap::default(),
+        unmanaged: IndexMap::default(),
+        groups: IndexMap::default(),
     };
     for (name, ns_blocks) in &blocks.managed {
         if let Some(ns) = namespace_scope(diags, cluster, name, ns_blocks) {
@@ -160,8 +160,8 @@ fn namespace_scope<'a>(
         isolate_ingress,
         isolate_egress,
         dns,
-        apps: IndexMap::new(),
-        externals: IndexMap::new(),
+        apps: IndexMap::default(),
+        externals: IndexMap::default(),
     };
     for item in blocks.iter().flat_map(|b| &b.items) {
         match item {
@@ -218,7 +218,7 @@ fn app_label(
 
 /// An extra Service is a Service: its name must not be another Service's.
 fn extra_service_names(diags: &mut Diagnostics, ns: &NamespaceScope) {
-    let mut taken: IndexMap<&str, (Span, &str)> = IndexMap::new();
+    let mut taken: IndexMap<&str, (Span, &str)> = IndexMap::default();
     for (name, app) in &ns.apps {
         taken.insert(name, (app.ast.name.span, "an app"));
     }

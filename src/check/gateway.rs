@@ -13,7 +13,7 @@
 //! listeners), `E0345` (a path the Gateway API rejects), `E0118` (two HTTPRoutes with one
 //! name), `W0205` (what Gateway API output does not use).
 
-use indexmap::IndexMap;
+use crate::collections::IndexMap;
 
 use super::{rules, values, Diagnostics};
 use crate::diagnostic::{Code, Diagnostic};
@@ -41,9 +41,9 @@ pub fn check(
     model: &mut ir::Model,
     blocks: &IndexMap<String, Vec<&ast::NamespaceBlock>>,
 ) {
-    let mut owned: IndexMap<GatewayRef, Building> = IndexMap::new();
+    let mut owned: IndexMap<GatewayRef, Building> = IndexMap::default();
     for ns in model.namespaces.values() {
-        let mut route_names: IndexMap<String, Span> = IndexMap::new();
+        let mut route_names: IndexMap<String, Span> = IndexMap::default();
         for ingress in ns.ingresses.values() {
             let Some(ast) = ast_ingress(blocks, &ns.name, &ingress.name) else {
                 continue;
@@ -383,7 +383,7 @@ fn limits(diags: &mut Diagnostics, route: &routes::HttpRoute, span: Span) {
 /// ReferenceGrants in each namespace whose TLS secrets a Gateway of another namespace
 /// uses, named `gateway-NS-NAME` (`-2`, `-3`... past 16 secrets).
 fn grants(model: &mut ir::Model, gateway: &GatewayRef, listeners: &[ir::Listener]) {
-    let mut wanted: IndexMap<&str, Vec<&str>> = IndexMap::new();
+    let mut wanted: IndexMap<&str, Vec<&str>> = IndexMap::default();
     for cert in listeners.iter().filter_map(|l| l.certificate.as_ref()) {
         if cert.namespace != gateway.namespace {
             let secrets = wanted.entry(&cert.namespace).or_default();

@@ -6,7 +6,7 @@
 //! must mean one thing. An unmanaged namespace holds apps with `labels` and `port` lines
 //! only: knet writes nothing for it (`E0336`).
 
-use indexmap::IndexMap;
+use crate::collections::IndexMap;
 
 use super::declare::Blocks;
 use super::{values, Diagnostics};
@@ -26,7 +26,7 @@ pub fn check(
     groups: &[&ast::GroupBlock],
     blocks: &Blocks,
 ) -> IndexMap<String, Group> {
-    let mut out: IndexMap<String, Group> = IndexMap::new();
+    let mut out: IndexMap<String, Group> = IndexMap::default();
     for group in groups {
         let name = &group.name;
         values::name(
@@ -77,7 +77,7 @@ pub fn check(
                     .note("a group is the namespaces whose labels match its `labels` line")
                     .help("add a line such as `labels team=payments`"),
                 );
-                ir::Labels::new()
+                ir::Labels::default()
             }
             [first, rest @ ..] => {
                 for extra in rest {

@@ -6,9 +6,11 @@
 //! size of the annotations (`E0323`).
 //! Every route lets the ingress controller reach its backend: that flow is added here.
 
-use std::collections::hash_map::{Entry, HashMap};
+use std::collections::hash_map::Entry;
 
-use indexmap::IndexMap;
+use crate::collections::HashMap;
+
+use crate::collections::IndexMap;
 
 use super::declare::Scope;
 use super::suggest::did_you_mean;
@@ -27,8 +29,8 @@ pub fn check(
     cluster: &ir::Cluster,
     flows: &mut Vec<ir::Flow>,
 ) -> IndexMap<String, ir::Ingress> {
-    let mut out: IndexMap<String, ir::Ingress> = IndexMap::new();
-    let mut first_spans: IndexMap<String, Span> = IndexMap::new();
+    let mut out: IndexMap<String, ir::Ingress> = IndexMap::default();
+    let mut first_spans: IndexMap<String, Span> = IndexMap::default();
     for item in blocks.iter().flat_map(|b| &b.items) {
         let ast::NamespaceItem::Ingress(ingress) = item else {
             continue;
@@ -130,15 +132,15 @@ impl IngressChecker<'_, '_> {
         let mut out = ir::Ingress {
             name: ingress.name.node.clone(),
             class: None,
-            annotations: IndexMap::new(),
+            annotations: IndexMap::default(),
             default_backend: None,
             rules: Vec::new(),
-            tls: IndexMap::new(),
+            tls: IndexMap::default(),
             output,
         };
         let mut seen_lines: Vec<(&str, Span)> = Vec::new();
         let mut hosts: Vec<&ast::HostBlock> = Vec::new();
-        let mut routes = SeenRoutes::new();
+        let mut routes = SeenRoutes::default();
         let mut class_span = None;
         let mut class_annotation_span = None;
         let mut no_host_rule: Option<usize> = None;

@@ -29,7 +29,7 @@ mod services;
 pub mod suggest;
 mod values;
 
-use indexmap::IndexMap;
+use crate::collections::IndexMap;
 
 use crate::diagnostic::Diagnostic;
 use crate::ir;
@@ -56,8 +56,8 @@ pub fn check_with(
         cluster.routes = routes;
     }
     let mut blocks = declare::Blocks {
-        managed: IndexMap::new(),
-        unmanaged: IndexMap::new(),
+        managed: IndexMap::default(),
+        unmanaged: IndexMap::default(),
         groups: Vec::new(),
     };
     for file in files {
@@ -79,7 +79,7 @@ pub fn check_with(
     let scope = declare::check(&mut diags, &cluster, &blocks);
     let namespaces = &blocks.managed;
     let mut flows = Vec::new();
-    let mut ingresses = IndexMap::new();
+    let mut ingresses = IndexMap::default();
     for (name, blocks) in namespaces {
         let ns_ingresses = ingress::check(&mut diags, &scope, name, blocks, &cluster, &mut flows);
         ingresses.insert(name.clone(), ns_ingresses);

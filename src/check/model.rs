@@ -3,10 +3,10 @@
 //! (`E0324`) and unique (`E0325`), and generated NetworkPolicy names unique in their
 //! namespace (`E0118`).
 
-use std::collections::HashMap;
+use crate::collections::HashMap;
 use std::net::IpAddr;
 
-use indexmap::IndexMap;
+use crate::collections::IndexMap;
 use ipnet::IpNet;
 
 use super::apps::duplicate_node_port;
@@ -72,7 +72,7 @@ fn node_ports(diags: &mut Diagnostics, apps: &[(&ast::App, Option<&ir::App>)]) {
         app: usize,
         health_check: bool,
     }
-    let mut used: HashMap<u64, Use> = HashMap::new();
+    let mut used: HashMap<u64, Use> = HashMap::default();
     for (index, (app, ir_app)) in apps.iter().enumerate() {
         if !ir_app.is_some_and(|a| a.service.exposed_on_nodes()) {
             continue;
@@ -115,7 +115,7 @@ fn node_ports(diags: &mut Diagnostics, apps: &[(&ast::App, Option<&ir::App>)]) {
 }
 
 fn cluster_ips(diags: &mut Diagnostics, model: &ir::Model, apps: &[(&ast::App, Option<&ir::App>)]) {
-    let mut pinned: IndexMap<IpAddr, Span> = IndexMap::new();
+    let mut pinned: IndexMap<IpAddr, Span> = IndexMap::default();
     for (app, ir_app) in apps {
         let Some(ir_app) = ir_app else { continue };
         let Some(ip) = ir_app.cluster_ip else {
@@ -284,7 +284,7 @@ fn policy_names(
     model: &ir::Model,
     blocks: &IndexMap<String, Vec<&ast::NamespaceBlock>>,
 ) {
-    let mut seen: IndexMap<(String, String), Option<String>> = IndexMap::new();
+    let mut seen: IndexMap<(String, String), Option<String>> = IndexMap::default();
     for plan in policy::plan_names(model) {
         let key = (plan.namespace.clone(), plan.name.clone());
         match seen.get(&key) {

@@ -3,7 +3,7 @@
 //! Each function takes what was written, reports what is wrong with it (codes `E01xx`
 //! and `E02xx`) and returns the value the IR uses, or `None` when it is invalid.
 
-use std::collections::HashMap;
+use crate::collections::HashMap;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
@@ -284,9 +284,9 @@ pub fn label_key(diags: &mut Diagnostics, key: &Spanned<String>) -> bool {
 
 /// A label set: keys and values checked, duplicate keys reported.
 pub fn labels(diags: &mut Diagnostics, written: &[ast::Label]) -> Labels {
-    let mut labels = Labels::new();
+    let mut labels = Labels::default();
     // Indexed by key: a `labels` line may hold tens of thousands of labels.
-    let mut seen: HashMap<&str, &ast::Label> = HashMap::new();
+    let mut seen: HashMap<&str, &ast::Label> = HashMap::default();
     for label in written {
         let mut ok = label_key(diags, &label.key);
         if let Err(reasons) = rules::label_value(&label.value.node) {
@@ -351,7 +351,7 @@ pub const ANNOTATIONS_MAX_BYTES: usize = 262_144;
 pub fn annotations_size(
     diags: &mut Diagnostics,
     kind: &str,
-    annotations: &indexmap::IndexMap<String, String>,
+    annotations: &crate::collections::IndexMap<String, String>,
     name_span: crate::source::Span,
 ) {
     let size: usize = annotations.iter().map(|(k, v)| k.len() + v.len()).sum();

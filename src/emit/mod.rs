@@ -28,8 +28,8 @@ pub fn emit_yaml(model: &Model) -> String {
 /// built, written and dropped before the next, so the stream is never whole in memory.
 pub fn write_yaml(model: &Model, out: &mut crate::sink::Sink) {
     let plans = crate::policy::plan(model);
-    let mut plans_of: indexmap::IndexMap<&str, Vec<&crate::policy::PolicyPlan>> =
-        indexmap::IndexMap::new();
+    let mut plans_of: crate::collections::IndexMap<&str, Vec<&crate::policy::PolicyPlan>> =
+        crate::collections::IndexMap::default();
     for plan in &plans {
         plans_of
             .entry(plan.namespace.as_str())
@@ -59,7 +59,7 @@ pub fn write_yaml(model: &Model, out: &mut crate::sink::Sink) {
 
 /// `metadata` with name, namespace, the managed-by label and annotations.
 fn metadata(name: &str, namespace: &str, annotations: Option<Node>) -> Node {
-    labelled_metadata(name, namespace, &crate::ir::Labels::new(), annotations)
+    labelled_metadata(name, namespace, &crate::ir::Labels::default(), annotations)
 }
 
 /// `metadata` with the object's own labels first, then the managed-by label (which

@@ -26,7 +26,7 @@ pub fn services(ns: &ir::Namespace) -> Vec<Node> {
     apps.chain(externals).collect()
 }
 
-fn annotations(map: &indexmap::IndexMap<String, String>) -> Option<Node> {
+fn annotations(map: &crate::collections::IndexMap<String, String>) -> Option<Node> {
     (!map.is_empty()).then(|| string_map(map))
 }
 

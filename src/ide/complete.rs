@@ -14,7 +14,7 @@
 //!   after `APP:` its ports;
 //! - in an extra Service's `ports` line: the ports of its app.
 
-use std::collections::HashSet;
+use crate::collections::HashSet;
 
 use super::index::{Detail, Index, Symbol, RESERVED_PEERS};
 use crate::source::{floor_boundary, FileId, Span};
@@ -141,7 +141,7 @@ fn peer_context(index: &Index, namespace: &str, head: &str, out: &Out) -> Vec<Co
     ] {
         items.push(out.keyword(word, detail));
     }
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     for definition in index.definitions() {
         let (label, kind, detail) = match &definition.symbol {
             Symbol::Namespace(name) => (format!("{name}/"), CompletionKind::Namespace, "namespace"),
@@ -195,7 +195,7 @@ impl Out {
     /// The apps of a namespace, and its externals too when `externals`.
     fn apps(&self, index: &Index, namespace: &str, externals: bool) -> Vec<Completion> {
         let mut items = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for definition in index.definitions() {
             let Symbol::Item {
                 namespace: ns,

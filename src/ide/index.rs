@@ -9,7 +9,7 @@
 //! namespace merge, so a namespace has a definition per block. Nothing is validated: a
 //! reference to an undeclared name simply has no definition.
 
-use std::collections::{HashMap, HashSet};
+use crate::collections::{HashMap, HashSet};
 
 use crate::source::{FileId, Span};
 use crate::syntax::ast::{self, AppLine, ExternalLine, IngressLine, PeerTarget, PortRef};

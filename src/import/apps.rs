@@ -8,7 +8,7 @@
 //! label (`app.kubernetes.io/name`, `app`, `k8s-app`, `name`) when no other workload
 //! carries it, else all its pod labels.
 
-use indexmap::IndexMap;
+use crate::collections::IndexMap;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::Protocol;
@@ -326,7 +326,7 @@ fn unique_name(apps: &[App], namespace: &str, base: &str) -> String {
 
 /// Apps by namespace, in input order.
 pub fn by_namespace(apps: Vec<App>) -> IndexMap<String, Vec<App>> {
-    let mut out: IndexMap<String, Vec<App>> = IndexMap::new();
+    let mut out: IndexMap<String, Vec<App>> = IndexMap::default();
     for app in apps {
         out.entry(app.namespace.clone()).or_default().push(app);
     }

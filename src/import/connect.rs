@@ -11,7 +11,7 @@
 //! a direction gets `default allow` for it; in one where some are, the others get an
 //! `any` flow. What knet cannot say is a `W04xx` diagnostic.
 
-use indexmap::IndexMap;
+use crate::collections::IndexMap;
 
 use super::apps::App;
 use super::names;
@@ -109,8 +109,8 @@ pub fn connect(
             }
         })
     };
-    let mut in_iso: IndexMap<(String, usize), bool> = IndexMap::new();
-    let mut out_iso: IndexMap<(String, usize), bool> = IndexMap::new();
+    let mut in_iso: IndexMap<(String, usize), bool> = IndexMap::default();
+    let mut out_iso: IndexMap<(String, usize), bool> = IndexMap::default();
     for key in &keys {
         let app = &apps[&key.0][key.1];
         in_iso.insert(key.clone(), isolated(app, true));

@@ -11,7 +11,7 @@
 //!   on UDP and TCP 53: when every app of a namespace already may, those flows are
 //!   dropped and the namespace keeps DNS on; otherwise it says `dns off`.
 
-use indexmap::IndexMap;
+use crate::collections::IndexMap;
 
 use super::apps::App;
 use super::connect::{Connections, FlowPorts, Side};

@@ -21,7 +21,7 @@ mod ports;
 mod routes;
 mod tree;
 
-use indexmap::IndexMap;
+use crate::collections::IndexMap;
 
 use crate::diagnostic::Diagnostic;
 use crate::kube::{documents, objects};
@@ -155,7 +155,7 @@ pub fn import(sources: &Sources) -> Imported {
 /// One file per namespace (an unmanaged namespace's too), and `groups` for the
 /// namespace groups.
 fn per_namespace(file: &ast::File) -> Vec<(String, String)> {
-    let mut files: IndexMap<String, Vec<ast::Item>> = IndexMap::new();
+    let mut files: IndexMap<String, Vec<ast::Item>> = IndexMap::default();
     for item in &file.items {
         let stem = match item {
             ast::Item::Namespace(block) => block.name.node.clone(),

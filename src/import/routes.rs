@@ -154,7 +154,7 @@ pub fn backend(backend: &Backend, apps: &[App]) -> Option<ast::Backend> {
 /// does not have (`W0404`).
 pub fn check(
     ingresses: &[Ingress],
-    apps: &indexmap::IndexMap<String, Vec<App>>,
+    apps: &crate::collections::IndexMap<String, Vec<App>>,
     diags: &mut Vec<crate::diagnostic::Diagnostic>,
 ) {
     use crate::diagnostic::{Code, Diagnostic};

@@ -6,7 +6,7 @@
 //! and ports share a statement (`allow a, b -> c:http`), and a source's destinations
 //! with the same sources share one (`allow a -> b:http, c:grpc`).
 
-use indexmap::IndexMap;
+use crate::collections::IndexMap;
 
 use super::apps::{flow_name, App};
 use super::connect::{Connections, Flow, FlowPorts, Side};
@@ -240,7 +240,7 @@ fn namespace(plan: &NamespacePlan, cx: &Context) -> NamespaceBlock {
 /// The label key that names most apps (`KEY=APP`), when it is not `app` and at least
 /// two apps use it.
 fn app_label_key(apps: &[App]) -> Option<String> {
-    let mut counts: IndexMap<&str, usize> = IndexMap::new();
+    let mut counts: IndexMap<&str, usize> = IndexMap::default();
     for app in apps {
         if app.labels.len() == 1 {
             if let Some((key, value)) = app.labels.iter().next() {
@@ -402,7 +402,7 @@ fn service_lines(service: &Service, app: &App, main: bool) -> Vec<Spanned<AppLin
 /// The namespace's flows as statements, grouped.
 fn grouped(plan: &NamespacePlan, cx: &Context) -> Vec<crate::syntax::ast::Flow> {
     // (destination text) -> sources, keyed by destination in order of first appearance.
-    let mut by_destination: IndexMap<String, Vec<String>> = IndexMap::new();
+    let mut by_destination: IndexMap<String, Vec<String>> = IndexMap::default();
     // A canonical order (not the input's, which differs between two streams with the
     // same meaning): apps first, in their order, then the other peers.
     let mut flows: Vec<&Flow> = cx
@@ -428,7 +428,7 @@ fn grouped(plan: &NamespacePlan, cx: &Context) -> Vec<crate::syntax::ast::Flow> 
         }
     }
     // Destinations that share their sources share a statement.
-    let mut statements: IndexMap<Vec<String>, Vec<String>> = IndexMap::new();
+    let mut statements: IndexMap<Vec<String>, Vec<String>> = IndexMap::default();
     for (destination, sources) in by_destination {
         statements.entry(sources).or_default().push(destination);
     }

@@ -6,7 +6,7 @@
 //! version it does not know), `E0403` (the same object twice), `E0404` (an object
 //! without a name).
 
-use indexmap::IndexMap;
+use crate::collections::IndexMap;
 use serde_yaml::Value;
 
 use crate::diagnostic::{Code, Diagnostic};
@@ -70,7 +70,7 @@ pub struct Read {
 /// Every object of every file; `default_namespace` for objects without one.
 pub fn read(sources: &Sources, default_namespace: &str, diags: &mut Vec<Diagnostic>) -> Read {
     let mut read = Read::default();
-    let mut seen: IndexMap<(String, String, String), Span> = IndexMap::new();
+    let mut seen: IndexMap<(String, String, String), Span> = IndexMap::default();
     for (file, source) in sources.iter() {
         for (start, text) in split(&source.text) {
             if text.trim().is_empty() {

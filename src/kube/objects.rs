@@ -2,7 +2,7 @@
 //! and container ports), Services, NetworkPolicies, Ingresses and Namespaces. Fields
 //! knet has no use for are ignored; a missing field takes the API server's default.
 
-use indexmap::IndexMap;
+use crate::collections::IndexMap;
 pub(super) use serde_yaml::Value;
 
 use crate::ir::Protocol;
@@ -247,7 +247,7 @@ fn number(value: Option<&Value>) -> Option<u16> {
 }
 
 pub(super) fn labels(value: Option<&Value>) -> Labels {
-    let mut out = Labels::new();
+    let mut out = Labels::default();
     if let Some(Value::Mapping(map)) = value {
         for (k, v) in map {
             if let (Some(k), Some(v)) = (string(Some(k)), string(Some(v))) {

@@ -12,7 +12,7 @@
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-use indexmap::IndexMap;
+use crate::collections::IndexMap;
 use ipnet::IpNet;
 use sha2::{Digest, Sha256};
 

@@ -145,7 +145,7 @@ impl KubeRouter {
 
     /// The rules of `chain` when it is a pod's chain (made now), else none.
     pub fn pod_chain_rules(&self) -> impl Fn(&str) -> Vec<Rule> + '_ {
-        let by_chain: std::collections::HashMap<&str, &pods::PodChain> = self
+        let by_chain: crate::collections::HashMap<&str, &pods::PodChain> = self
             .pod_chains
             .iter()
             .map(|pod| (pod.chain.as_str(), pod))
@@ -260,7 +260,8 @@ fn payload_with(
     let index = pods::PodIndex::new(&pods);
     let built = build(&index, family, version);
     // The policies that select each pod, in policy order.
-    let mut selecting: indexmap::IndexMap<std::net::IpAddr, Vec<u32>> = indexmap::IndexMap::new();
+    let mut selecting: crate::collections::IndexMap<std::net::IpAddr, Vec<u32>> =
+        crate::collections::IndexMap::default();
     let mut policies = built.policies;
     for (i, policy) in policies.iter_mut().enumerate() {
         for target in std::mem::take(&mut policy.targets) {

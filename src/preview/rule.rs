@@ -134,7 +134,7 @@ pub struct Table {
     pub name: &'static str,
     /// Declared chains, in the order written; a set, so that declaring is O(1) on
     /// payloads with tens of thousands of chains.
-    pub chains: indexmap::IndexSet<String>,
+    pub chains: crate::collections::IndexSet<String>,
     pub rules: RuleStore,
 }
 
@@ -190,8 +190,9 @@ pub fn push_chain_line(out: &mut Sink, chain: &str, policy: &str) {
 }
 
 /// Rules grouped by chain, each group in order.
-pub fn by_chain(rules: &[Rule]) -> indexmap::IndexMap<&str, Vec<RuleRef<'_>>> {
-    let mut groups: indexmap::IndexMap<&str, Vec<RuleRef>> = indexmap::IndexMap::new();
+pub fn by_chain(rules: &[Rule]) -> crate::collections::IndexMap<&str, Vec<RuleRef<'_>>> {
+    let mut groups: crate::collections::IndexMap<&str, Vec<RuleRef>> =
+        crate::collections::IndexMap::default();
     for rule in rules {
         groups
             .entry(rule.chain.as_str())

@@ -7,7 +7,7 @@
 //! where its packed arguments lie in a few large text chunks. Sorting moves those
 //! sixteen bytes, never the text.
 
-use indexmap::IndexSet;
+use crate::collections::IndexSet;
 
 use super::rule::{Rule, RuleRef};
 

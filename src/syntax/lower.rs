@@ -39,11 +39,12 @@ fn span(file: Origin, pair: &P) -> Span {
 /// lines that follow, which no diagnostic should underline.
 fn statement_span(file: Origin, pair: &P) -> Span {
     let whole = pair.as_span();
+    // From the end: the line end is the last child, if any.
     let end = pair
         .clone()
         .into_inner()
-        .filter(|p| !matches!(p.as_rule(), Rule::eol | Rule::EOI))
-        .last()
+        .rev()
+        .find(|p| !matches!(p.as_rule(), Rule::eol | Rule::EOI))
         .map_or(whole.end(), |p| p.as_span().end());
     file.span(whole.start(), end)
 }
@@ -96,8 +97,8 @@ fn is_keyword(rule: Rule) -> bool {
 fn close(file: Origin, pair: &P) -> Span {
     pair.clone()
         .into_inner()
-        .filter(|p| p.as_rule() == Rule::rbrace)
-        .last()
+        .rev()
+        .find(|p| p.as_rule() == Rule::rbrace)
         .map_or_else(|| span(file, pair), |p| span(file, &p))
 }
 
@@ -385,8 +386,8 @@ fn app_block(file: Origin, pair: P) -> App {
 
 fn app_line(file: Origin, pair: P) -> Option<Spanned<AppLine>> {
     let whole = statement_span(file, &pair);
-    let block_close = close(file, &pair);
     let rule = pair.as_rule();
+    let block_close = (rule == Rule::service_block).then(|| close(file, &pair));
     let all = parts(pair);
     let has_local = all.iter().any(|p| p.as_rule() == Rule::kw_local);
     let mut vals = all.into_iter().filter(|p| !is_keyword(p.as_rule()));
@@ -425,7 +426,7 @@ fn app_line(file: Origin, pair: P) -> Option<Spanned<AppLine>> {
             AppLine::ExtraService(ServiceBlock {
                 name,
                 lines,
-                close: block_close,
+                close: block_close.unwrap_or(whole),
             })
         }
         _ => return None,

@@ -2,9 +2,9 @@
 //! (`W0107`) and apps (`W0108`) that nothing may reach in a namespace that isolates
 //! ingress.
 
-use std::collections::{HashMap, HashSet};
+use crate::collections::{HashMap, HashSet};
 
-use indexmap::IndexMap;
+use crate::collections::IndexMap;
 
 use super::{app_ast, labels_span, Blocks};
 use crate::check::Diagnostics;
@@ -24,7 +24,7 @@ pub fn check(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
 /// `W0102`: app A's labels are a subset of app B's, so A's Service and policies also
 /// select B's pods. Indexed by label: B must carry A's rarest label.
 fn label_subsets(diags: &mut Diagnostics, ns: &ir::Namespace, blocks: &Blocks) {
-    let mut by_label: IndexMap<(&str, &str), Vec<&ir::App>> = IndexMap::new();
+    let mut by_label: IndexMap<(&str, &str), Vec<&ir::App>> = IndexMap::default();
     for app in ns.apps.values() {
         for (k, v) in app.labels.iter() {
             by_label.entry((k, v)).or_default().push(app);
@@ -127,7 +127,7 @@ fn label_subset(
 /// `W0108` and `W0107`: what the ingress side of the namespace's flows never reaches.
 fn unreachable(diags: &mut Diagnostics, model: &ir::Model, ns: &ir::Namespace, blocks: &Blocks) {
     // Ports that flows open, per app (None: all ports), and flows to every pod.
-    let mut opened: IndexMap<&str, Option<Vec<&ir::PolicyPort>>> = IndexMap::new();
+    let mut opened: IndexMap<&str, Option<Vec<&ir::PolicyPort>>> = IndexMap::default();
     let mut to_all: Option<Vec<&ir::PolicyPort>> = Some(Vec::new());
     fn merge<'m>(entry: &mut Option<Vec<&'m ir::PolicyPort>>, ports: &'m [ir::PolicyPort]) {
         if ports.is_empty() {
@@ -252,7 +252,7 @@ struct Opened<'m> {
 impl<'m> Opened<'m> {
     fn new(ports: &[&'m ir::PolicyPort]) -> Self {
         let mut opened = Opened {
-            single: HashSet::new(),
+            single: HashSet::default(),
             ranges: Vec::new(),
         };
         for port in ports {

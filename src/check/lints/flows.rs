@@ -3,7 +3,7 @@
 //! replaced before a policy sees them (`W0104`), flows that generate nothing
 //! (`W0105`), and flows another flow already allows (`W0106`).
 
-use std::collections::{HashMap, HashSet};
+use crate::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
 
 use ipnet::IpNet;
@@ -79,7 +79,7 @@ fn reaches(blocks: &[IpBlock], ip: IpAddr) -> bool {
 /// `W0101`: egress from an isolated namespace to addresses that include
 /// 169.254.169.254.
 fn metadata(diags: &mut Diagnostics, model: &ir::Model) {
-    let mut reported: HashSet<Span> = HashSet::new();
+    let mut reported: HashSet<Span> = HashSet::default();
     for flow in &model.flows {
         let Some((_, _, to)) = declared(flow) else {
             continue;
@@ -268,7 +268,7 @@ fn default_line(blocks: &Blocks, namespace: &str) -> Option<Span> {
 
 /// `W0105`: a declared flow that generates no policy on either side.
 fn not_isolated(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
-    let mut reported: HashSet<Span> = HashSet::new();
+    let mut reported: HashSet<Span> = HashSet::default();
     for flow in &model.flows {
         let Some((statement, _, _)) = declared(flow) else {
             continue;
@@ -436,14 +436,14 @@ impl<'m> Candidates<'m> {
 /// `W0106`: a declared flow that another flow (declared earlier, in another statement
 /// or earlier in the same one, or implied) already allows.
 fn redundant(diags: &mut Diagnostics, model: &ir::Model) {
-    let mut by_destination: HashMap<PeerKey, Candidates> = HashMap::new();
+    let mut by_destination: HashMap<PeerKey, Candidates> = HashMap::default();
     for (index, flow) in model.flows.iter().enumerate() {
         by_destination
             .entry(flow.to.key())
             .or_default()
             .add(index, flow);
     }
-    let mut reported: HashSet<(Span, Span)> = HashSet::new();
+    let mut reported: HashSet<(Span, Span)> = HashSet::default();
     for flow in &model.flows {
         let Some((statement, from, to)) = declared(flow) else {
             continue;
@@ -528,7 +528,7 @@ fn repeated_ports(diags: &mut Diagnostics, blocks: &Blocks) {
     });
     for destination in flows.flat_map(|flow| &flow.destinations) {
         // One warning per repeated port, however often it is repeated.
-        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut seen: HashMap<String, usize> = HashMap::default();
         let mut repeated: Vec<(Span, Span, usize)> = Vec::new();
         for port in &destination.ports {
             let written = match &port.node {

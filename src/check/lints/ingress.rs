@@ -2,7 +2,7 @@
 //! another route of the same host shadows (`W0202`), TLS hosts that route nothing
 //! (`W0203`), and rules without host on an ingress with TLS (`W0204`).
 
-use indexmap::IndexMap;
+use crate::collections::IndexMap;
 
 use super::Blocks;
 use crate::check::Diagnostics;
@@ -108,7 +108,7 @@ fn prefix_key(path: &str) -> &str {
 /// the slash goes to another backend through a prefix route.
 fn shadowed(diags: &mut Diagnostics, routes: &[&ast::Route]) {
     let kind = |r: &ast::Route| r.path_type.as_ref().map_or(PathType::Prefix, |p| p.node);
-    let mut prefixes: IndexMap<&str, &ast::Route> = IndexMap::new();
+    let mut prefixes: IndexMap<&str, &ast::Route> = IndexMap::default();
     for route in routes.iter().filter(|r| kind(r) == PathType::Prefix) {
         let key = prefix_key(&route.path.node);
         match prefixes.get(key) {

@@ -11,7 +11,7 @@ mod externals;
 mod flows;
 mod ingress;
 
-use indexmap::IndexMap;
+use crate::collections::IndexMap;
 
 use super::Diagnostics;
 use crate::ir;
@@ -26,7 +26,7 @@ pub struct Blocks<'a> {
 
 impl<'a> Blocks<'a> {
     fn new(by_namespace: &'a IndexMap<String, Vec<&'a ast::NamespaceBlock>>) -> Self {
-        let mut apps = IndexMap::new();
+        let mut apps = IndexMap::default();
         for (namespace, blocks) in by_namespace {
             for item in blocks.iter().flat_map(|b| &b.items) {
                 if let ast::NamespaceItem::App(app) = item {

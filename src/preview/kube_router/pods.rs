@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use indexmap::IndexMap;
+use crate::collections::IndexMap;
 use std::net::IpAddr;
 
 use super::super::address::Addresses;
@@ -56,8 +56,8 @@ pub struct PodIndex<'p> {
 
 impl<'p> PodIndex<'p> {
     pub fn new(pods: &'p [Pod<'p>]) -> Self {
-        let mut by_namespace: IndexMap<&str, Vec<usize>> = IndexMap::new();
-        let mut by_label: IndexMap<(&str, &str, &str), Vec<usize>> = IndexMap::new();
+        let mut by_namespace: IndexMap<&str, Vec<usize>> = IndexMap::default();
+        let mut by_label: IndexMap<(&str, &str, &str), Vec<usize>> = IndexMap::default();
         for (i, pod) in pods.iter().enumerate() {
             by_namespace.entry(pod.namespace).or_default().push(i);
             for (key, value) in pod.labels {

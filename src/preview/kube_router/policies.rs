@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-use indexmap::IndexMap;
+use crate::collections::IndexMap;
 use ipnet::IpNet;
 
 use super::super::rule::Rule;
@@ -255,7 +255,7 @@ impl Writer<'_> {
     ) {
         // `ipset restore -exist`: a repeated element keeps its place and takes the last
         // flags.
-        let mut unique: IndexMap<String, bool> = IndexMap::new();
+        let mut unique: IndexMap<String, bool> = IndexMap::default();
         for (member, nomatch) in members {
             unique.insert(member, nomatch);
         }
