@@ -150,8 +150,9 @@ pub fn plan(model: &Model) -> Vec<PolicyPlan> {
     plan_with(model, true)
 }
 
-/// The plans without their rules: the names and subjects, for the checker's name
-/// collisions (`E0118`), at a fraction of the cost of grouping every flow.
+/// The plans without their rules and pod selectors: the names and apps, for the
+/// checker's name collisions (`E0118`), at a fraction of the cost of grouping every
+/// flow and copying every selector.
 pub fn plan_names(model: &Model) -> Vec<PolicyPlan> {
     plan_with(model, false)
 }
@@ -213,7 +214,7 @@ fn plan_with(model: &Model, with_rules: bool) -> Vec<PolicyPlan> {
                 plans.push(PolicyPlan {
                     namespace: ns.name.clone(),
                     name: format!("{}-{}", subject.prefix(), direction.suffix()),
-                    pod_selector: selector.cloned(),
+                    pod_selector: selector.filter(|_| with_rules).cloned(),
                     app: match subject {
                         Subject::App(a) => Some(a.to_string()),
                         Subject::AllPods | Subject::Component(_) => None,

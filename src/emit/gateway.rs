@@ -11,15 +11,17 @@ const API_VERSION: &str = "gateway.networking.k8s.io/v1";
 const GROUP: &str = "gateway.networking.k8s.io";
 
 /// The Gateways, then the HTTPRoutes, then the ReferenceGrants of a namespace.
-pub fn objects(ns: &ir::Namespace) -> Vec<Node> {
+pub fn objects(ns: &ir::Namespace) -> Vec<Node<'_>> {
     let gateways = ns.gateways.values().map(|g| gateway(&ns.name, g));
     let http_routes = ns.ingresses.values().flat_map(|ingress| {
         let IngressOutput::HttpRoutes(parent) = &ingress.output else {
             return Vec::new();
         };
+        // The routes are planned here and dropped with this closure: their documents
+        // own their strings.
         routes::http_routes(ingress)
             .iter()
-            .map(|route| http_route(&ns.name, parent, route))
+            .map(|route| http_route(&ns.name, parent, route).into_owned())
             .collect()
     });
     let grants = ns
@@ -29,7 +31,7 @@ pub fn objects(ns: &ir::Namespace) -> Vec<Node> {
     gateways.chain(http_routes).chain(grants).collect()
 }
 
-fn gateway(namespace: &str, gateway: &ir::Gateway) -> Node {
+fn gateway<'a>(namespace: &'a str, gateway: &'a ir::Gateway) -> Node<'a> {
     let allowed = if gateway.route_namespaces.iter().all(|n| n == namespace) {
         Node::map().with("from", "Same")
     } else {
@@ -94,7 +96,11 @@ fn gateway(namespace: &str, gateway: &ir::Gateway) -> Node {
     )
 }
 
-fn http_route(namespace: &str, parent: &ir::GatewayRef, route: &HttpRoute) -> Node {
+fn http_route<'a>(
+    namespace: &'a str,
+    parent: &'a ir::GatewayRef,
+    route: &'a HttpRoute,
+) -> Node<'a> {
     let parent_ref = Node::map()
         .with("group", GROUP)
         .with("kind", "Gateway")
@@ -136,7 +142,7 @@ fn http_route(namespace: &str, parent: &ir::GatewayRef, route: &HttpRoute) -> No
     )
 }
 
-fn reference_grant(namespace: &str, grant: &ir::ReferenceGrant) -> Node {
+fn reference_grant<'a>(namespace: &'a str, grant: &'a ir::ReferenceGrant) -> Node<'a> {
     let from = Node::map()
         .with("group", GROUP)
         .with("kind", "Gateway")

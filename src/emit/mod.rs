@@ -19,6 +19,9 @@ use tree::Node;
 
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "knet");
 
+static NO_LABELS: crate::ir::Labels =
+    crate::ir::Labels::with_hasher(crate::collections::BuildHasher {});
+
 /// The whole model as one YAML stream.
 pub fn emit_yaml(model: &Model) -> String {
     crate::sink::to_string(|out| write_yaml(model, out))
@@ -58,30 +61,46 @@ pub fn write_yaml(model: &Model, out: &mut crate::sink::Sink) {
 }
 
 /// `metadata` with name, namespace, the managed-by label and annotations.
-fn metadata(name: &str, namespace: &str, annotations: Option<Node>) -> Node {
-    labelled_metadata(name, namespace, &crate::ir::Labels::default(), annotations)
+fn metadata<'a>(name: &'a str, namespace: &'a str, annotations: Option<Node<'a>>) -> Node<'a> {
+    labelled_metadata(name, namespace, &NO_LABELS, &NO_LABELS, annotations)
 }
 
-/// `metadata` with the object's own labels first, then the managed-by label (which
+/// `metadata` with the object's own labels first (`labels`, each overridden by a key of
+/// `overrides`, then the keys only `overrides` has), then the managed-by label (which
 /// replaces a label of that key).
-fn labelled_metadata(
-    name: &str,
-    namespace: &str,
-    labels: &crate::ir::Labels,
-    annotations: Option<Node>,
-) -> Node {
-    let mut all = labels.clone();
+fn labelled_metadata<'a>(
+    name: &'a str,
+    namespace: &'a str,
+    labels: &'a crate::ir::Labels,
+    overrides: &'a crate::ir::Labels,
+    annotations: Option<Node<'a>>,
+) -> Node<'a> {
+    let merged = labels
+        .iter()
+        .map(|(key, value)| overrides.get_key_value(key).unwrap_or((key, value)))
+        .chain(
+            overrides
+                .iter()
+                .filter(|(key, _)| !labels.contains_key(*key)),
+        );
     // Last, and knet's: a pod label of that key (Helm's, say) is not the Service's.
-    all.shift_remove(MANAGED_BY.0);
-    all.insert(MANAGED_BY.0.to_string(), MANAGED_BY.1.to_string());
+    let mut all = tree::string_map(merged.filter(|(key, _)| *key != MANAGED_BY.0));
+    if let Node::Map(entries) = &mut all {
+        entries.push((tree::Key::Borrowed(MANAGED_BY.0), Node::from(MANAGED_BY.1)));
+    }
     Node::map()
         .with("name", name)
         .with("namespace", namespace)
-        .with("labels", tree::string_map(&all))
+        .with("labels", all)
         .with_opt("annotations", annotations)
 }
 
-fn object(api_version: &str, kind: &str, metadata: Node, spec: Node) -> Node {
+fn object<'a>(
+    api_version: &'static str,
+    kind: &'static str,
+    metadata: Node<'a>,
+    spec: Node<'a>,
+) -> Node<'a> {
     Node::map()
         .with("apiVersion", api_version)
         .with("kind", kind)

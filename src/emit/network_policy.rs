@@ -8,7 +8,7 @@ use crate::policy::{Direction, PolicyPlan};
 /// The label every namespace carries with its own name (set by the API server).
 const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
 
-pub fn network_policy(plan: &PolicyPlan) -> Node {
+pub fn network_policy(plan: &PolicyPlan) -> Node<'_> {
     let pod_selector = match &plan.pod_selector {
         Some(labels) => match_labels(labels),
         None => Node::map(),
@@ -46,11 +46,11 @@ pub fn network_policy(plan: &PolicyPlan) -> Node {
     )
 }
 
-fn match_labels(labels: &Labels) -> Node {
+fn match_labels(labels: &Labels) -> Node<'_> {
     Node::map().with("matchLabels", string_map(labels))
 }
 
-fn namespace_selector(namespace: &str) -> Node {
+fn namespace_selector(namespace: &str) -> Node<'_> {
     Node::map().with(
         "matchLabels",
         Node::map().with(NAMESPACE_NAME_LABEL, namespace),
@@ -59,8 +59,8 @@ fn namespace_selector(namespace: &str) -> Node {
 
 /// A peer as seen from a policy in `here`. An app or pods of another namespace are one
 /// peer with both selectors (AND), never two list items (OR).
-fn peer_nodes(peer: &Peer, here: &str) -> Vec<Node> {
-    let pods_in = |namespace: &str, pods: Node| {
+fn peer_nodes<'a>(peer: &'a Peer, here: &str) -> Vec<Node<'a>> {
+    let pods_in = |namespace: &'a str, pods: Node<'a>| -> Node<'a> {
         if namespace == here {
             Node::map().with("podSelector", pods)
         } else {
@@ -105,7 +105,7 @@ fn peer_nodes(peer: &Peer, here: &str) -> Vec<Node> {
     }
 }
 
-fn port(port: &PolicyPort) -> Node {
+fn port(port: &PolicyPort) -> Node<'_> {
     let number = match &port.port {
         TargetPort::Number(n) => Node::from(*n),
         TargetPort::Name(name) => Node::from(name),

@@ -4,7 +4,7 @@ use super::tree::{string_map, Node};
 use super::{labelled_metadata, metadata, object};
 use crate::ir::{self, ServiceType, TargetPort, TrafficPolicy};
 
-pub fn services(ns: &ir::Namespace) -> Vec<Node> {
+pub fn services(ns: &ir::Namespace) -> Vec<Node<'_>> {
     let apps = ns
         .apps
         .values()
@@ -26,11 +26,11 @@ pub fn services(ns: &ir::Namespace) -> Vec<Node> {
     apps.chain(externals).collect()
 }
 
-fn annotations(map: &crate::collections::IndexMap<String, String>) -> Option<Node> {
+fn annotations(map: &crate::collections::IndexMap<String, String>) -> Option<Node<'_>> {
     (!map.is_empty()).then(|| string_map(map))
 }
 
-fn app_service(namespace: &str, app: &ir::App) -> Node {
+fn app_service<'a>(namespace: &'a str, app: &'a ir::App) -> Node<'a> {
     let kind = match app.service {
         ServiceType::NodePort => "NodePort",
         ServiceType::LoadBalancer => "LoadBalancer",
@@ -94,24 +94,19 @@ fn app_service(namespace: &str, app: &ir::App) -> Node {
     object(
         "v1",
         "Service",
+        // The pods' labels, then the Service's own (`service-labels`).
         labelled_metadata(
             &app.name,
             namespace,
-            &service_labels(app),
+            &app.labels,
+            &app.service_labels,
             annotations(&app.annotations),
         ),
         spec,
     )
 }
 
-/// A Service object's labels: the pods' labels, then its own (`service-labels`).
-fn service_labels(app: &ir::App) -> ir::Labels {
-    let mut labels = (*app.labels).clone();
-    labels.extend(app.service_labels.clone());
-    labels
-}
-
-fn backend(backend: &ir::Backend) -> Node {
+fn backend(backend: &ir::Backend) -> Node<'_> {
     Node::map().with(
         "service",
         Node::map()
@@ -120,7 +115,7 @@ fn backend(backend: &ir::Backend) -> Node {
     )
 }
 
-pub fn ingress(namespace: &str, ingress: &ir::Ingress) -> Node {
+pub fn ingress<'a>(namespace: &'a str, ingress: &'a ir::Ingress) -> Node<'a> {
     let tls = ingress
         .tls
         .iter()

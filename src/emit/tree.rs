@@ -1,26 +1,48 @@
 //! A small ordered document tree: what the emitters build, and what `yaml.rs` writes.
 //! Keeping it ours keeps serde_yaml out of every emitter.
 
-/// A map key: most are the fixed field names of the Kubernetes API, which are not
-/// copied; label and annotation keys are.
-pub type Key = std::borrow::Cow<'static, str>;
+/// A string of a document: borrowed from the model where it can be (names, labels,
+/// the fixed field names of the Kubernetes API), owned where knet makes it (numbers as
+/// text, addresses, generated names). A document is built, written and dropped, so
+/// borrowing saves an allocation and a free for most of its strings.
+pub type Text<'a> = std::borrow::Cow<'a, str>;
+
+/// A map key.
+pub type Key<'a> = Text<'a>;
 
 /// A YAML node. Maps keep insertion order.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Node {
-    Map(Vec<(Key, Node)>),
-    Seq(Vec<Node>),
-    Str(String),
+pub enum Node<'a> {
+    Map(Vec<(Key<'a>, Node<'a>)>),
+    Seq(Vec<Node<'a>>),
+    Str(Text<'a>),
     Int(i64),
 }
 
-impl Node {
-    pub fn map() -> Node {
+impl<'a> Node<'a> {
+    pub fn map() -> Node<'a> {
         Node::Map(Vec::new())
     }
 
+    /// The node with every string owned, for a document built from values that do not
+    /// outlive it.
+    pub fn into_owned(self) -> Node<'static> {
+        let owned = |text: Text<'a>| -> Text<'static> { Text::Owned(text.into_owned()) };
+        match self {
+            Node::Map(entries) => Node::Map(
+                entries
+                    .into_iter()
+                    .map(|(key, value)| (owned(key), value.into_owned()))
+                    .collect(),
+            ),
+            Node::Seq(items) => Node::Seq(items.into_iter().map(Node::into_owned).collect()),
+            Node::Str(text) => Node::Str(owned(text)),
+            Node::Int(n) => Node::Int(n),
+        }
+    }
+
     /// Adds a key (builder style).
-    pub fn with(mut self, key: &'static str, value: impl Into<Node>) -> Node {
+    pub fn with(mut self, key: &'static str, value: impl Into<Node<'a>>) -> Node<'a> {
         if let Node::Map(entries) = &mut self {
             entries.push((Key::Borrowed(key), value.into()));
         }
@@ -28,7 +50,7 @@ impl Node {
     }
 
     /// Adds a key when there is a value.
-    pub fn with_opt(self, key: &'static str, value: Option<impl Into<Node>>) -> Node {
+    pub fn with_opt(self, key: &'static str, value: Option<impl Into<Node<'a>>>) -> Node<'a> {
         match value {
             Some(v) => self.with(key, v),
             None => self,
@@ -36,7 +58,7 @@ impl Node {
     }
 
     /// Adds a sequence when it is not empty.
-    pub fn with_seq(self, key: &'static str, items: Vec<Node>) -> Node {
+    pub fn with_seq(self, key: &'static str, items: Vec<Node<'a>>) -> Node<'a> {
         if items.is_empty() {
             self
         } else {
@@ -45,48 +67,48 @@ impl Node {
     }
 }
 
-impl From<&str> for Node {
-    fn from(s: &str) -> Node {
-        Node::Str(s.to_string())
+impl<'a> From<&'a str> for Node<'a> {
+    fn from(s: &'a str) -> Node<'a> {
+        Node::Str(Text::Borrowed(s))
     }
 }
 
-impl From<String> for Node {
-    fn from(s: String) -> Node {
-        Node::Str(s)
+impl<'a> From<String> for Node<'a> {
+    fn from(s: String) -> Node<'a> {
+        Node::Str(Text::Owned(s))
     }
 }
 
-impl From<&String> for Node {
-    fn from(s: &String) -> Node {
-        Node::Str(s.clone())
+impl<'a> From<&'a String> for Node<'a> {
+    fn from(s: &'a String) -> Node<'a> {
+        Node::Str(Text::Borrowed(s))
     }
 }
 
-impl From<u16> for Node {
-    fn from(n: u16) -> Node {
+impl<'a> From<u16> for Node<'a> {
+    fn from(n: u16) -> Node<'a> {
         Node::Int(i64::from(n))
     }
 }
 
-impl From<u32> for Node {
-    fn from(n: u32) -> Node {
+impl<'a> From<u32> for Node<'a> {
+    fn from(n: u32) -> Node<'a> {
         Node::Int(i64::from(n))
     }
 }
 
-impl From<Vec<Node>> for Node {
-    fn from(items: Vec<Node>) -> Node {
+impl<'a> From<Vec<Node<'a>>> for Node<'a> {
+    fn from(items: Vec<Node<'a>>) -> Node<'a> {
         Node::Seq(items)
     }
 }
 
 /// A map of strings (labels, selectors, annotations).
-pub fn string_map<'a>(pairs: impl IntoIterator<Item = (&'a String, &'a String)>) -> Node {
+pub fn string_map<'a>(pairs: impl IntoIterator<Item = (&'a String, &'a String)>) -> Node<'a> {
     Node::Map(
         pairs
             .into_iter()
-            .map(|(k, v)| (Key::Owned(k.clone()), Node::Str(v.clone())))
+            .map(|(k, v)| (Key::Borrowed(k.as_str()), Node::from(v)))
             .collect(),
     )
 }
