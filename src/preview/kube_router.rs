@@ -136,25 +136,40 @@ impl KubeRouter {
         out.line_end();
     }
 
+    /// A pod's chain rules, then the jumps into it.
     fn write_pod_chain(&self, pod: &pods::PodChain, out: &mut crate::sink::Sink) {
-        for rule in pod.rules(&self.policies) {
+        let rules = pod.rules(&self.policies);
+        for rule in rules.iter().chain(&pod.jumps(None)) {
             rule.view().push_restore(out);
             out.line_end();
         }
     }
 
-    /// The rules of `chain` when it is a pod's chain (made now), else none.
-    pub fn pod_chain_rules(&self) -> impl Fn(&str) -> Vec<Rule> + '_ {
+    /// The rules made while writing, for iptables-save's chain-by-chain order: a pod's
+    /// chain gets its rules, a top-level chain every pod's jumps into it (in pod order);
+    /// they go before the stored rules from index [`KubeRouter::made_at`] on.
+    pub fn made_rules(&self) -> impl Fn(&str, &mut dyn FnMut(&Rule)) + '_ {
         let by_chain: crate::collections::HashMap<&str, &pods::PodChain> = self
             .pod_chains
             .iter()
             .map(|pod| (pod.chain.as_str(), pod))
             .collect();
-        move |chain| {
-            by_chain
-                .get(chain)
-                .map_or_else(Vec::new, |pod| pod.rules(&self.policies))
+        move |chain, write| {
+            if let Some(pod) = by_chain.get(chain) {
+                pod.rules(&self.policies).iter().for_each(&mut *write);
+            } else if names::TOP_LEVEL.iter().any(|(_, top)| *top == chain) {
+                for pod in &self.pod_chains {
+                    pod.jumps(Some(chain)).iter().for_each(&mut *write);
+                }
+            }
         }
+    }
+
+    /// The index among the stored rules where the pods' made rules go.
+    pub fn made_at(&self) -> usize {
+        self.pod_chains
+            .first()
+            .map_or(self.filter.rules.len(), |pod| pod.at)
     }
 
     /// Every set in `ipset save` format.
@@ -279,9 +294,8 @@ fn payload_with(
         let selected = selecting.swap_remove(&pod.address).unwrap_or_default();
         let mut pod_chain = pods::PodChain::new(pod, selected, version);
         filter.chain(&pod_chain.chain);
-        // The chain's own rules come here; its jumps follow them.
+        // The chain's own rules and the jumps into it come here.
         pod_chain.at = filter.rules.len();
-        filter.rules.extend(pod_chain.jumps());
         pod_chains.push(pod_chain);
     }
 

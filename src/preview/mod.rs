@@ -85,7 +85,7 @@ impl Payload {
                 save_table(
                     out,
                     &[&router.filter, filter],
-                    &router.pod_chain_rules(),
+                    (&router.made_rules(), router.made_at()),
                     &["INPUT", "FORWARD", "OUTPUT"],
                     &filter_jumps,
                     *ipv6,
@@ -93,7 +93,7 @@ impl Payload {
                 save_table(
                     out,
                     &[nat],
-                    &|_| Vec::new(),
+                    (&|_, _| {}, usize::MAX),
                     &["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"],
                     &kube_proxy_nat_jumps(),
                     *ipv6,
@@ -171,14 +171,18 @@ fn kube_proxy_nat_jumps() -> Vec<Rule> {
     ]
 }
 
+/// Writes the rules of a chain that a payload makes while written (see [`save_table`]).
+type MadeRules<'a> = dyn Fn(&str, &mut dyn FnMut(&Rule)) + 'a;
+
 /// One table as `iptables-save` prints it: built-in chains with their policy, user
 /// chains sorted by name, then the rules chain by chain in that order, each chain's
-/// rules in the order they were loaded. `made` gives the rules of the chains that the
-/// first part makes when written (kube-router's pod chains).
+/// rules in the order they were loaded. `made` writes the rules of a chain that the
+/// first part makes while written (kube-router's pod chains and the jumps into them):
+/// they go before that part's stored rules from the index it gives on.
 fn save_table(
     out: &mut Sink,
     parts: &[&Table],
-    made: &dyn Fn(&str) -> Vec<Rule>,
+    made: (&MadeRules, usize),
     builtins: &[&str],
     jumps: &[Rule],
     ipv6: bool,
@@ -207,17 +211,30 @@ fn save_table(
             save::push_rendered(out, *rule, ipv6);
             out.line_end();
         }
-        for rule in made(chain) {
-            save::push_rendered(out, rule.view(), ipv6);
-            out.line_end();
-        }
-        for (table, groups) in parts.iter().zip(&groups) {
-            for &i in table.rules.chain_group(groups, chain) {
-                if let Some(rule) = table.rules.get(i) {
-                    save::push_rendered(out, rule, ipv6);
-                    out.line_end();
+        let (make, made_at) = made;
+        for (part, (table, groups)) in parts.iter().zip(&groups).enumerate() {
+            let stored = table.rules.chain_group(groups, chain);
+            let split = if part == 0 {
+                stored.partition_point(|&i| (i as usize) < made_at)
+            } else {
+                stored.len()
+            };
+            let write_stored = |out: &mut Sink, indices: &[u32]| {
+                for &i in indices {
+                    if let Some(rule) = table.rules.get(i) {
+                        save::push_rendered(out, rule, ipv6);
+                        out.line_end();
+                    }
                 }
+            };
+            write_stored(out, &stored[..split]);
+            if part == 0 {
+                make(chain, &mut |rule: &Rule| {
+                    save::push_rendered(out, rule.view(), ipv6);
+                    out.line_end();
+                });
             }
+            write_stored(out, &stored[split..]);
         }
     }
     out.push_str("COMMIT");

@@ -158,10 +158,8 @@ fn tc10_pod_chain() {
     assert_eq!(restore_lines(&router, chain), expected);
     assert!(router.filter.chains.iter().any(|c| c == chain));
     // The S form of TC10: addresses first, `10/min`, `--set-xmark`, `pod\'s`.
-    let saved: Vec<String> = router.pod_chain_rules()(chain)
-        .iter()
-        .map(|r| save::render(r.view(), false))
-        .collect();
+    let mut saved: Vec<String> = Vec::new();
+    router.made_rules()(chain, &mut |r| saved.push(save::render(r.view(), false)));
     assert_eq!(
         saved[1],
         "-A KUBE-POD-FW-YF6NRJLND4EENOSE -d 10.244.1.20/32 -m comment --comment \"rule to permit the traffic traffic to pods when source is the pod\\'s local node\" -m addrtype --src-type LOCAL -j ACCEPT"
