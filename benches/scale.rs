@@ -7,7 +7,8 @@
 //! CPU time and peak RSS with `getrusage(RUSAGE_CHILDREN)`. CPU time is user + system:
 //! the kernel's page zeroing is part of what a large model costs. Output goes to
 //! `/dev/null`, as a pipeline's redirect would take it. Prints the median of several
-//! runs, and the growth from 10,000 to 100,000 apps.
+//! runs (and the highest peak), and the growth from 10,000 to 100,000 apps as the median
+//! ratio of paired runs.
 //!
 //! `cargo bench --bench scale -- quick` measures 1,000 apps only; `-- 10000` (any list
 //! of sizes) measures those.
@@ -85,6 +86,11 @@ fn median(mut values: Vec<f64>) -> f64 {
 
 fn measured(file: &Path, args: &[&str], runs: usize) -> Run {
     let all: Vec<Run> = (0..runs).map(|_| run_once(file, args)).collect();
+    summary(&all)
+}
+
+/// The median CPU and wall time of some runs, and their highest peak memory.
+fn summary(all: &[Run]) -> Run {
     Run {
         cpu: median(all.iter().map(|r| r.cpu).collect()),
         wall: median(all.iter().map(|r| r.wall).collect()),
@@ -105,6 +111,20 @@ fn sizes() -> Vec<usize> {
     }
 }
 
+/// Runs per size: the 10,000 and 100,000 runs are paired (see `main`).
+fn runs_for(apps: usize) -> usize {
+    match apps {
+        a if a >= 100_000 => 3,
+        a if a >= 10_000 => 5,
+        _ => 9,
+    }
+}
+
+/// The growth from 10,000 to 100,000 apps is measured in pairs, a 10,000 run then a
+/// 100,000 run, and reported as the median of the pairs' ratios: on a shared machine
+/// the load drifts, and a ratio of two medians taken minutes apart carries that drift.
+const PAIRS: usize = 3;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--measure") {
@@ -112,48 +132,83 @@ fn main() {
     }
     let dir: PathBuf = std::env::temp_dir().join(format!("knet-scale-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
+    let sizes = sizes();
+    let paired = sizes.contains(&10_000) && sizes.contains(&100_000);
+    let mut results: Vec<(usize, usize, &str, Run)> = Vec::new();
+    let mut growth: Vec<(usize, &str, f64, f64)> = Vec::new();
+    for namespaces in [1, 100] {
+        let files: Vec<(usize, PathBuf)> = sizes
+            .iter()
+            .map(|&apps| {
+                let file = dir.join(format!("model-{apps}-{namespaces}.knet"));
+                std::fs::write(&file, common::model_in(apps, namespaces)).expect("write model");
+                (apps, file)
+            })
+            .collect();
+        let file_of = |apps: usize| files.iter().find(|(a, _)| *a == apps).map(|(_, f)| f);
+        for (name, command) in COMMANDS {
+            for (apps, file) in &files {
+                if paired && (*apps == 10_000 || *apps == 100_000) {
+                    continue;
+                }
+                results.push((
+                    *apps,
+                    namespaces,
+                    name,
+                    measured(file, command, runs_for(*apps)),
+                ));
+            }
+            if let (true, Some(small_file), Some(big_file)) =
+                (paired, file_of(10_000), file_of(100_000))
+            {
+                let mut small = Vec::new();
+                let mut big = Vec::new();
+                for _ in 0..PAIRS {
+                    small.push(run_once(small_file, command));
+                    big.push(run_once(big_file, command));
+                }
+                // The 10,000 model is quick: two more runs for its median.
+                small.extend((PAIRS..runs_for(10_000)).map(|_| run_once(small_file, command)));
+                let ratio = |f: fn(&Run) -> f64| {
+                    median(small.iter().zip(&big).map(|(s, b)| f(b) / f(s)).collect())
+                };
+                growth.push((
+                    namespaces,
+                    name,
+                    ratio(|r| r.cpu),
+                    ratio(|r| r.peak_kib as f64),
+                ));
+                results.push((10_000, namespaces, name, summary(&small)));
+                results.push((100_000, namespaces, name, summary(&big)));
+            }
+        }
+        for (_, file) in &files {
+            std::fs::remove_file(file).ok();
+        }
+    }
+    std::fs::remove_dir(&dir).ok();
+    results.sort_by_key(|(apps, namespaces, name, _)| {
+        let command = COMMANDS.iter().position(|(n, _)| n == name);
+        (*namespaces, *apps, command)
+    });
     println!(
         "{:>7} {:>10} {:<16} {:>9} {:>9} {:>9}",
         "apps", "namespaces", "command", "cpu ms", "wall ms", "peak MiB"
     );
-    let mut results = Vec::new();
-    for namespaces in [1, 100] {
-        for apps in sizes() {
-            let file = dir.join(format!("model-{apps}-{namespaces}.knet"));
-            std::fs::write(&file, common::model_in(apps, namespaces)).expect("write model");
-            let runs = match apps {
-                a if a >= 100_000 => 3,
-                a if a >= 10_000 => 5,
-                _ => 9,
-            };
-            for (name, command) in COMMANDS {
-                let run = measured(&file, command, runs);
-                println!(
-                    "{apps:>7} {namespaces:>10} {name:<16} {:>9.1} {:>9.1} {:>9.1}",
-                    run.cpu * 1e3,
-                    run.wall * 1e3,
-                    run.peak_kib as f64 / 1024.0
-                );
-                results.push((apps, namespaces, *name, run));
-            }
-            std::fs::remove_file(&file).ok();
-        }
+    for (apps, namespaces, name, run) in &results {
+        println!(
+            "{apps:>7} {namespaces:>10} {name:<16} {:>9.1} {:>9.1} {:>9.1}",
+            run.cpu * 1e3,
+            run.wall * 1e3,
+            run.peak_kib as f64 / 1024.0
+        );
     }
-    std::fs::remove_dir(&dir).ok();
-    println!("\ngrowth from 10,000 to 100,000 apps (cpu, peak memory):");
-    for &(apps, namespaces, name, big) in &results {
-        if apps != 100_000 {
-            continue;
-        }
-        if let Some((_, _, _, small)) = results
-            .iter()
-            .find(|(a, n, c, _)| *a == 10_000 && *n == namespaces && *c == name)
-        {
-            println!(
-                "{namespaces:>4} namespaces {name:<16} {:>5.1}x {:>5.1}x",
-                big.cpu / small.cpu,
-                big.peak_kib as f64 / small.peak_kib as f64
-            );
-        }
+    if !growth.is_empty() {
+        println!(
+            "\ngrowth from 10,000 to 100,000 apps (median of {PAIRS} paired runs; cpu, peak memory):"
+        );
+    }
+    for (namespaces, name, cpu, memory) in growth {
+        println!("{namespaces:>4} namespaces {name:<16} {cpu:>5.1}x {memory:>5.1}x");
     }
 }
