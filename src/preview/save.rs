@@ -394,10 +394,34 @@ pub fn render(rule: RuleRef, ipv6: bool) -> String {
     out
 }
 
+/// Arguments a rule may have before [`push_rendered`] needs the heap.
+const STACK_ARGS: usize = 48;
+
 /// [`render`], appended to `out` (no line break).
 pub fn push_rendered(out: &mut String, rule: RuleRef, ipv6: bool) {
-    let args: Vec<&str> = rule.args().collect();
-    let parsed = parse(&args);
+    // The arguments on the stack: a preview renders millions of rules, each with a few
+    // dozen arguments at most (a longer rule takes the heap).
+    let mut on_stack = [""; STACK_ARGS];
+    let mut count = 0;
+    let mut on_heap = Vec::new();
+    for arg in rule.args() {
+        match on_stack.get_mut(count) {
+            Some(slot) => *slot = arg,
+            None => {
+                if on_heap.is_empty() {
+                    on_heap.extend_from_slice(&on_stack);
+                }
+                on_heap.push(arg);
+            }
+        }
+        count += 1;
+    }
+    let args: &[&str] = if on_heap.is_empty() {
+        &on_stack[..count]
+    } else {
+        &on_heap
+    };
+    let parsed = parse(args);
     out.push_str("-A ");
     out.push_str(rule.chain);
     let field = |out: &mut String, flag: &str, value: Option<(bool, &str)>, address: bool| {
@@ -533,5 +557,21 @@ mod tests {
         assert_eq!(save_string("x"), "x");
         assert_eq!(save_string("ns/svc"), "\"ns/svc\"");
         assert_eq!(save_string("pod's"), "\"pod\\'s\"");
+    }
+
+    /// A rule with more arguments than fit on the stack renders all of them.
+    #[test]
+    fn a_rule_longer_than_the_stack_buffer_keeps_every_argument() {
+        let mut rule = Rule::new("KUBE-X");
+        for i in 0..20 {
+            rule = rule.comment(format!("c{i}"));
+        }
+        let rule = rule.jump("ACCEPT");
+        assert!(rule.view().args().count() > STACK_ARGS);
+        let line = render(rule.view(), false);
+        for i in 0..20 {
+            assert!(line.contains(&format!("--comment c{i} ")), "{line}");
+        }
+        assert!(line.ends_with("-j ACCEPT"), "{line}");
     }
 }

@@ -142,6 +142,17 @@ impl RuleStore {
     }
 
     fn chain_number(&mut self, name: &str) -> u32 {
+        // Rules come chain by chain: most are in the chain of the rule before.
+        if let Some(last) = self.entries.last() {
+            if self
+                .chains
+                .get_index(last.chain as usize)
+                .map(String::as_str)
+                == Some(name)
+            {
+                return last.chain;
+            }
+        }
         let number = match self.chains.get_index_of(name) {
             Some(number) => number,
             None => self.chains.insert_full(name.to_string()).0,
