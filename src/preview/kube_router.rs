@@ -100,6 +100,9 @@ pub struct KubeRouter {
     pub policies: Vec<policies::Policy>,
     /// The pods' chains, in pod order: their rules are made when written.
     pub pod_chains: Vec<pods::PodChain>,
+    /// The index among `filter`'s rules before which the pods' chains (each with the
+    /// jumps into it) go: after the policies' rules, before the explicit accepts.
+    pub pods_at: usize,
 }
 
 impl KubeRouter {
@@ -121,16 +124,17 @@ impl KubeRouter {
             jump.view().push_restore_args(out);
             out.line_end();
         }
-        let mut pod_chains = self.pod_chains.iter().peekable();
-        for (i, rule) in self.filter.rules.iter().enumerate() {
-            while let Some(pod) = pod_chains.next_if(|pod| pod.at <= i) {
-                self.write_pod_chain(pod, out);
-            }
+        let rules = || self.filter.rules.iter();
+        for rule in rules().take(self.pods_at) {
             rule.push_restore(out);
             out.line_end();
         }
-        for pod in pod_chains {
+        for pod in &self.pod_chains {
             self.write_pod_chain(pod, out);
+        }
+        for rule in rules().skip(self.pods_at) {
+            rule.push_restore(out);
+            out.line_end();
         }
         out.push_str("COMMIT");
         out.line_end();
@@ -147,7 +151,7 @@ impl KubeRouter {
 
     /// The rules made while writing, for iptables-save's chain-by-chain order: a pod's
     /// chain gets its rules, a top-level chain every pod's jumps into it (in pod order);
-    /// they go before the stored rules from index [`KubeRouter::made_at`] on.
+    /// they go before the stored rules from index `pods_at` on.
     pub fn made_rules(&self) -> impl Fn(&str, &mut dyn FnMut(&Rule)) + '_ {
         let by_chain: crate::collections::HashMap<&str, &pods::PodChain> = self
             .pod_chains
@@ -163,13 +167,6 @@ impl KubeRouter {
                 }
             }
         }
-    }
-
-    /// The index among the stored rules where the pods' made rules go.
-    pub fn made_at(&self) -> usize {
-        self.pod_chains
-            .first()
-            .map_or(self.filter.rules.len(), |pod| pod.at)
     }
 
     /// Every set in `ipset save` format.
@@ -289,13 +286,13 @@ fn payload_with(
     }
     filter.rules.append(built.rules);
 
+    // The pods' chains and the jumps into them come here, among the rules.
+    let pods_at = filter.rules.len();
     let mut pod_chains = Vec::with_capacity(pods.len());
     for pod in &pods {
         let selected = selecting.swap_remove(&pod.address).unwrap_or_default();
-        let mut pod_chain = pods::PodChain::new(pod, selected, version);
+        let pod_chain = pods::PodChain::new(pod, selected, version);
         filter.chain(&pod_chain.chain);
-        // The chain's own rules and the jumps into it come here.
-        pod_chain.at = filter.rules.len();
         pod_chains.push(pod_chain);
     }
 
@@ -315,6 +312,7 @@ fn payload_with(
         sets: built.sets,
         policies,
         pod_chains,
+        pods_at,
     }
 }
 

@@ -22,6 +22,7 @@ pub mod store;
 use crate::ir::Model;
 use crate::sink::Sink;
 use rule::{Rule, Table};
+use store::RuleStore;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -85,7 +86,7 @@ impl Payload {
                 save_table(
                     out,
                     &[&router.filter, filter],
-                    (&router.made_rules(), router.made_at()),
+                    (&router.made_rules(), router.pods_at),
                     &["INPUT", "FORWARD", "OUTPUT"],
                     &filter_jumps,
                     *ipv6,
@@ -203,15 +204,17 @@ fn save_table(
     for chain in &chains {
         rule::push_chain_line(out, chain, "-");
     }
-    let jumps = rule::by_chain(jumps);
+    let mut jumps_store = RuleStore::default();
+    jumps_store.extend(jumps.iter().cloned());
+    let jump_groups = jumps_store.by_chain();
     let groups: Vec<_> = parts.iter().map(|t| t.rules.by_chain()).collect();
+    let (make, made_at) = made;
     let ordered = builtins.iter().chain(chains.iter());
     for chain in ordered {
-        for rule in jumps.get(chain).into_iter().flatten() {
-            save::push_rendered(out, *rule, ipv6);
+        for rule in jumps_store.chain_rules(&jump_groups, chain) {
+            save::push_rendered(out, rule, ipv6);
             out.line_end();
         }
-        let (make, made_at) = made;
         for (part, (table, groups)) in parts.iter().zip(&groups).enumerate() {
             let stored = table.rules.chain_group(groups, chain);
             let split = if part == 0 {
@@ -220,11 +223,9 @@ fn save_table(
                 stored.len()
             };
             let write_stored = |out: &mut Sink, indices: &[u32]| {
-                for &i in indices {
-                    if let Some(rule) = table.rules.get(i) {
-                        save::push_rendered(out, rule, ipv6);
-                        out.line_end();
-                    }
+                for rule in indices.iter().filter_map(|&i| table.rules.get(i)) {
+                    save::push_rendered(out, rule, ipv6);
+                    out.line_end();
                 }
             };
             write_stored(out, &stored[..split]);

@@ -188,16 +188,3 @@ pub fn push_chain_line(out: &mut Sink, chain: &str, policy: &str) {
     out.push_str(" [0:0]");
     out.line_end();
 }
-
-/// Rules grouped by chain, each group in order.
-pub fn by_chain(rules: &[Rule]) -> crate::collections::IndexMap<&str, Vec<RuleRef<'_>>> {
-    let mut groups: crate::collections::IndexMap<&str, Vec<RuleRef>> =
-        crate::collections::IndexMap::default();
-    for rule in rules {
-        groups
-            .entry(rule.chain.as_str())
-            .or_default()
-            .push(rule.view());
-    }
-    groups
-}

@@ -141,6 +141,17 @@ impl RuleStore {
         groups.indices.get(range).unwrap_or(&[])
     }
 
+    /// The rules of the chain `name`, in order.
+    pub fn chain_rules<'s>(
+        &'s self,
+        groups: &'s ChainGroups,
+        name: &str,
+    ) -> impl Iterator<Item = RuleRef<'s>> + 's {
+        self.chain_group(groups, name)
+            .iter()
+            .filter_map(|&i| self.get(i))
+    }
+
     fn chain_number(&mut self, name: &str) -> u32 {
         // Rules come chain by chain: most are in the chain of the rule before.
         if let Some(last) = self.entries.last() {
@@ -222,6 +233,11 @@ mod tests {
         assert_eq!(store.chain_group(&groups, "A"), [0, 2]);
         assert_eq!(store.chain_group(&groups, "B"), [1]);
         assert!(store.chain_group(&groups, "Z").is_empty());
+        let chain_a: Vec<String> = store
+            .chain_rules(&groups, "A")
+            .map(RuleRef::to_restore)
+            .collect();
+        assert_eq!(chain_a, ["-A A 1", "-A A 3"]);
         store.reorder(&[2, 0]);
         let args: Vec<String> = store.iter().map(RuleRef::to_restore).collect();
         assert_eq!(args, ["-A A 3", "-A A 1"]);

@@ -121,9 +121,6 @@ pub struct PodChain {
     /// The policies that select the pod, in policy order, as indices into the payload's
     /// policies.
     pub policies: Vec<u32>,
-    /// The index in the filter table's rules before which the chain's rules and its
-    /// jumps go.
-    pub at: usize,
 }
 
 impl PodChain {
@@ -134,7 +131,6 @@ impl PodChain {
             name: pod.name.to_string(),
             address: pod.address,
             policies,
-            at: 0,
         }
     }
 
@@ -235,53 +231,38 @@ impl PodChain {
     /// `only`.
     pub fn jumps(&self, only: Option<&str>) -> Vec<Rule> {
         let (chain, ip) = (self.chain.as_str(), self.address.to_string());
-        let ip = ip.as_str();
         let (name, namespace) = (self.name.as_str(), self.namespace.as_str());
-        let wanted = |top: &str| only.is_none_or(|only| only == top);
-        // interceptPodInboundTraffic, then interceptPodOutboundTraffic.
+        // interceptPodInboundTraffic (to the pod's address), then
+        // interceptPodOutboundTraffic (from it); the FORWARD jump of each is repeated
+        // for bridged traffic.
         let inbound = names::c_jump_in(name, namespace, chain);
         let outbound = names::c_jump_out(name, namespace, chain);
-        let physdev = ["-m", "physdev", "--physdev-is-bridged"];
-        let mut jumps = Vec::new();
-        let mut push = |top: &str, rule: &dyn Fn() -> Rule| {
-            if wanted(top) {
-                jumps.push(rule());
-            }
-        };
-        push(names::FORWARD, &|| {
-            Rule::new(names::FORWARD)
-                .comment(&inbound)
-                .arg(["-d", ip])
-                .jump(chain)
-        });
-        push(names::OUTPUT, &|| {
-            Rule::new(names::OUTPUT)
-                .comment(&inbound)
-                .arg(["-d", ip])
-                .jump(chain)
-        });
-        push(names::FORWARD, &|| {
-            Rule::new(names::FORWARD)
-                .arg(physdev)
-                .comment(&inbound)
-                .arg(["-d", ip])
-                .jump(chain)
-        });
-        for (_, top) in names::TOP_LEVEL {
-            push(top, &|| {
-                Rule::new(top)
-                    .comment(&outbound)
-                    .arg(["-s", ip])
-                    .jump(chain)
-            });
-        }
-        push(names::FORWARD, &|| {
-            Rule::new(names::FORWARD)
-                .arg(physdev)
-                .comment(&outbound)
-                .arg(["-s", ip])
-                .jump(chain)
-        });
+        let to_pod = [names::FORWARD, names::OUTPUT].map(|top| (top, false));
+        let from_pod = names::TOP_LEVEL.map(|(_, top)| (top, false));
+        let bridged = [(names::FORWARD, true)];
+        let jumps = [
+            (&inbound, "-d", &to_pod[..], &bridged),
+            (&outbound, "-s", &from_pod[..], &bridged),
+        ];
         jumps
+            .into_iter()
+            .flat_map(|(comment, direction, tops, bridged)| {
+                tops.iter()
+                    .chain(bridged)
+                    .map(move |&(top, physdev)| (comment, direction, top, physdev))
+            })
+            .filter(|(_, _, top, _)| only.is_none_or(|only| only == *top))
+            .map(|(comment, direction, top, physdev)| {
+                let rule = Rule::new(top);
+                let rule = if physdev {
+                    rule.arg(["-m", "physdev", "--physdev-is-bridged"])
+                } else {
+                    rule
+                };
+                rule.comment(comment.as_str())
+                    .arg([direction, ip.as_str()])
+                    .jump(chain)
+            })
+            .collect()
     }
 }
