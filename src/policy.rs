@@ -12,9 +12,8 @@
 //! an isolated direction that has flows. Its rules group the flows by port set, in order
 //! of first appearance; each rule lists its peers once.
 
-use crate::collections::HashSet;
-
-use crate::collections::IndexMap;
+use crate::collections::{HashMap, HashSet, IndexMap};
+use std::collections::hash_map::Entry;
 
 use crate::ir::{Labels, Model, Peer, PolicyPort};
 
@@ -147,20 +146,135 @@ type Key<'a> = (&'a str, Subject<'a>, Direction);
 
 /// Every policy of the model, namespace by namespace.
 pub fn plan(model: &Model) -> Vec<PolicyPlan> {
-    plan_with(model, true)
-}
-
-/// The plans without their rules and pod selectors: the names and apps, for the
-/// checker's name collisions (`E0118`), at a fraction of the cost of grouping every
-/// flow and copying every selector.
-pub fn plan_names(model: &Model) -> Vec<PolicyPlan> {
-    plan_with(model, false)
-}
-
-fn plan_with(model: &Model, with_rules: bool) -> Vec<PolicyPlan> {
     let components = components(model);
-    let sides = index_flows(model, &components);
     let mut plans = Vec::new();
+    walk(model, &components, true, |namespace, policy| {
+        plans.push(match policy {
+            Policy::DefaultDeny { isolated } => PolicyPlan {
+                namespace: namespace.to_string(),
+                name: policy.name(),
+                pod_selector: None,
+                app: None,
+                types: isolated.to_vec(),
+                rules: Vec::new(),
+                direction: None,
+            },
+            Policy::AllowDns => PolicyPlan {
+                namespace: namespace.to_string(),
+                name: policy.name(),
+                pod_selector: None,
+                app: None,
+                types: vec![Direction::Egress],
+                rules: vec![PolicyRule {
+                    peers: vec![Peer::Pods(model.cluster.dns.clone())],
+                    ports: model.cluster.dns_ports(),
+                }],
+                direction: Some(Direction::Egress),
+            },
+            Policy::Subject {
+                subject: _,
+                selector,
+                direction,
+                flows,
+            } => PolicyPlan {
+                namespace: namespace.to_string(),
+                name: policy.name(),
+                pod_selector: selector.cloned(),
+                app: policy.app().map(str::to_string),
+                types: vec![direction],
+                rules: group(flows),
+                direction: Some(direction),
+            },
+        });
+    });
+    // Held while the output is written.
+    plans.shrink_to_fit();
+    plans
+}
+
+/// Two policies of one namespace that the plan gives the same name (`E0118`): the
+/// app of the later one and of the first, if they are an app's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameCollision {
+    pub namespace: String,
+    pub name: String,
+    pub app: Option<String>,
+    pub first_app: Option<String>,
+}
+
+/// The name collisions of [`plan`], found on the same walk without grouping flows into
+/// rules or copying selectors: the checker runs this on every model, the output's
+/// plan only when there is output.
+pub fn name_collisions(model: &Model) -> Vec<NameCollision> {
+    let components = components(model);
+    let mut seen: HashMap<(&str, String), Option<&str>> = HashMap::default();
+    let mut collisions = Vec::new();
+    walk(model, &components, false, |namespace, policy| {
+        let app = policy.app();
+        match seen.entry((namespace, policy.name())) {
+            Entry::Vacant(vacant) => {
+                vacant.insert(app);
+            }
+            Entry::Occupied(first) => collisions.push(NameCollision {
+                namespace: namespace.to_string(),
+                name: first.key().1.clone(),
+                app: app.map(str::to_string),
+                first_app: first.get().map(str::to_string),
+            }),
+        }
+    });
+    collisions
+}
+
+/// One policy as the plan walks the model, borrowed from it (`'a`) and from the flows
+/// indexed for the walk (`'f`).
+#[derive(Clone, Copy)]
+enum Policy<'a, 'f> {
+    /// The namespace's isolated directions.
+    DefaultDeny { isolated: &'f [Direction] },
+    /// Egress to cluster DNS from every pod of a namespace that isolates egress.
+    AllowDns,
+    /// The rules of one subject for one direction: the peers on the other side.
+    Subject {
+        subject: Subject<'a>,
+        selector: Option<&'a Labels>,
+        direction: Direction,
+        flows: &'f [(&'a Peer, &'a Vec<PolicyPort>)],
+    },
+}
+
+impl<'a> Policy<'a, '_> {
+    fn name(&self) -> String {
+        match self {
+            Policy::DefaultDeny { .. } => "default-deny".into(),
+            Policy::AllowDns => "allow-dns".into(),
+            Policy::Subject {
+                subject, direction, ..
+            } => format!("{}-{}", subject.prefix(), direction.suffix()),
+        }
+    }
+
+    fn app(&self) -> Option<&'a str> {
+        match self {
+            Policy::Subject {
+                subject: Subject::App(app),
+                ..
+            } => Some(app),
+            _ => None,
+        }
+    }
+}
+
+/// Visits every policy of the model in the plan's order (see the module's doc), with
+/// its namespace. Without `with_flows`, a subject's `flows` are empty: only which
+/// policies exist is worked out.
+fn walk<'a>(
+    model: &'a Model,
+    components: &'a [(String, crate::ir::Selector)],
+    with_flows: bool,
+    mut visit: impl FnMut(&'a str, Policy<'a, '_>),
+) {
+    let sides = index_flows(model, components, with_flows);
     for ns in model.namespaces.values() {
         let isolated: Vec<Direction> = [
             (Direction::Ingress, ns.isolate_ingress),
@@ -170,29 +284,15 @@ fn plan_with(model: &Model, with_rules: bool) -> Vec<PolicyPlan> {
         .filter_map(|(d, on)| on.then_some(d))
         .collect();
         if !isolated.is_empty() {
-            plans.push(PolicyPlan {
-                namespace: ns.name.clone(),
-                name: "default-deny".into(),
-                pod_selector: None,
-                app: None,
-                types: isolated.clone(),
-                rules: Vec::new(),
-                direction: None,
-            });
+            visit(
+                &ns.name,
+                Policy::DefaultDeny {
+                    isolated: &isolated,
+                },
+            );
         }
         if ns.isolate_egress && ns.dns {
-            plans.push(PolicyPlan {
-                namespace: ns.name.clone(),
-                name: "allow-dns".into(),
-                pod_selector: None,
-                app: None,
-                types: vec![Direction::Egress],
-                rules: vec![PolicyRule {
-                    peers: vec![Peer::Pods(model.cluster.dns.clone())],
-                    ports: model.cluster.dns_ports(),
-                }],
-                direction: Some(Direction::Egress),
-            });
+            visit(&ns.name, Policy::AllowDns);
         }
         let subjects = ns
             .apps
@@ -211,44 +311,38 @@ fn plan_with(model: &Model, with_rules: bool) -> Vec<PolicyPlan> {
                 let Some(flows) = sides.get(&key) else {
                     continue;
                 };
-                plans.push(PolicyPlan {
-                    namespace: ns.name.clone(),
-                    name: format!("{}-{}", subject.prefix(), direction.suffix()),
-                    pod_selector: selector.filter(|_| with_rules).cloned(),
-                    app: match subject {
-                        Subject::App(a) => Some(a.to_string()),
-                        Subject::AllPods | Subject::Component(_) => None,
-                    },
-                    types: vec![direction],
-                    rules: if with_rules { group(flows) } else { Vec::new() },
-                    direction: Some(direction),
-                });
+                let policy = Policy::Subject {
+                    subject,
+                    selector,
+                    direction,
+                    flows,
+                };
+                visit(&ns.name, policy);
             }
         }
     }
-    // Held while the output is written.
-    plans.shrink_to_fit();
-    plans
 }
 
 /// For each (namespace, subject, direction): the peers on the other side, with ports.
+/// Without `with_flows`, only the keys: the lists stay empty and allocate nothing.
 fn index_flows<'m>(
     model: &'m Model,
     components: &'m [(String, crate::ir::Selector)],
-) -> IndexMap<Key<'m>, Vec<(&'m Peer, &'m Vec<PolicyPort>)>> {
-    let mut sides: IndexMap<Key<'m>, Vec<(&Peer, &Vec<PolicyPort>)>> = IndexMap::default();
+    with_flows: bool,
+) -> HashMap<Key<'m>, Vec<(&'m Peer, &'m Vec<PolicyPort>)>> {
+    let mut sides: HashMap<Key<'m>, Vec<(&Peer, &Vec<PolicyPort>)>> = HashMap::default();
     for flow in &model.flows {
-        if let Some((ns, subject)) = subject_of(model, components, &flow.to) {
-            sides
-                .entry((ns, subject, Direction::Ingress))
-                .or_default()
-                .push((&flow.from, &flow.ports));
-        }
-        if let Some((ns, subject)) = subject_of(model, components, &flow.from) {
-            sides
-                .entry((ns, subject, Direction::Egress))
-                .or_default()
-                .push((&flow.to, &flow.ports));
+        let sides_of_flow = [
+            (&flow.to, Direction::Ingress, &flow.from),
+            (&flow.from, Direction::Egress, &flow.to),
+        ];
+        for (subject_side, direction, other_side) in sides_of_flow {
+            if let Some((ns, subject)) = subject_of(model, components, subject_side) {
+                let flows = sides.entry((ns, subject, direction)).or_default();
+                if with_flows {
+                    flows.push((other_side, &flow.ports));
+                }
+            }
         }
     }
     sides

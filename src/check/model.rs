@@ -284,29 +284,23 @@ fn policy_names(
     model: &ir::Model,
     blocks: &IndexMap<String, Vec<&ast::NamespaceBlock>>,
 ) {
-    let mut seen: IndexMap<(String, String), Option<String>> = IndexMap::default();
-    for plan in policy::plan_names(model) {
-        let key = (plan.namespace.clone(), plan.name.clone());
-        match seen.get(&key) {
-            None => {
-                seen.insert(key, plan.app.clone());
-            }
-            Some(first_app) => {
-                let culprit = plan.app.as_ref().or(first_app.as_ref());
-                let span = culprit.and_then(|app| app_name_span(blocks, &plan.namespace, app));
-                let Some(span) = span else { continue };
-                diags.push(
-                    Diagnostic::new(
-                        Code::DuplicateObjectName,
-                        format!("two NetworkPolicies named `{}` in namespace `{}`", plan.name, plan.namespace),
-                        span,
-                    )
-                    .label("this app's policy takes a generated name")
-                    .note("knet names policies `APP-ingress`, `APP-egress`, `all-pods-ingress`, `all-pods-egress`, `default-deny` and `allow-dns`")
-                    .help("rename the app"),
-                );
-            }
-        }
+    for collision in policy::name_collisions(model) {
+        let culprit = collision.app.as_ref().or(collision.first_app.as_ref());
+        let span = culprit.and_then(|app| app_name_span(blocks, &collision.namespace, app));
+        let Some(span) = span else { continue };
+        diags.push(
+            Diagnostic::new(
+                Code::DuplicateObjectName,
+                format!(
+                    "two NetworkPolicies named `{}` in namespace `{}`",
+                    collision.name, collision.namespace
+                ),
+                span,
+            )
+            .label("this app's policy takes a generated name")
+            .note("knet names policies `APP-ingress`, `APP-egress`, `all-pods-ingress`, `all-pods-egress`, `default-deny` and `allow-dns`")
+            .help("rename the app"),
+        );
     }
 }
 
