@@ -516,14 +516,16 @@ pub enum FlowOrigin {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Peer {
     /// An app of a namespace declared in knet.
+    ///
+    /// Its names and labels are shared (`Arc`): a peer is copied into every flow of its
+    /// statement and every policy rule it feeds.
     App {
-        namespace: String,
-        app: String,
-        /// Shared: a flow's peer is copied into every policy rule it feeds.
+        namespace: std::sync::Arc<str>,
+        app: std::sync::Arc<str>,
         labels: std::sync::Arc<Labels>,
     },
     /// Every pod of a namespace.
-    Namespace { namespace: String },
+    Namespace { namespace: std::sync::Arc<str> },
     /// Every pod of every namespace (`namespaceSelector: {}`): the clients of cluster DNS.
     AnyNamespace,
     /// Pods picked by labels in a namespace (the ingress controller, cluster DNS).

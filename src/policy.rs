@@ -356,10 +356,10 @@ fn subject_of<'a>(
 ) -> Option<(&'a str, Subject<'a>)> {
     match peer {
         // Apps of unmanaged namespaces get no policy.
-        Peer::App { namespace, app, .. } if model.namespaces.contains_key(namespace) => {
+        Peer::App { namespace, app, .. } if model.namespaces.contains_key(&**namespace) => {
             Some((namespace, Subject::App(app)))
         }
-        Peer::Namespace { namespace } if model.namespaces.contains_key(namespace) => {
+        Peer::Namespace { namespace } if model.namespaces.contains_key(&**namespace) => {
             Some((namespace, Subject::AllPods))
         }
         Peer::Pods(selector) if model.namespaces.contains_key(&selector.namespace) => {

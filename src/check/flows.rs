@@ -115,8 +115,8 @@ fn cluster_dns_flow(cluster: &ir::Cluster, namespace: crate::source::Span) -> ir
 
 pub fn app_peer(namespace: &str, app: &ir::App) -> Peer {
     Peer::App {
-        namespace: namespace.to_string(),
-        app: app.name.clone(),
+        namespace: namespace.into(),
+        app: app.name.as_str().into(),
         labels: app.labels.clone(),
     }
 }
@@ -274,8 +274,8 @@ impl<'a, 's> Resolver<'a, 's> {
     fn in_knet(&self, peer: &Peer) -> bool {
         match peer {
             // Apps of unmanaged namespaces get no policy.
-            Peer::App { namespace, .. } => self.scope.namespaces.contains_key(namespace),
-            Peer::Namespace { namespace } => self.scope.namespaces.contains_key(namespace),
+            Peer::App { namespace, .. } => self.scope.namespaces.contains_key(&**namespace),
+            Peer::Namespace { namespace } => self.scope.namespaces.contains_key(&**namespace),
             // The ingress controller gets policies when its namespace is declared.
             Peer::Pods(selector) => {
                 *selector == self.cluster.ingress_controller
@@ -297,7 +297,7 @@ impl<'a, 's> Resolver<'a, 's> {
         let span = peer.target.span;
         match &peer.target.node {
             PeerTarget::AllPods => Some(Side::Other(Peer::Namespace {
-                namespace: self.namespace.to_string(),
+                namespace: self.namespace.into(),
             })),
             PeerTarget::AnyNamespace => Some(Side::Other(Peer::AnyNamespace)),
             PeerTarget::AnyNamespaceApp(app) => {
@@ -320,7 +320,7 @@ impl<'a, 's> Resolver<'a, 's> {
             )
             .then(|| {
                 Side::Other(Peer::Namespace {
-                    namespace: ns.node.clone(),
+                    namespace: ns.node.as_str().into(),
                 })
             }),
             PeerTarget::Qualified { namespace, app } => {

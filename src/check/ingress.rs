@@ -439,8 +439,8 @@ impl IngressChecker<'_, '_> {
         self.flows.push(ir::Flow {
             from: self.route_source.clone(),
             to: ir::Peer::App {
-                namespace: self.namespace.to_string(),
-                app: app_ir.name.clone(),
+                namespace: self.namespace.into(),
+                app: app_ir.name.as_str().into(),
                 labels: app_ir.labels.clone(),
             },
             ports: vec![super::flows::policy_port(&port)],

@@ -80,7 +80,7 @@ fn peer_nodes<'a>(peer: &'a Peer, here: &str) -> Vec<Node<'a>> {
         }
         // A rule with `any` has no peers at all (the plan drops the others).
         Peer::Any => Vec::new(),
-        Peer::Namespace { namespace } if namespace == here => {
+        Peer::Namespace { namespace } if **namespace == *here => {
             vec![Node::map().with("podSelector", Node::map())]
         }
         Peer::Namespace { namespace } => {

@@ -138,15 +138,13 @@ fn unreachable(diags: &mut Diagnostics, model: &ir::Model, ns: &ir::Namespace, b
     }
     for flow in &model.flows {
         match &flow.to {
-            Peer::App { namespace, app, .. } if namespace == &ns.name => {
+            Peer::App { namespace, app, .. } if **namespace == *ns.name => {
                 merge(
-                    opened
-                        .entry(app.as_str())
-                        .or_insert_with(|| Some(Vec::new())),
+                    opened.entry(&**app).or_insert_with(|| Some(Vec::new())),
                     &flow.ports,
                 );
             }
-            Peer::Namespace { namespace } if namespace == &ns.name => {
+            Peer::Namespace { namespace } if **namespace == *ns.name => {
                 merge(&mut to_all, &flow.ports)
             }
             // Pods picked by a selector (cluster DNS): every app whose pods carry it.

@@ -211,8 +211,8 @@ fn client_address(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
         };
         let Some(target) = model
             .namespaces
-            .get(namespace)
-            .and_then(|ns| ns.apps.get(app))
+            .get(&**namespace)
+            .and_then(|ns| ns.apps.get(&**app))
         else {
             continue;
         };
@@ -334,7 +334,7 @@ fn not_isolated(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
 fn managed(model: &ir::Model, peer: &Peer) -> bool {
     match peer {
         Peer::App { namespace, .. } | Peer::Namespace { namespace } => {
-            model.namespaces.contains_key(namespace)
+            model.namespaces.contains_key(&**namespace)
         }
         Peer::Pods(selector) => model.namespaces.contains_key(&selector.namespace),
         Peer::Addresses(_) | Peer::AnyNamespace | Peer::Any | Peer::NamespaceGroup { .. } => false,
