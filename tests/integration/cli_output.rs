@@ -3,7 +3,7 @@
 //! and a signal while the temporary file exists. The tests run as root, as CI does,
 //! which is what makes replacing `/dev/null` possible at all.
 
-use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -82,8 +82,13 @@ fn a_fifo_is_written_through() {
     let output = build_to(&fifo);
     if !reader.is_finished() {
         // A knet that did not open the FIFO leaves the reader waiting for a writer:
-        // be that writer, so the test fails instead of hanging.
-        let _ = std::fs::OpenOptions::new().write(true).open(&fifo);
+        // be that writer, so the test fails instead of hanging. Without blocking: if the
+        // reader has already read everything and closed its end, a blocking open would
+        // wait for a reader that never comes (it did, once, on a loaded machine).
+        let _ = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
+            .open(&fifo);
     }
     let read = reader.join().expect("reader thread");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
