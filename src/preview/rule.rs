@@ -7,17 +7,17 @@
 use super::store::RuleStore;
 use crate::sink::Sink;
 
-/// What ends each argument in [`Rule`]'s packed form (the ASCII unit separator, which no
-/// argument holds: they are words, names, addresses and comments made of them).
-const END: char = '\u{1f}';
-
 /// The packed arguments' first allocation (kube-proxy's rules are mostly 80 to 200
 /// characters long).
 const PACKED_CAPACITY: usize = 160;
 
-/// One `-A CHAIN ARGS...` line. The arguments are packed into one string, each ended by
-/// [`END`]: a preview of a large cluster holds millions of rules, and one allocation per
-/// rule instead of one per argument is most of its memory.
+/// One `-A CHAIN ARGS...` line. The arguments are packed into one string, in the form
+/// `iptables-restore` reads: each after a space, and in double quotes when it holds a
+/// space or is empty (as kube-proxy writes `"ns/svc:port cluster IP"` but `ns/svc:port`
+/// bare). A preview of a large cluster holds millions of rules: one allocation per rule
+/// instead of one per argument is most of its memory, and the restore form is then
+/// written as it is kept. No argument holds a double quote (they are words, names,
+/// addresses and comments made of them), so the form reads back unambiguously.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
     pub chain: String,
@@ -44,8 +44,19 @@ impl Rule {
     /// Appends arguments (builder style).
     pub fn arg<S: AsRef<str>>(mut self, args: impl IntoIterator<Item = S>) -> Self {
         for arg in args {
-            self.packed.push_str(arg.as_ref());
-            self.packed.push(END);
+            let arg = arg.as_ref();
+            debug_assert!(
+                !arg.contains('"'),
+                "a rule argument with a double quote: {arg}"
+            );
+            self.packed.push(' ');
+            if arg.contains(' ') || arg.is_empty() {
+                self.packed.push('"');
+                self.packed.push_str(arg);
+                self.packed.push('"');
+            } else {
+                self.packed.push_str(arg);
+            }
         }
         self
     }
@@ -80,14 +91,14 @@ impl<'a> RuleRef<'a> {
         RuleRef { chain, packed }
     }
 
-    /// The arguments in packed form (each ended by [`END`]).
+    /// The arguments in packed form (restore form, see [`Rule`]).
     pub(super) fn packed(self) -> &'a str {
         self.packed
     }
 
     /// The arguments, unquoted, in order.
-    pub fn args(self) -> impl Iterator<Item = &'a str> {
-        self.packed.split_terminator(END)
+    pub fn args(self) -> Args<'a> {
+        Args { rest: self.packed }
     }
 
     /// The comment text, if the rule has one.
@@ -112,18 +123,37 @@ impl<'a> RuleRef<'a> {
         self.push_restore_args(out);
     }
 
-    /// The arguments in restore format, each after a space.
+    /// The arguments in restore format, each after a space: the packed form itself.
     pub fn push_restore_args(self, out: &mut String) {
-        for arg in self.args() {
-            out.push(' ');
-            if arg.contains(' ') || arg.is_empty() {
-                out.push('"');
-                out.push_str(arg);
-                out.push('"');
-            } else {
-                out.push_str(arg);
+        out.push_str(self.packed);
+    }
+}
+
+/// The arguments of a rule, read back from its packed form.
+#[derive(Debug, Clone)]
+pub struct Args<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for Args<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest.strip_prefix(' ')?;
+        // Arguments are short: a byte loop beats a vectorised search's set-up.
+        let until = |text: &str, stop: u8| text.bytes().position(|b| b == stop);
+        let (arg, after) = match rest.strip_prefix('"') {
+            Some(quoted) => {
+                let end = until(quoted, b'"').unwrap_or(quoted.len());
+                (&quoted[..end], quoted.get(end + 1..).unwrap_or(""))
             }
-        }
+            None => {
+                let end = until(rest, b' ').unwrap_or(rest.len());
+                (&rest[..end], &rest[end..])
+            }
+        };
+        self.rest = after;
+        Some(arg)
     }
 }
 
@@ -187,4 +217,32 @@ pub fn push_chain_line(out: &mut Sink, chain: &str, policy: &str) {
     out.push_str(policy);
     out.push_str(" [0:0]");
     out.line_end();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The packed form is the restore form, and reads back to the arguments given:
+    /// quoted when an argument holds a space or is empty, bare otherwise.
+    #[test]
+    fn the_packed_form_is_the_restore_form_and_reads_back() {
+        let args = [
+            "-m",
+            "comment",
+            "--comment",
+            "ns/web:http cluster IP",
+            "",
+            "-j",
+            "ACCEPT",
+        ];
+        let rule = Rule::new("KUBE-SERVICES").arg(args);
+        assert_eq!(
+            rule.to_restore(),
+            r#"-A KUBE-SERVICES -m comment --comment "ns/web:http cluster IP" "" -j ACCEPT"#
+        );
+        assert_eq!(rule.view().args().collect::<Vec<_>>(), args);
+        assert_eq!(rule.view().comment_text(), Some("ns/web:http cluster IP"));
+        assert_eq!(Rule::new("EMPTY").view().args().count(), 0);
+    }
 }
