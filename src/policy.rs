@@ -16,6 +16,7 @@ use crate::collections::{HashMap, HashSet, IndexMap};
 use std::collections::hash_map::Entry;
 
 use crate::ir::{Labels, Model, Peer, PolicyPort};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Direction {
@@ -44,8 +45,9 @@ impl Direction {
 pub struct PolicyPlan {
     pub namespace: String,
     pub name: String,
-    /// `None` selects every pod of the namespace (`podSelector: {}`).
-    pub pod_selector: Option<Labels>,
+    /// `None` selects every pod of the namespace (`podSelector: {}`). Shared with the
+    /// app it selects.
+    pub pod_selector: Option<Arc<Labels>>,
     /// The app the policy is for, if any.
     pub app: Option<String>,
     pub types: Vec<Direction>,
@@ -125,21 +127,40 @@ pub fn policies_of(model: &Model, flow: &crate::ir::Flow) -> Vec<PolicyRef> {
 /// knet: the name prefix of their policies and their selector. The data-plane pods of
 /// each Gateway that routes attach to are `gateway-NAME` (the first Gateway of a
 /// selector that several share names them).
-fn components(model: &Model) -> Vec<(String, crate::ir::Selector)> {
+fn components(model: &Model) -> Vec<Component> {
     let mut out = vec![
-        ("cluster-dns".to_string(), model.cluster.dns.clone()),
-        (
+        Component::new("cluster-dns".to_string(), model.cluster.dns.clone()),
+        Component::new(
             "ingress-controller".to_string(),
             model.cluster.ingress_controller.clone(),
         ),
     ];
     for gateway in model.route_gateways() {
         let pods = model.cluster.gateway_pods(gateway);
-        if !out.iter().any(|(_, known)| *known == pods) {
-            out.push((format!("gateway-{}", gateway.name), pods));
+        if !out.iter().any(|known| known.selector == pods) {
+            out.push(Component::new(format!("gateway-{}", gateway.name), pods));
         }
     }
     out
+}
+
+/// A cluster component of [`components`]: the name prefix of its policies, its
+/// selector, and the selector's labels as a policy's pod selector shares them.
+struct Component {
+    name: String,
+    selector: crate::ir::Selector,
+    labels: Arc<Labels>,
+}
+
+impl Component {
+    fn new(name: String, selector: crate::ir::Selector) -> Self {
+        let labels = Arc::new(selector.labels.clone());
+        Component {
+            name,
+            selector,
+            labels,
+        }
+    }
 }
 
 type Key<'a> = (&'a str, Subject<'a>, Direction);
@@ -237,7 +258,7 @@ enum Policy<'a, 'f> {
     /// The rules of one subject for one direction: the peers on the other side.
     Subject {
         subject: Subject<'a>,
-        selector: Option<&'a Labels>,
+        selector: Option<&'a Arc<Labels>>,
         direction: Direction,
         flows: &'f [(&'a Peer, &'a Vec<PolicyPort>)],
     },
@@ -270,7 +291,7 @@ impl<'a> Policy<'a, '_> {
 /// policies exist is worked out.
 fn walk<'a>(
     model: &'a Model,
-    components: &'a [(String, crate::ir::Selector)],
+    components: &'a [Component],
     with_flows: bool,
     mut visit: impl FnMut(&'a str, Policy<'a, '_>),
 ) {
@@ -297,12 +318,14 @@ fn walk<'a>(
         let subjects = ns
             .apps
             .values()
-            .map(|app| (Subject::App(&app.name), Some(app.labels.as_ref())))
+            .map(|app| (Subject::App(&app.name), Some(&app.labels)))
             .chain(
                 components
                     .iter()
-                    .filter(|(_, selector)| selector.namespace == ns.name)
-                    .map(|(name, selector)| (Subject::Component(name), Some(&selector.labels))),
+                    .filter(|component| component.selector.namespace == ns.name)
+                    .map(|component| {
+                        (Subject::Component(&component.name), Some(&component.labels))
+                    }),
             )
             .chain(std::iter::once((Subject::AllPods, None)));
         for (subject, selector) in subjects {
@@ -327,7 +350,7 @@ fn walk<'a>(
 /// Without `with_flows`, only the keys: the lists stay empty and allocate nothing.
 fn index_flows<'m>(
     model: &'m Model,
-    components: &'m [(String, crate::ir::Selector)],
+    components: &'m [Component],
     with_flows: bool,
 ) -> HashMap<Key<'m>, Vec<(&'m Peer, &'m Vec<PolicyPort>)>> {
     let mut sides: HashMap<Key<'m>, Vec<(&Peer, &Vec<PolicyPort>)>> = HashMap::default();
@@ -351,7 +374,7 @@ fn index_flows<'m>(
 /// The knet namespace and subject a peer stands for, if a policy can select it.
 fn subject_of<'a>(
     model: &Model,
-    components: &'a [(String, crate::ir::Selector)],
+    components: &'a [Component],
     peer: &'a Peer,
 ) -> Option<(&'a str, Subject<'a>)> {
     match peer {
@@ -363,8 +386,10 @@ fn subject_of<'a>(
             Some((namespace, Subject::AllPods))
         }
         Peer::Pods(selector) if model.namespaces.contains_key(&selector.namespace) => {
-            let (name, _) = components.iter().find(|(_, known)| known == selector)?;
-            Some((&selector.namespace, Subject::Component(name)))
+            let component = components
+                .iter()
+                .find(|known| known.selector == *selector)?;
+            Some((&selector.namespace, Subject::Component(&component.name)))
         }
         _ => None,
     }

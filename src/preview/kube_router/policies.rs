@@ -83,7 +83,7 @@ pub fn build<P: std::borrow::Borrow<PolicyPlan>>(
         let plan = plan.borrow();
         let kind = PolicyType::of(plan);
         let targets: Vec<IpAddr> = pods
-            .select(&plan.namespace, plan.pod_selector.as_ref())
+            .select(&plan.namespace, plan.pod_selector.as_deref())
             .iter()
             .map(|pod| pod.address)
             .collect();

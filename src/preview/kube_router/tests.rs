@@ -57,7 +57,7 @@ fn allow_frontend() -> PolicyPlan {
     PolicyPlan {
         namespace: "default".into(),
         name: "allow-frontend".into(),
-        pod_selector: Some(labels(&[("app", "backend")])),
+        pod_selector: Some(labels(&[("app", "backend")]).into()),
         app: Some("backend".into()),
         types: vec![Direction::Ingress],
         rules: vec![PolicyRule {
