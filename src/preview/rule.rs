@@ -50,7 +50,9 @@ impl Rule {
                 "a rule argument with a double quote: {arg}"
             );
             self.packed.push(' ');
-            if arg.contains(' ') || arg.is_empty() {
+            // Most arguments are a few bytes long: a byte loop beats `contains`'s
+            // vectorised search.
+            if arg.is_empty() || arg.bytes().any(|b| b == b' ') {
                 self.packed.push('"');
                 self.packed.push_str(arg);
                 self.packed.push('"');
