@@ -167,50 +167,27 @@ type Key<'a> = (&'a str, Subject<'a>, Direction);
 
 /// Every policy of the model, namespace by namespace.
 pub fn plan(model: &Model) -> Vec<PolicyPlan> {
+    each_plan(model, |plans| {
+        let mut plans: Vec<PolicyPlan> = plans.collect();
+        // Held while the output is written.
+        plans.shrink_to_fit();
+        plans
+    })
+}
+
+/// The policies of [`plan`], made one at a time as `consume` takes them, so that the
+/// whole plan is never held at once (the kube-router preview turns each into its chains
+/// and drops it: at 100,000 apps the whole plan is a quarter of a gigabyte).
+pub fn each_plan<R>(
+    model: &Model,
+    consume: impl FnOnce(&mut dyn Iterator<Item = PolicyPlan>) -> R,
+) -> R {
     let components = components(model);
-    let mut plans = Vec::new();
-    walk(model, &components, true, |namespace, policy| {
-        plans.push(match policy {
-            Policy::DefaultDeny { isolated } => PolicyPlan {
-                namespace: namespace.to_string(),
-                name: policy.name(),
-                pod_selector: None,
-                app: None,
-                types: isolated.to_vec(),
-                rules: Vec::new(),
-                direction: None,
-            },
-            Policy::AllowDns => PolicyPlan {
-                namespace: namespace.to_string(),
-                name: policy.name(),
-                pod_selector: None,
-                app: None,
-                types: vec![Direction::Egress],
-                rules: vec![PolicyRule {
-                    peers: vec![Peer::Pods(model.cluster.dns.clone())],
-                    ports: model.cluster.dns_ports(),
-                }],
-                direction: Some(Direction::Egress),
-            },
-            Policy::Subject {
-                subject: _,
-                selector,
-                direction,
-                flows,
-            } => PolicyPlan {
-                namespace: namespace.to_string(),
-                name: policy.name(),
-                pod_selector: selector.cloned(),
-                app: policy.app().map(str::to_string),
-                types: vec![direction],
-                rules: group(flows),
-                direction: Some(direction),
-            },
-        });
-    });
-    // Held while the output is written.
-    plans.shrink_to_fit();
-    plans
+    let planner = Planner::new(model, &components, true);
+    let mut plans = planner
+        .policies()
+        .map(|(namespace, policy)| planner.plan_of(namespace, policy));
+    consume(&mut plans)
 }
 
 /// Two policies of one namespace that the plan gives the same name (`E0118`): the
@@ -228,9 +205,10 @@ pub struct NameCollision {
 /// plan only when there is output.
 pub fn name_collisions(model: &Model) -> Vec<NameCollision> {
     let components = components(model);
+    let planner = Planner::new(model, &components, false);
     let mut seen: HashMap<(&str, String), Option<&str>> = HashMap::default();
     let mut collisions = Vec::new();
-    walk(model, &components, false, |namespace, policy| {
+    for (namespace, policy) in planner.policies() {
         let app = policy.app();
         match seen.entry((namespace, policy.name())) {
             Entry::Vacant(vacant) => {
@@ -243,16 +221,41 @@ pub fn name_collisions(model: &Model) -> Vec<NameCollision> {
                 first_app: first.get().map(str::to_string),
             }),
         }
-    });
+    }
     collisions
 }
 
-/// One policy as the plan walks the model, borrowed from it (`'a`) and from the flows
-/// indexed for the walk (`'f`).
+/// The directions a namespace isolates.
+#[derive(Debug, Clone, Copy)]
+struct Isolated {
+    ingress: bool,
+    egress: bool,
+}
+
+impl Isolated {
+    fn of(ns: &crate::ir::Namespace) -> Self {
+        Isolated {
+            ingress: ns.isolate_ingress,
+            egress: ns.isolate_egress,
+        }
+    }
+
+    fn directions(self) -> impl Iterator<Item = Direction> + Clone {
+        [
+            (Direction::Ingress, self.ingress),
+            (Direction::Egress, self.egress),
+        ]
+        .into_iter()
+        .filter_map(|(direction, on)| on.then_some(direction))
+    }
+}
+
+/// One policy of the plan, borrowed from the model and the components (`'a`) and
+/// from the flows the [`Planner`] indexed (`'f`).
 #[derive(Clone, Copy)]
 enum Policy<'a, 'f> {
     /// The namespace's isolated directions.
-    DefaultDeny { isolated: &'f [Direction] },
+    DefaultDeny { isolated: Isolated },
     /// Egress to cluster DNS from every pod of a namespace that isolates egress.
     AllowDns,
     /// The rules of one subject for one direction: the peers on the other side.
@@ -286,62 +289,98 @@ impl<'a> Policy<'a, '_> {
     }
 }
 
-/// Visits every policy of the model in the plan's order (see the module's doc), with
-/// its namespace. Without `with_flows`, a subject's `flows` are empty: only which
-/// policies exist is worked out.
-fn walk<'a>(
+/// The model's flows indexed by the policy they feed, and the policies in the plan's
+/// order (see the module's doc).
+struct Planner<'a> {
     model: &'a Model,
     components: &'a [Component],
-    with_flows: bool,
-    mut visit: impl FnMut(&'a str, Policy<'a, '_>),
-) {
-    let sides = index_flows(model, components, with_flows);
-    for ns in model.namespaces.values() {
-        let isolated: Vec<Direction> = [
-            (Direction::Ingress, ns.isolate_ingress),
-            (Direction::Egress, ns.isolate_egress),
-        ]
-        .into_iter()
-        .filter_map(|(d, on)| on.then_some(d))
-        .collect();
-        if !isolated.is_empty() {
-            visit(
-                &ns.name,
-                Policy::DefaultDeny {
-                    isolated: &isolated,
-                },
-            );
+    sides: HashMap<Key<'a>, Vec<(&'a Peer, &'a Vec<PolicyPort>)>>,
+}
+
+impl<'a> Planner<'a> {
+    /// Without `with_flows`, a subject's `flows` are empty: only which policies exist
+    /// is worked out.
+    fn new(model: &'a Model, components: &'a [Component], with_flows: bool) -> Self {
+        Planner {
+            model,
+            components,
+            sides: index_flows(model, components, with_flows),
         }
-        if ns.isolate_egress && ns.dns {
-            visit(&ns.name, Policy::AllowDns);
-        }
-        let subjects = ns
-            .apps
-            .values()
-            .map(|app| (Subject::App(&app.name), Some(&app.labels)))
-            .chain(
-                components
-                    .iter()
-                    .filter(|component| component.selector.namespace == ns.name)
-                    .map(|component| {
-                        (Subject::Component(&component.name), Some(&component.labels))
-                    }),
-            )
-            .chain(std::iter::once((Subject::AllPods, None)));
-        for (subject, selector) in subjects {
-            for &direction in &isolated {
-                let key = (ns.name.as_str(), subject, direction);
-                let Some(flows) = sides.get(&key) else {
-                    continue;
-                };
-                let policy = Policy::Subject {
-                    subject,
-                    selector,
-                    direction,
-                    flows,
-                };
-                visit(&ns.name, policy);
+    }
+
+    /// Every policy with its namespace, in the plan's order, as the iteration reaches it.
+    fn policies(&self) -> impl Iterator<Item = (&'a str, Policy<'a, '_>)> + '_ {
+        self.model.namespaces.values().flat_map(move |ns| {
+            let namespace = ns.name.as_str();
+            let isolated = Isolated::of(ns);
+            let deny = isolated
+                .directions()
+                .next()
+                .map(|_| Policy::DefaultDeny { isolated });
+            let dns = (ns.isolate_egress && ns.dns).then_some(Policy::AllowDns);
+            let components = self
+                .components
+                .iter()
+                .filter(move |component| component.selector.namespace == namespace)
+                .map(|component| (Subject::Component(&component.name), Some(&component.labels)));
+            let subjects = ns
+                .apps
+                .values()
+                .map(|app| (Subject::App(&app.name), Some(&app.labels)))
+                .chain(components)
+                .chain(std::iter::once((Subject::AllPods, None)));
+            let rules = subjects.flat_map(move |(subject, selector)| {
+                isolated.directions().filter_map(move |direction| {
+                    let flows = self.sides.get(&(namespace, subject, direction))?;
+                    Some(Policy::Subject {
+                        subject,
+                        selector,
+                        direction,
+                        flows,
+                    })
+                })
+            });
+            deny.into_iter()
+                .chain(dns)
+                .chain(rules)
+                .map(move |policy| (namespace, policy))
+        })
+    }
+
+    /// The policy as the output writes it.
+    fn plan_of(&self, namespace: &str, policy: Policy) -> PolicyPlan {
+        let (pod_selector, types, rules, direction) = match policy {
+            Policy::DefaultDeny { isolated } => {
+                (None, isolated.directions().collect(), Vec::new(), None)
             }
+            Policy::AllowDns => {
+                let dns = PolicyRule {
+                    peers: vec![Peer::Pods(self.model.cluster.dns.clone())],
+                    ports: self.model.cluster.dns_ports(),
+                };
+                let egress = Some(Direction::Egress);
+                (None, vec![Direction::Egress], vec![dns], egress)
+            }
+            Policy::Subject {
+                selector,
+                direction,
+                flows,
+                ..
+            } => (
+                selector.cloned(),
+                vec![direction],
+                group(flows),
+                Some(direction),
+            ),
+        };
+        PolicyPlan {
+            namespace: namespace.to_string(),
+            name: policy.name(),
+            pod_selector,
+            app: policy.app().map(str::to_string),
+            types,
+            rules,
+            direction,
         }
     }
 }

@@ -226,9 +226,12 @@ impl Family {
 
 pub fn payload(model: &Model, addresses: &Addresses) -> KubeRouter {
     payload_with(model, addresses, |index, family, version| {
-        // Each policy's plan is dropped once its chain is built: at 100,000 apps the
-        // plan is a quarter of a gigabyte, and the chains can reuse its memory.
-        policies::build(policy::plan(model), index, family, version)
+        // Each policy's plan is made when its chain is built and dropped after: at
+        // 100,000 apps the whole plan is a quarter of a gigabyte, and each chain reuses
+        // the memory of the plan before.
+        policy::each_plan(model, |plans| {
+            policies::build(plans, index, family, version)
+        })
     })
 }
 
