@@ -2,7 +2,10 @@
 //! namespace, before they are written as YAML.
 //!
 //! Shared by the checker (generated names must not collide, `E0118`) and the backends
-//! (YAML, the kube-router preview), so that both see the same policies.
+//! (YAML, the kube-router preview), so that both see the same policies. One walk of the
+//! model (`Planner`) serves all three: the checker takes only the names
+//! ([`name_collisions`]), the YAML the whole plan ([`plan`]), and the preview one policy
+//! at a time ([`each_plan`]).
 //!
 //! Per namespace, in this order: `default-deny` (the isolated directions), `allow-dns`
 //! (egress isolated and DNS on), then for each app in source order `APP-ingress` and
