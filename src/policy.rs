@@ -85,6 +85,12 @@ impl<'a> Subject<'a> {
             Subject::AllPods => "all-pods",
         }
     }
+
+    /// The name of the subject's policy for one direction: `PREFIX-ingress`,
+    /// `PREFIX-egress`.
+    fn policy_name(&self, direction: Direction) -> String {
+        format!("{}-{}", self.prefix(), direction.suffix())
+    }
 }
 
 /// A policy that a flow adds a rule to.
@@ -111,13 +117,10 @@ pub fn policies_of(model: &Model, flow: &crate::ir::Flow) -> Vec<PolicyRef> {
         let isolated = model
             .namespaces
             .get(namespace)
-            .is_some_and(|ns| match direction {
-                Direction::Ingress => ns.isolate_ingress,
-                Direction::Egress => ns.isolate_egress,
-            });
+            .is_some_and(|ns| Isolated::of(ns).has(direction));
         if isolated {
             out.push(PolicyRef {
-                name: format!("{}-{}", subject.prefix(), direction.suffix()),
+                name: subject.policy_name(direction),
                 namespace: namespace.to_string(),
                 direction,
             });
@@ -243,13 +246,18 @@ impl Isolated {
         }
     }
 
+    fn has(self, direction: Direction) -> bool {
+        match direction {
+            Direction::Ingress => self.ingress,
+            Direction::Egress => self.egress,
+        }
+    }
+
+    /// The isolated directions, ingress first.
     fn directions(self) -> impl Iterator<Item = Direction> + Clone {
-        [
-            (Direction::Ingress, self.ingress),
-            (Direction::Egress, self.egress),
-        ]
-        .into_iter()
-        .filter_map(|(direction, on)| on.then_some(direction))
+        [Direction::Ingress, Direction::Egress]
+            .into_iter()
+            .filter(move |&direction| self.has(direction))
     }
 }
 
@@ -277,7 +285,7 @@ impl<'a> Policy<'a, '_> {
             Policy::AllowDns => "allow-dns".into(),
             Policy::Subject {
                 subject, direction, ..
-            } => format!("{}-{}", subject.prefix(), direction.suffix()),
+            } => subject.policy_name(*direction),
         }
     }
 
@@ -316,10 +324,8 @@ impl<'a> Planner<'a> {
         self.model.namespaces.values().flat_map(move |ns| {
             let namespace = ns.name.as_str();
             let isolated = Isolated::of(ns);
-            let deny = isolated
-                .directions()
-                .next()
-                .map(|_| Policy::DefaultDeny { isolated });
+            let deny =
+                (isolated.ingress || isolated.egress).then_some(Policy::DefaultDeny { isolated });
             let dns = (ns.isolate_egress && ns.dns).then_some(Policy::AllowDns);
             let components = self
                 .components
