@@ -9,6 +9,7 @@
 //! - `book`: every `knet` block of the book and the README compiles (or fails with its code);
 //! - `codes`: the code registry, the book pages and the UI cases agree;
 //! - `lsp`: `knet lsp` driven over JSON-RPC;
+//! - `grammar`: no rule of the grammar is recursive (pest is held at 2.8 for that);
 //! - `highlight`: the TextMate grammar and the book's highlighter know every keyword;
 //! - `props`: no input makes the compiler panic;
 //! - `reach`: the matrix of every example and `knet why` answers;
@@ -24,6 +25,7 @@ mod codes;
 mod common;
 mod fmt;
 mod gateway;
+mod grammar;
 mod highlight;
 mod lsp;
 mod preview;

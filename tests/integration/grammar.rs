@@ -1,0 +1,174 @@
+//! The grammar stays non-recursive. pest is held at 2.8 (see `Cargo.toml`), whose parser
+//! does not check the native stack's headroom on every call: that is safe only while no
+//! rule of `grammar/knet.pest` can reach itself, so that the nesting of any input is bounded
+//! by the grammar rather than by the input.
+
+use std::collections::BTreeMap;
+
+use crate::common::root;
+
+/// Each rule of a pest grammar with the rules its body names.
+fn rules(grammar: &str) -> BTreeMap<String, Vec<String>> {
+    let text: String = grammar
+        .lines()
+        .map(|line| line.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let bytes = text.as_bytes();
+    let mut rules = BTreeMap::new();
+    let mut at = 0;
+    while let Some(open) = text[at..].find('{').map(|i| at + i) {
+        let head = text[at..open].trim_end_matches(['_', '@', '$', '!']);
+        let name = head.trim_end().trim_end_matches('=').trim().to_string();
+        let (body, end) = body_of(bytes, open);
+        rules.insert(name, identifiers(&text[open + 1..body]));
+        at = end;
+    }
+    rules
+}
+
+/// The end of the body opened at `open` (its `}`) and the index after it. Braces inside
+/// string and character literals do not count.
+fn body_of(bytes: &[u8], open: usize) -> (usize, usize) {
+    let (mut depth, mut i, mut quote) = (0usize, open, None);
+    while i < bytes.len() {
+        match (quote, bytes[i]) {
+            (Some(q), b'\\') if q == b'"' || q == b'\'' => i += 1,
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(bytes[i]),
+            (None, b'{') => depth += 1,
+            (None, b'}') => {
+                depth -= 1;
+                if depth == 0 {
+                    return (i, i + 1);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    panic!("a rule body opened at byte {open} is not closed");
+}
+
+/// The identifiers of a rule body outside its literals: the rules it calls (and pest's
+/// built-ins, which are not rules of the grammar and so end no cycle).
+fn identifiers(body: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut current = String::new();
+    let mut quote = None;
+    let mut escaped = false;
+    for c in body.chars() {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        if c.is_ascii_alphanumeric() || c == '_' {
+            current.push(c);
+            continue;
+        }
+        if !current.is_empty() {
+            names.push(std::mem::take(&mut current));
+        }
+        if c == '"' || c == '\'' {
+            quote = Some(c);
+        }
+    }
+    if !current.is_empty() {
+        names.push(current);
+    }
+    names
+}
+
+/// A cycle of rules, if there is one, as the path that closes it.
+fn cycle(rules: &BTreeMap<String, Vec<String>>) -> Option<Vec<String>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        Open,
+        Done,
+    }
+    fn visit<'a>(
+        rule: &'a str,
+        rules: &'a BTreeMap<String, Vec<String>>,
+        marks: &mut BTreeMap<&'a str, Mark>,
+        path: &mut Vec<&'a str>,
+    ) -> Option<Vec<String>> {
+        match marks.get(rule) {
+            Some(Mark::Done) => return None,
+            Some(Mark::Open) => {
+                let start = path.iter().position(|r| *r == rule).unwrap_or(0);
+                let mut found: Vec<String> = path[start..].iter().map(|r| r.to_string()).collect();
+                found.push(rule.to_string());
+                return Some(found);
+            }
+            None => {}
+        }
+        marks.insert(rule, Mark::Open);
+        path.push(rule);
+        for callee in rules.get(rule).into_iter().flatten() {
+            if rules.contains_key(callee.as_str()) {
+                if let Some(found) = visit(callee, rules, marks, path) {
+                    return Some(found);
+                }
+            }
+        }
+        path.pop();
+        marks.insert(rule, Mark::Done);
+        None
+    }
+    let mut marks = BTreeMap::new();
+    rules
+        .keys()
+        .find_map(|rule| visit(rule, rules, &mut marks, &mut Vec::new()))
+}
+
+#[test]
+fn no_rule_of_the_grammar_reaches_itself() {
+    let grammar = std::fs::read_to_string(root().join("grammar/knet.pest")).expect("grammar");
+    let rules = self::rules(&grammar);
+    assert!(rules.len() > 100, "rules not found: {:?}", rules.keys());
+    for rule in [
+        "file",
+        "namespace_block",
+        "peer",
+        "port_set",
+        "label_key_end",
+    ] {
+        assert!(rules.contains_key(rule), "rule `{rule}` not found");
+    }
+    assert_eq!(
+        rules["peer"],
+        ["peer_target", "colon", "port_set"],
+        "the rule reader lost a name"
+    );
+    assert_eq!(
+        cycle(&rules),
+        None,
+        "grammar/knet.pest has a recursive rule"
+    );
+}
+
+#[test]
+fn the_cycle_finder_finds_recursion_through_several_rules() {
+    let grammar = r#"
+        // a comment with a { brace
+        list  = { "[" ~ (item ~ ("," ~ item)*)? ~ "]" }
+        item  = _{ name | list }
+        name  = @{ ASCII_ALPHA+ ~ "}" }
+        other = { name }
+    "#;
+    let recursive = rules(grammar);
+    assert_eq!(recursive.len(), 4, "{recursive:?}");
+    assert_eq!(
+        cycle(&recursive),
+        Some(vec!["item".into(), "list".into(), "item".into()])
+    );
+    let flat = r#"a = { b ~ "{" } b = { "x" }"#;
+    assert_eq!(cycle(&rules(flat)), None);
+}
