@@ -50,32 +50,30 @@ fn statement_span(file: Origin, pair: &P) -> Span {
 }
 
 /// Collects into a vector without spare room: the tree of a large file holds hundreds
-/// of thousands of short lists (peers, labels, lines), and `collect` leaves room for
-/// four items in each (glibc shrinks an allocation in place).
+/// of thousands of short lists (peers, labels, lines), and `collect` on a filtered
+/// iterator grows through room for four items. The children of a pair are counted, so
+/// the room is taken once from the iterator's upper bound and given back only when some
+/// were filtered out.
 fn exact<T>(items: impl Iterator<Item = T>) -> Vec<T> {
-    let mut items: Vec<T> = items.collect();
-    items.shrink_to_fit();
-    items
+    let mut out = Vec::with_capacity(items.size_hint().1.unwrap_or(0));
+    out.extend(items);
+    out.shrink_to_fit();
+    out
 }
 
 /// The meaningful children of a pair: punctuation and line ends dropped.
-fn parts<'i>(pair: P<'i>) -> Vec<P<'i>> {
-    pair.into_inner()
-        .filter(|p| {
-            !matches!(
-                p.as_rule(),
-                Rule::lbrace | Rule::rbrace | Rule::arrow | Rule::colon | Rule::eol | Rule::EOI
-            )
-        })
-        .collect()
+fn parts<'i>(pair: P<'i>) -> impl Iterator<Item = P<'i>> {
+    pair.into_inner().filter(|p| {
+        !matches!(
+            p.as_rule(),
+            Rule::lbrace | Rule::rbrace | Rule::arrow | Rule::colon | Rule::eol | Rule::EOI
+        )
+    })
 }
 
 /// The children that are not keywords.
-fn values<'i>(pair: P<'i>) -> Vec<P<'i>> {
-    parts(pair)
-        .into_iter()
-        .filter(|p| !is_keyword(p.as_rule()))
-        .collect()
+fn values<'i>(pair: P<'i>) -> impl Iterator<Item = P<'i>> {
+    parts(pair).filter(|p| !is_keyword(p.as_rule()))
 }
 
 /// Whether a rule is a keyword (`kw_*`). Decided once per rule from its name, then read
@@ -119,7 +117,6 @@ fn number(file: Origin, pair: &P) -> Number {
 pub fn file(file_id: FileId, root: P) -> File {
     let file_id = Origin::whole(file_id);
     let items = parts(root)
-        .into_iter()
         .filter_map(|pair| match pair.as_rule() {
             Rule::namespace_block => Some(Item::Namespace(namespace_block(file_id, pair))),
             _ => top_item(file_id, pair),
@@ -162,11 +159,7 @@ fn cluster_setting(file: Origin, pair: P) -> Option<Spanned<ClusterSetting>> {
     let whole = statement_span(file, &pair);
     let rule = pair.as_rule();
     let mut values = values(pair);
-    let first = if values.is_empty() {
-        None
-    } else {
-        Some(values.remove(0))
-    };
+    let first = values.next();
     let setting = match (rule, first) {
         (Rule::service_cidr_setting, Some(v)) => ClusterSetting::ServiceCidr(text(file, &v)),
         (Rule::pod_cidr_setting, Some(v)) => ClusterSetting::PodCidr(text(file, &v)),
@@ -220,7 +213,7 @@ fn clauses<'i>(file: Origin, pairs: impl Iterator<Item = P<'i>>) -> Clauses {
     let (mut namespace, mut labels, mut port) = (None, None, None);
     for clause in pairs {
         let rule = clause.as_rule();
-        let Some(value) = values(clause).into_iter().next() else {
+        let Some(value) = values(clause).next() else {
             continue;
         };
         match rule {
@@ -285,14 +278,16 @@ pub(super) fn namespace_head(file: Origin, pair: P) -> NamespaceBlock {
 
 /// The block without its items, and the parts after the name (the items, when `pair` is
 /// a whole `namespace_block`).
-fn namespace_opening<'i>(file: Origin, pair: P<'i>) -> (NamespaceBlock, std::vec::IntoIter<P<'i>>) {
-    let mut parts = parts(pair);
+fn namespace_opening<'i>(
+    file: Origin,
+    pair: P<'i>,
+) -> (NamespaceBlock, impl Iterator<Item = P<'i>>) {
+    // `unmanaged? ~ kw_namespace ~ name ~ ...`
+    let mut parts = parts(pair).peekable();
     let unmanaged = parts
-        .iter()
-        .find(|p| p.as_rule() == Rule::unmanaged)
-        .map(|p| span(file, p));
-    parts.retain(|p| !matches!(p.as_rule(), Rule::unmanaged | Rule::kw_namespace));
-    let mut parts = parts.into_iter();
+        .next_if(|p| p.as_rule() == Rule::unmanaged)
+        .map(|p| span(file, &p));
+    parts.next_if(|p| p.as_rule() == Rule::kw_namespace);
     let name = parts
         .next()
         .map(|p| text(file, &p))
@@ -321,7 +316,7 @@ fn group_block(file: Origin, pair: P) -> GroupBlock {
         .filter(|p| p.as_rule() == Rule::labels_line)
         .filter_map(|line| {
             let line_span = statement_span(file, &line);
-            let list = values(line).into_iter().next()?;
+            let list = values(line).next()?;
             Some(Spanned::new(label_list(file, list), line_span))
         })
         .collect();
@@ -342,7 +337,7 @@ fn namespace_item(file: Origin, pair: P) -> Option<NamespaceItem> {
         Rule::allow_stmt => NamespaceItem::Flow(allow_stmt(file, pair)),
         Rule::default_stmt => NamespaceItem::Default(default_stmt(file, pair)),
         Rule::dns_stmt => NamespaceItem::DnsOff(whole),
-        Rule::app_label_stmt => NamespaceItem::AppLabel(text(file, values(pair).first()?)),
+        Rule::app_label_stmt => NamespaceItem::AppLabel(text(file, &values(pair).next()?)),
         Rule::expect_stmt => NamespaceItem::Expect(Box::new(expect_stmt(file, pair, whole)?)),
         _ => return None,
     })
@@ -350,7 +345,7 @@ fn namespace_item(file: Origin, pair: P) -> Option<NamespaceItem> {
 
 fn default_stmt(file: Origin, pair: P) -> Spanned<DefaultPolicy> {
     let whole = statement_span(file, &pair);
-    let rules: Vec<Rule> = parts(pair).iter().map(|p| p.as_rule()).collect();
+    let rules: Vec<Rule> = parts(pair).map(|p| p.as_rule()).collect();
     let policy = if rules.contains(&Rule::kw_deny) {
         DefaultPolicy::Deny
     } else if rules.contains(&Rule::kw_ingress) {
@@ -364,14 +359,12 @@ fn default_stmt(file: Origin, pair: P) -> Spanned<DefaultPolicy> {
 }
 
 /// The name after a block keyword and the remaining children.
-fn named_block<'i>(file: Origin, pair: P<'i>) -> (Name, Vec<P<'i>>) {
+fn named_block<'i>(file: Origin, pair: P<'i>) -> (Name, impl Iterator<Item = P<'i>>) {
     let mut values = values(pair);
-    let name = if values.is_empty() {
-        Spanned::new(String::new(), Span::default())
-    } else {
-        let first = values.remove(0);
-        text(file, &first)
-    };
+    let name = values.next().map_or_else(
+        || Spanned::new(String::new(), Span::default()),
+        |first| text(file, &first),
+    );
     (name, values)
 }
 
@@ -380,7 +373,7 @@ fn named_block<'i>(file: Origin, pair: P<'i>) -> (Name, Vec<P<'i>>) {
 fn app_block(file: Origin, pair: P) -> App {
     let close = close(file, &pair);
     let (name, lines) = named_block(file, pair);
-    let lines = exact(lines.into_iter().filter_map(|p| app_line(file, p)));
+    let lines = exact(lines.filter_map(|p| app_line(file, p)));
     App { name, lines, close }
 }
 
@@ -388,9 +381,12 @@ fn app_line(file: Origin, pair: P) -> Option<Spanned<AppLine>> {
     let whole = statement_span(file, &pair);
     let rule = pair.as_rule();
     let block_close = (rule == Rule::service_block).then(|| close(file, &pair));
-    let all = parts(pair);
-    let has_local = all.iter().any(|p| p.as_rule() == Rule::kw_local);
-    let mut vals = all.into_iter().filter(|p| !is_keyword(p.as_rule()));
+    let has_local = rule == Rule::endpoint_line
+        && pair
+            .clone()
+            .into_inner()
+            .any(|p| p.as_rule() == Rule::kw_local);
+    let mut vals = values(pair);
     let line = match rule {
         Rule::labels_line => AppLine::Labels(label_list(file, vals.next()?)),
         Rule::port_line => AppLine::Port(port_decl(file, whole, vals)?),
@@ -599,7 +595,7 @@ fn external_block(file: Origin, pair: P) -> External {
 fn external_line(file: Origin, pair: P) -> Option<Spanned<ExternalLine>> {
     let whole = statement_span(file, &pair);
     let rule = pair.as_rule();
-    let mut vals = values(pair).into_iter();
+    let mut vals = values(pair);
     let line = match rule {
         Rule::host_line => ExternalLine::Host(text(file, &vals.next()?)),
         Rule::cidr_line => ExternalLine::Cidr(vals.map(|p| cidr_entry(file, p)).collect()),
@@ -612,7 +608,7 @@ fn external_line(file: Origin, pair: P) -> Option<Spanned<ExternalLine>> {
 fn cidr_entry(file: Origin, pair: P) -> CidrEntry {
     let mut cidr = Spanned::new(String::new(), span(file, &pair));
     let mut except = Vec::new();
-    for (i, part) in values(pair).into_iter().enumerate() {
+    for (i, part) in values(pair).enumerate() {
         match part.as_rule() {
             Rule::address if i == 0 => cidr = text(file, &part),
             Rule::address => except.push(text(file, &part)),
@@ -639,21 +635,13 @@ fn ingress_line(file: Origin, pair: P) -> Option<Spanned<IngressLine>> {
     let whole = statement_span(file, &pair);
     let rule = pair.as_rule();
     let line = match rule {
-        Rule::class_line => IngressLine::Class(text(file, values(pair).first()?)),
-        Rule::annotation_line => {
-            IngressLine::Annotation(annotation(file, values(pair).into_iter())?)
-        }
+        Rule::class_line => IngressLine::Class(text(file, &values(pair).next()?)),
+        Rule::annotation_line => IngressLine::Annotation(annotation(file, values(pair))?),
         Rule::host_block => IngressLine::Host(host_block(file, pair)?),
         Rule::route_line => IngressLine::Route(route(file, pair)?),
-        Rule::default_backend_line => {
-            IngressLine::Default(backend(file, values(pair).into_iter().next()?))
-        }
-        Rule::routes_line => {
-            IngressLine::Routes(routes_mode(file, values(pair).into_iter().next()?))
-        }
-        Rule::gateway_line => {
-            IngressLine::Gateway(gateway_ref(file, values(pair).into_iter().next()?)?)
-        }
+        Rule::default_backend_line => IngressLine::Default(backend(file, values(pair).next()?)),
+        Rule::routes_line => IngressLine::Routes(routes_mode(file, values(pair).next()?)),
+        Rule::gateway_line => IngressLine::Gateway(gateway_ref(file, values(pair).next()?)?),
         _ => return None,
     };
     Some(Spanned::new(line, whole))
@@ -661,15 +649,15 @@ fn ingress_line(file: Origin, pair: P) -> Option<Spanned<IngressLine>> {
 
 fn host_block(file: Origin, pair: P) -> Option<HostBlock> {
     let close = close(file, &pair);
-    let mut vals = values(pair).into_iter();
+    let mut vals = values(pair);
     let host = text(file, &vals.next()?);
     let mut tls = Vec::new();
     let mut routes = Vec::new();
     for item in vals {
         match item.as_rule() {
             Rule::tls_line => {
-                if let Some(secret) = values(item).first() {
-                    tls.push(text(file, secret));
+                if let Some(secret) = values(item).next() {
+                    tls.push(text(file, &secret));
                 }
             }
             Rule::route_line => routes.extend(route(file, item)),
@@ -717,7 +705,7 @@ fn route(file: Origin, pair: P) -> Option<Route> {
 
 fn backend(file: Origin, pair: P) -> Backend {
     let whole = span(file, &pair);
-    let mut names = values(pair).into_iter();
+    let mut names = values(pair);
     let app = names
         .next()
         .map(|p| text(file, &p))
@@ -734,7 +722,7 @@ fn backend(file: Origin, pair: P) -> Backend {
 
 fn allow_stmt(file: Origin, pair: P) -> Flow {
     let whole = span(file, &pair);
-    let mut lists = values(pair).into_iter();
+    let mut lists = values(pair);
     let sources = lists.next().map(|p| peer_list(file, p)).unwrap_or_default();
     let destinations = lists.next().map(|p| peer_list(file, p)).unwrap_or_default();
     let end = destinations.last().map_or(whole.end, |p: &Peer| p.span.end);
@@ -746,13 +734,10 @@ fn allow_stmt(file: Origin, pair: P) -> Flow {
 }
 
 fn expect_stmt(file: Origin, pair: P, whole: Span) -> Option<Expect> {
-    let parts = parts(pair);
-    let verdict = parts
-        .iter()
-        .find(|p| matches!(p.as_rule(), Rule::kw_allow | Rule::kw_deny))?;
-    let allow = Spanned::new(verdict.as_rule() == Rule::kw_allow, span(file, verdict));
+    let mut parts = parts(pair);
+    let verdict = parts.find(|p| matches!(p.as_rule(), Rule::kw_allow | Rule::kw_deny))?;
+    let allow = Spanned::new(verdict.as_rule() == Rule::kw_allow, span(file, &verdict));
     let mut peers = parts
-        .into_iter()
         .filter(|p| p.as_rule() == Rule::peer)
         .filter_map(|p| peer(file, p));
     Some(Expect {
@@ -773,7 +758,7 @@ fn peer_list(file: Origin, pair: P) -> Vec<Peer> {
 
 fn peer(file: Origin, pair: P) -> Option<Peer> {
     let whole = span(file, &pair);
-    let mut parts = parts(pair).into_iter();
+    let mut parts = parts(pair);
     let target_pair = parts.next()?;
     let target_span = span(file, &target_pair);
     let target = match target_pair.as_rule() {
@@ -804,12 +789,7 @@ fn peer(file: Origin, pair: P) -> Option<Peer> {
     let ports = exact(
         parts
             .filter(|p| p.as_rule() == Rule::port_set)
-            .flat_map(|set| {
-                values(set)
-                    .into_iter()
-                    .map(|p| port_ref(file, p))
-                    .collect::<Vec<_>>()
-            }),
+            .flat_map(|set| values(set).map(|p| port_ref(file, p))),
     );
     Some(Peer {
         target: Spanned::new(target, target_span),
