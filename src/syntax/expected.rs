@@ -41,7 +41,7 @@ fn describe(rule: Rule) -> Option<String> {
         Rule::peer | Rule::peer_list => {
             "a peer (app, `NS/APP`, `NS/*`, `*`, `*/*`, `world`, `ingress`, `any`)"
         }
-        Rule::qualified_peer => "`NAMESPACE/APP`",
+        Rule::named_peer => "a peer name (`APP`, `NAMESPACE/APP`)",
         Rule::any_namespace => "`*/*`",
         Rule::all_pods | Rule::all_ports => "`*`",
         Rule::port_set => "a port",

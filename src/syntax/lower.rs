@@ -771,20 +771,20 @@ fn peer(file: Origin, pair: P) -> Option<Peer> {
                 PeerTarget::AnyNamespaceApp(text(file, &second))
             }
         }
-        Rule::qualified_peer => {
+        _ => {
             let mut inner = target_pair.into_inner();
-            let namespace = text(file, &inner.next()?);
-            let second = inner.next()?;
-            if second.as_rule() == Rule::all_pods {
-                PeerTarget::NamespacePods(namespace)
-            } else {
-                PeerTarget::Qualified {
-                    namespace,
-                    app: text(file, &second),
+            let first = inner.next()?;
+            match inner.next() {
+                None => PeerTarget::Name(first.as_str().to_string()),
+                Some(second) if second.as_rule() == Rule::all_pods => {
+                    PeerTarget::NamespacePods(text(file, &first))
                 }
+                Some(second) => PeerTarget::Qualified {
+                    namespace: text(file, &first),
+                    app: text(file, &second),
+                },
             }
         }
-        _ => PeerTarget::Name(target_pair.as_str().to_string()),
     };
     let ports = exact(
         parts
