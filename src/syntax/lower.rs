@@ -301,9 +301,13 @@ fn namespace_opening<'i>(
     (block, parts)
 }
 
-/// One `namespace_piece`: the item it wraps.
-pub(super) fn namespace_piece(file: Origin, pair: P) -> Option<NamespaceItem> {
-    namespace_item(file, pair.into_inner().next()?)
+/// One `namespace_piece`: the items it holds.
+pub(super) fn namespace_piece<'i>(
+    file: Origin,
+    pair: P<'i>,
+) -> impl Iterator<Item = NamespaceItem> + 'i {
+    pair.into_inner()
+        .filter_map(move |item| namespace_item(file, item))
 }
 
 /// `namespaces GROUP { labels ... }`

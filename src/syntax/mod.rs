@@ -10,7 +10,7 @@
 //!
 //! The grammar is `grammar/knet.pest`; `lower` turns pest's pairs into the AST, one
 //! function per grammar rule. A file is parsed a piece at a time (`pieces`), which keeps
-//! pest's memory to one item; when a piece does not parse, the whole file is parsed as
+//! pest's memory to a few items; when a piece does not parse, the whole file is parsed as
 //! one, and the errors come from that parse.
 
 pub mod ast;

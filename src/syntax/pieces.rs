@@ -1,11 +1,12 @@
 //! Parsing a file a piece at a time: each `cluster` and `namespaces` block, each
-//! namespace's header and each namespace item goes to pest on its own and is lowered at
-//! once.
+//! namespace's header and each run of up to sixteen namespace items goes to pest on its
+//! own and is lowered at once.
 //!
 //! Why: pest keeps one token queue for all it parses, tens of bytes per token and
 //! doubled as it grows. For a file of 100,000 apps that queue was most of `check`'s
 //! memory, and walking it again to lower it missed the cache. A piece at a time, the
-//! queue holds one item.
+//! queue holds a few items. (Not one: each call to pest has a fixed cost and starts its
+//! queue empty, and one item a call cost a tenth of the parse.)
 //!
 //! The driver walks the `file` and `namespace_block` rules of the grammar between the
 //! pieces: the layout pest skips implicitly (spaces, tabs, comments), the line ends after
@@ -213,5 +214,34 @@ mod tests {
             let (pieces, whole) = both(text);
             assert_eq!(pieces, whole, "{text:?}");
         }
+    }
+
+    /// A namespace's items go to pest sixteen at a time: a namespace of 40 items is three
+    /// runs, with layout between items inside a run and between runs, and an error in the
+    /// middle of a later run makes the pieces give up.
+    #[test]
+    fn pieces_agree_across_runs_of_items() {
+        let mut text = String::from("namespace a {\n");
+        for i in 0..40 {
+            let item = match i % 4 {
+                0 => format!("  app a{i} {{ port 80 }} # app {i}\n"),
+                1 => format!("  allow a{i} -> a{}:80\n\n", i - 1),
+                2 => format!("  # before {i}\n  external e{i} {{\n    cidr 10.0.0.0/8\n  }}\n"),
+                _ => format!("\tallow a{} -> a{},\n    e{}\n", i - 3, i - 2, i - 1),
+            };
+            text.push_str(&item);
+        }
+        text.push_str("}\n");
+        let (pieces, whole) = both(&text);
+        assert!(whole.is_some(), "the file parses");
+        assert_eq!(pieces, whole);
+        let tree = parse(FileId(0), &text).expect("the pieces parse");
+        let Some(Item::Namespace(block)) = tree.items.first() else {
+            panic!("a namespace");
+        };
+        assert_eq!(block.items.len(), 40);
+        let broken = text.replacen("allow a33 -> a32:80", "allow a33 -> -> a32:80", 1);
+        assert_ne!(broken, text);
+        assert_eq!(both(&broken), (None, None));
     }
 }
