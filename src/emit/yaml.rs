@@ -31,7 +31,14 @@ pub fn write_document(out: &mut Sink, document: &Node) {
 }
 
 fn pad(out: &mut String, indent: usize) {
-    out.extend(std::iter::repeat_n(' ', indent));
+    // One copy from a run of spaces, not a char at a time: `pad` starts every line.
+    const SPACES: &str = "                                ";
+    let mut left = indent;
+    while left > 0 {
+        let n = left.min(SPACES.len());
+        out.push_str(&SPACES[..n]);
+        left -= n;
+    }
 }
 
 /// A scalar or an empty collection, on the current line.
@@ -242,6 +249,16 @@ fn looks_like_date(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn padding_is_exact_at_any_depth() {
+        for indent in [0, 1, 2, 31, 32, 33, 64, 70] {
+            let mut out = String::from("x");
+            pad(&mut out, indent);
+            assert_eq!(out.len(), 1 + indent, "indent {indent}");
+            assert!(out[1..].bytes().all(|b| b == b' '), "indent {indent}");
+        }
+    }
 
     #[test]
     fn ambiguous_strings_are_quoted() {
