@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use super::address::Addresses;
+use super::address::{self, Addresses};
 use super::hash::hash16;
 use super::rule::{Rule, Table};
 use crate::ir::{Model, Protocol, ServiceType, TargetPort, TrafficPolicy};
@@ -41,10 +41,20 @@ pub struct PortEndpoint {
 impl PortEndpoint {
     /// `net.JoinHostPort(ip, port)`: `10.0.0.1:80`, `[fd00::1]:80`.
     pub fn key(&self) -> String {
-        match self.address {
-            IpAddr::V4(ip) => format!("{ip}:{}", self.port),
-            IpAddr::V6(ip) => format!("[{ip}]:{}", self.port),
+        // Built by hand: every endpoint chain's name hashes it, and `format!` cost more
+        // than the hash.
+        let ip = address::text(self.address);
+        let mut key = String::with_capacity(ip.len() + 8);
+        if self.address.is_ipv6() {
+            key.push('[');
+            key.push_str(&ip);
+            key.push(']');
+        } else {
+            key.push_str(&ip);
         }
+        key.push(':');
+        key.push_str(itoa::Buffer::new().format(self.port));
+        key
     }
 }
 
@@ -297,10 +307,12 @@ impl ServiceRules<'_> {
 
     fn endpoint_chain(&self, endpoint: &PortEndpoint) -> String {
         let protocol = self.port.protocol.as_lower();
-        format!(
-            "KUBE-SEP-{}",
-            hash16(&format!("{}{protocol}{}", self.port.name, endpoint.key()))
-        )
+        let mut hashed = self.port.name.clone();
+        hashed.push_str(protocol);
+        hashed.push_str(&endpoint.key());
+        let mut chain = String::from("KUBE-SEP-");
+        chain.push_str(&hash16(&hashed));
+        chain
     }
 
     /// `-m tcp -p tcp`
@@ -324,7 +336,7 @@ impl ServiceRules<'_> {
         let port = self.port;
         let svc = port.name.as_str();
         let mut endpoints = port.endpoints.clone();
-        endpoints.sort_by_key(PortEndpoint::key);
+        endpoints.sort_by_cached_key(PortEndpoint::key);
         endpoints.dedup();
         let local: Vec<PortEndpoint> = endpoints.iter().filter(|e| e.local).cloned().collect();
         let has_endpoints = !endpoints.is_empty();
@@ -365,7 +377,7 @@ impl ServiceRules<'_> {
             ("DROP", format!("{svc} has no local endpoints"))
         };
         let protocol = self.protocol();
-        let cluster_ip = port.cluster_ip.to_string();
+        let cluster_ip = address::text(port.cluster_ip);
 
         // 1. The ClusterIP.
         if has_endpoints {
@@ -570,7 +582,7 @@ impl ServiceRules<'_> {
         for endpoint in &endpoints {
             let chain = self.endpoint_chain(endpoint);
             self.nat.chain(&chain);
-            let address = endpoint.address.to_string();
+            let address = address::text(endpoint.address);
             self.nat.push(
                 self.commented(Rule::new(chain.as_str()), svc)
                     .arg(["-s", &address])
@@ -624,5 +636,28 @@ impl ServiceRules<'_> {
             }
             self.nat.push(rule.jump(&target));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PortEndpoint;
+
+    /// An endpoint's key is Go's `net.JoinHostPort`: the IPv6 address in brackets.
+    #[test]
+    fn endpoint_key_is_join_host_port() {
+        let key = |address: &str, port| {
+            let address = address.parse().expect("an address");
+            PortEndpoint {
+                address,
+                port,
+                local: false,
+            }
+            .key()
+        };
+        assert_eq!(key("10.244.1.10", 8080), "10.244.1.10:8080");
+        assert_eq!(key("0.0.0.0", 0), "0.0.0.0:0");
+        assert_eq!(key("255.255.255.255", 65535), "255.255.255.255:65535");
+        assert_eq!(key("fd00:10::1a", 443), "[fd00:10::1a]:443");
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use crate::collections::IndexMap;
 use std::net::IpAddr;
 
-use super::super::address::Addresses;
+use super::super::address::{self, Addresses};
 use super::super::rule::Rule;
 use super::names;
 use super::policies::{Policy, PolicyType};
@@ -137,7 +137,7 @@ impl PodChain {
     /// The chain's rules in their effective order.
     pub fn rules(&self, all_policies: &[Policy]) -> Vec<Rule> {
         let chain = self.chain.as_str();
-        let ip = self.address.to_string();
+        let ip = address::text(self.address);
         let ip = ip.as_str();
         let policies = self
             .policies
@@ -230,7 +230,7 @@ impl PodChain {
     /// The jumps into the chain from the top-level chains, or only those in the chain
     /// `only`.
     pub fn jumps(&self, only: Option<&str>) -> Vec<Rule> {
-        let (chain, ip) = (self.chain.as_str(), self.address.to_string());
+        let (chain, ip) = (self.chain.as_str(), address::text(self.address));
         let (name, namespace) = (self.name.as_str(), self.namespace.as_str());
         // interceptPodInboundTraffic (to the pod's address), then
         // interceptPodOutboundTraffic (from it); the FORWARD jump of each is repeated

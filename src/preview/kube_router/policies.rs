@@ -8,6 +8,7 @@ use std::net::IpAddr;
 use crate::collections::IndexMap;
 use ipnet::IpNet;
 
+use super::super::address;
 use super::super::rule::Rule;
 use super::super::store::RuleStore;
 use super::names::{self, Peers};
@@ -104,7 +105,7 @@ pub fn build<P: std::borrow::Borrow<PolicyPlan>>(
             writer.set(
                 &target,
                 "hash:ip",
-                targets.iter().map(|ip| (ip.to_string(), false)),
+                targets.iter().map(|&ip| (address::text(ip), false)),
             );
             // `spec.ingress` / `spec.egress` is nil unless the plan holds that direction's
             // rules: then nothing is allowed.
@@ -156,7 +157,7 @@ impl Writer<'_> {
             self.set(
                 &set,
                 "hash:ip",
-                peer_pods.iter().map(|ip| (ip.to_string(), false)),
+                peer_pods.iter().map(|&ip| (address::text(ip), false)),
             );
             let comment = names::c_allow(direction, Peers::Pods, policy, namespace);
             let (src, dst) = pair(&set);
