@@ -5,15 +5,28 @@ use sha2::{Digest, Sha256};
 
 /// `base32.StdEncoding.EncodeToString(sha256.Sum256(s))[:16]`
 pub fn hash16(s: &str) -> String {
-    let digest = Sha256::digest(s.as_bytes());
-    let mut encoded = data_encoding::BASE32.encode(&digest);
-    encoded.truncate(16);
-    encoded
+    named("", &[s])
+}
+
+/// `prefix` + [`hash16`] of the parts joined: how every chain and set name is made. The
+/// parts are hashed as they are, not joined first, and only the ten bytes that the
+/// sixteen characters encode are encoded (base32 turns each five bytes into eight
+/// characters, so they are the first sixteen of the whole digest's encoding).
+pub fn named(prefix: &str, parts: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part.as_bytes());
+    }
+    let digest = hasher.finalize();
+    let mut name = String::with_capacity(prefix.len() + 16);
+    name.push_str(prefix);
+    data_encoding::BASE32.encode_append(&digest[..10], &mut name);
+    name
 }
 
 #[cfg(test)]
 mod tests {
-    use super::hash16;
+    use super::{hash16, named};
 
     /// Vectors of the reference (§1.2, §6.2, TC1), recomputed from upstream tests and
     /// real nodes.
@@ -45,6 +58,14 @@ mod tests {
         ];
         for (input, expected) in vectors {
             assert_eq!(hash16(input), expected, "hash of {input:?}");
+            // The same name from the input in parts, at every split, behind a prefix.
+            for split in (0..=input.len()).filter(|&i| input.is_char_boundary(i)) {
+                let (head, tail) = input.split_at(split);
+                assert_eq!(
+                    named("KUBE-X-", &[head, tail]),
+                    format!("KUBE-X-{expected}")
+                );
+            }
         }
     }
 }

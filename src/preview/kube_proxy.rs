@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use super::address::{self, Addresses};
-use super::hash::hash16;
+use super::hash::named;
 use super::rule::{Rule, Table};
 use crate::ir::{Model, Protocol, ServiceType, TargetPort, TrafficPolicy};
 
@@ -245,7 +245,7 @@ pub fn payload(config: &ProxyConfig, ports: &[ServicePort]) -> (Table, Table) {
         ServiceRules {
             config,
             port,
-            port_hash: hash16(&format!("{}{}", port.name, port.protocol.as_lower())),
+            port_hash: named("", &[&port.name, port.protocol.as_lower()]),
             large_cluster,
             filter: &mut filter,
             nat: &mut nat,
@@ -307,12 +307,7 @@ impl ServiceRules<'_> {
 
     fn endpoint_chain(&self, endpoint: &PortEndpoint) -> String {
         let protocol = self.port.protocol.as_lower();
-        let mut hashed = self.port.name.clone();
-        hashed.push_str(protocol);
-        hashed.push_str(&endpoint.key());
-        let mut chain = String::from("KUBE-SEP-");
-        chain.push_str(&hash16(&hashed));
-        chain
+        named("KUBE-SEP-", &[&self.port.name, protocol, &endpoint.key()])
     }
 
     /// `-m tcp -p tcp`

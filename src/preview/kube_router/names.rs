@@ -1,7 +1,7 @@
 //! kube-router's chain and set names (reference §6.1, §6.2) and the classic comment
 //! texts of v2.6–v2.9 (reference §6.4, "v2.0–v2.10 (classic)" column).
 
-use super::super::hash::hash16;
+use super::super::hash::{hash16, named};
 use super::Family;
 use crate::policy::Direction;
 
@@ -37,18 +37,12 @@ pub const C_SERVICE_RANGE: &str = "allow traffic to primary/secondary cluster IP
 
 /// `KUBE-NWPLCY-` + hash(namespace + policy + version + ipFamily)
 pub fn policy_chain(namespace: &str, policy: &str, version: &str, family: Family) -> String {
-    format!(
-        "KUBE-NWPLCY-{}",
-        hash16(&format!("{namespace}{policy}{version}{}", family.api()))
-    )
+    named("KUBE-NWPLCY-", &[namespace, policy, version, family.api()])
 }
 
 /// `KUBE-POD-FW-` + hash(namespace + pod + version)
 pub fn pod_chain(namespace: &str, pod: &str, version: &str) -> String {
-    format!(
-        "KUBE-POD-FW-{}",
-        hash16(&format!("{namespace}{pod}{version}"))
-    )
+    named("KUBE-POD-FW-", &[namespace, pod, version])
 }
 
 /// The set of the pods a policy selects: `KUBE-DST-` for an ingress policy, `KUBE-SRC-`
@@ -58,10 +52,7 @@ pub fn target_set(direction: Direction, namespace: &str, policy: &str, family: F
         Direction::Ingress => "KUBE-DST-",
         Direction::Egress => "KUBE-SRC-",
     };
-    family.set_name(format!(
-        "{prefix}{}",
-        hash16(&format!("{namespace}{policy}{}", family.api()))
-    ))
+    family.set_name(named(prefix, &[namespace, policy, family.api()]))
 }
 
 /// The set of the peers of rule `index`: `KUBE-SRC-` for an ingress rule, `KUBE-DST-`
@@ -78,8 +69,12 @@ pub fn rule_set(
         Direction::Ingress => ("KUBE-SRC-", "ingressrule"),
         Direction::Egress => ("KUBE-DST-", "egressrule"),
     };
-    let key = format!("{namespace}{policy}{word}{index}{}{kind}", family.api());
-    family.set_name(format!("{prefix}{}", hash16(&key)))
+    let mut digits = itoa::Buffer::new();
+    let index = digits.format(index);
+    family.set_name(named(
+        prefix,
+        &[namespace, policy, word, index, family.api(), kind],
+    ))
 }
 
 /// kube-router's rule UUID: hash(chain + the rule's arguments joined without separator),
