@@ -89,7 +89,7 @@ impl<'a> Subject<'a> {
     /// The name of the subject's policy for one direction: `PREFIX-ingress`,
     /// `PREFIX-egress`.
     fn policy_name(&self, direction: Direction) -> String {
-        format!("{}-{}", self.prefix(), direction.suffix())
+        [self.prefix(), "-", direction.suffix()].concat()
     }
 }
 

@@ -127,9 +127,9 @@ pub fn service_ports(model: &Model, addresses: &Addresses) -> Vec<ServicePort> {
                     // kube-proxy's ServicePortName: `ns/svc:port`, or `ns/svc` for an
                     // unnamed port.
                     name: if port.name.is_empty() {
-                        format!("{}/{}", ns.name, app.name)
+                        [&ns.name, "/", &app.name].concat()
                     } else {
-                        format!("{}/{}:{}", ns.name, app.name, port.name)
+                        [&ns.name, "/", &app.name, ":", &port.name].concat()
                     },
                     protocol: port.protocol,
                     cluster_ip,
@@ -302,7 +302,7 @@ struct ServiceRules<'a> {
 
 impl ServiceRules<'_> {
     fn chain(&self, prefix: &str) -> String {
-        format!("{prefix}{}", self.port_hash)
+        [prefix, &self.port_hash].concat()
     }
 
     fn endpoint_chain(&self, endpoint: &PortEndpoint) -> String {
@@ -367,9 +367,9 @@ impl ServiceRules<'_> {
             &svc_chain
         };
         let (filter_target, filter_comment) = if !has_endpoints {
-            ("REJECT", format!("{svc} has no endpoints"))
+            ("REJECT", [svc, " has no endpoints"].concat())
         } else {
-            ("DROP", format!("{svc} has no local endpoints"))
+            ("DROP", [svc, " has no local endpoints"].concat())
         };
         let protocol = self.protocol();
         let cluster_ip = address::text(port.cluster_ip);
@@ -377,7 +377,7 @@ impl ServiceRules<'_> {
         // 1. The ClusterIP.
         if has_endpoints {
             self.nat.push(
-                self.to_service("KUBE-SERVICES", format!("{svc} cluster IP"), &cluster_ip)
+                self.to_service("KUBE-SERVICES", [svc, " cluster IP"].concat(), &cluster_ip)
                     .jump(&svc_chain),
             );
         } else {
@@ -496,7 +496,7 @@ impl ServiceRules<'_> {
         // 6. Masquerade off-cluster traffic to the ClusterIP.
         if let Some(cidr) = self.config.cluster_cidr {
             let masquerade = self
-                .to_service(&svc_chain, format!("{svc} cluster IP"), &cluster_ip)
+                .to_service(&svc_chain, [svc, " cluster IP"].concat(), &cluster_ip)
                 .arg(["!", "-s", &cidr.to_string()]);
             self.nat.push(masquerade.jump("KUBE-MARK-MASQ"));
         }
@@ -611,7 +611,7 @@ impl ServiceRules<'_> {
             for endpoint in endpoints {
                 let target = self.endpoint_chain(endpoint);
                 let rule = self
-                    .commented(Rule::new(chain), &format!("{svc} -> {}", endpoint.key()))
+                    .commented(Rule::new(chain), &[svc, " -> ", &endpoint.key()].concat())
                     .arg(["-m", "recent", "--name", &target, "--rcheck", "--seconds"])
                     .arg([timeout.to_string()])
                     .arg(["--reap"])
@@ -623,7 +623,7 @@ impl ServiceRules<'_> {
         for (i, endpoint) in endpoints.iter().enumerate() {
             let target = self.endpoint_chain(endpoint);
             let mut rule =
-                self.commented(Rule::new(chain), &format!("{svc} -> {}", endpoint.key()));
+                self.commented(Rule::new(chain), &[svc, " -> ", &endpoint.key()].concat());
             if i + 1 < count {
                 rule = rule
                     .arg(["-m", "statistic", "--mode", "random", "--probability"])
