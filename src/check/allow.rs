@@ -36,7 +36,7 @@ pub fn apply(diagnostics: &mut Vec<Diagnostic>, sources: &Sources) {
         let span = d.primary.span;
         let mut silenced = false;
         for allow in &mut allows {
-            if allow.file != span.file || !allow.covers.contains(&span.start) {
+            if allow.file != span.file() || !allow.covers.contains(&span.start()) {
                 continue;
             }
             for (i, (code, _)) in allow.codes.iter().enumerate() {

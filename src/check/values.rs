@@ -102,7 +102,7 @@ pub fn port(diags: &mut Diagnostics, number: &Number, what: &str) -> Option<u16>
 /// number of digits (their span covers exactly the digits).
 fn shown(number: &Number) -> String {
     if number.node == u64::MAX {
-        format!("of {} digits", number.span.end - number.span.start)
+        format!("of {} digits", number.span.end() - number.span.start())
     } else {
         format!("`{}`", number.node)
     }

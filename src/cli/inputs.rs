@@ -54,6 +54,12 @@ pub fn read_with(paths: &[PathBuf], extensions: &[&str]) -> Result<Sources, Stri
                 (display_name(&file), bytes)
             }
         };
+        // Spans hold 32-bit offsets (`source::Span`).
+        if u32::try_from(bytes.len()).is_err() {
+            return Err(format!(
+                "`{name}` is larger than 4 GiB, the most knet reads"
+            ));
+        }
         add(&mut sources, name, bytes);
     }
     Ok(sources)

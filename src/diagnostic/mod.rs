@@ -106,19 +106,20 @@ impl Diagnostic {
 
     /// One JSON object (one line) for `--message-format json`.
     pub fn to_json(&self, sources: &Sources) -> serde_json::Value {
-        let file = sources.get(self.primary.span.file);
+        let file = sources.get(self.primary.span.file());
         // Byte offsets count from the start of the file on disk, byte-order mark included.
         let bom = |f: Option<&crate::source::SourceFile>| f.map_or(0, |f| f.bom_len);
-        let (line, column) = file.map_or((1, 1), |f| f.line_column(self.primary.span.start));
-        let (end_line, end_column) = file.map_or((1, 1), |f| f.line_column(self.primary.span.end));
+        let (line, column) = file.map_or((1, 1), |f| f.line_column(self.primary.span.start()));
+        let (end_line, end_column) =
+            file.map_or((1, 1), |f| f.line_column(self.primary.span.end()));
         let label_json = |label: &Label| {
-            let f = sources.get(label.span.file);
-            let (line, column) = f.map_or((1, 1), |f| f.line_column(label.span.start));
+            let f = sources.get(label.span.file());
+            let (line, column) = f.map_or((1, 1), |f| f.line_column(label.span.start()));
             serde_json::json!({
                 "file": f.map_or("", |f| f.name.as_str()),
                 "line": line,
                 "column": column,
-                "span": { "start": label.span.start + bom(f), "end": label.span.end + bom(f) },
+                "span": { "start": label.span.start() + bom(f), "end": label.span.end() + bom(f) },
                 "message": label.message,
             })
         };
@@ -132,8 +133,8 @@ impl Diagnostic {
             "end_line": end_line,
             "end_column": end_column,
             "span": {
-                "start": self.primary.span.start + bom(file),
-                "end": self.primary.span.end + bom(file),
+                "start": self.primary.span.start() + bom(file),
+                "end": self.primary.span.end() + bom(file),
             },
             "label": self.primary.message,
             "secondary": self.secondary.iter().map(label_json).collect::<Vec<_>>(),
@@ -155,9 +156,9 @@ fn visible(text: String) -> String {
 /// does not depend on the order in which checks ran.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
-        (a.primary.span.file, a.primary.span.start, a.code).cmp(&(
-            b.primary.span.file,
-            b.primary.span.start,
+        (a.primary.span.file(), a.primary.span.start(), a.code).cmp(&(
+            b.primary.span.file(),
+            b.primary.span.start(),
             b.code,
         ))
     });

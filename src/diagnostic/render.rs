@@ -51,7 +51,7 @@ impl<'a> Views<'a> {
             .chain(&diagnostic.secondary)
             .map(|label| label.span)
             .collect();
-        let mut ids: Vec<FileId> = spans.iter().map(|span| span.file).collect();
+        let mut ids: Vec<FileId> = spans.iter().map(|span| span.file()).collect();
         ids.sort_unstable();
         ids.dedup();
         let files = ids
@@ -60,8 +60,8 @@ impl<'a> Views<'a> {
                 let file = sources.get(id)?;
                 let points: Vec<(usize, usize)> = spans
                     .iter()
-                    .filter(|span| span.file == id)
-                    .map(|span| (span.start, span.end))
+                    .filter(|span| span.file() == id)
+                    .map(|span| (span.start(), span.end()))
                     .collect();
                 Some((id, file.name.as_str(), FileView::new(file, &points)))
             })
@@ -79,8 +79,8 @@ impl<'a> Views<'a> {
 
     /// A span of the file as a range of its view.
     fn range(&self, span: Span) -> std::ops::Range<usize> {
-        match self.view(span.file.0) {
-            Ok(view) => view.to_view(span.start)..view.to_view(span.end.max(span.start)),
+        match self.view(span.file().0) {
+            Ok(view) => view.to_view(span.start())..view.to_view(span.end().max(span.start())),
             // Unreachable: every labelled file has a view. codespan-reporting then
             // reports the missing file, and `render` falls back to the message.
             Err(_) => span.range(),
@@ -135,11 +135,11 @@ fn to_codespan(diagnostic: &Diagnostic, views: &Views<'_>) -> cs::Diagnostic<usi
     };
     let primary = &diagnostic.primary;
     let mut labels = vec![
-        cs::Label::primary(primary.span.file.0, views.range(primary.span))
+        cs::Label::primary(primary.span.file().0, views.range(primary.span))
             .with_message(primary.message.clone()),
     ];
     labels.extend(diagnostic.secondary.iter().map(|label| {
-        cs::Label::secondary(label.span.file.0, views.range(label.span))
+        cs::Label::secondary(label.span.file().0, views.range(label.span))
             .with_message(label.message.clone())
     }));
     let mut notes: Vec<String> = diagnostic

@@ -141,11 +141,11 @@ fn result(diagnostic: &Diagnostic, sources: &Sources) -> Value {
 
 /// A `location`: the file, the region of the label's span, and the label as its message.
 fn location(label: &Label, sources: &Sources) -> Value {
-    let Some(file) = sources.get(label.span.file) else {
+    let Some(file) = sources.get(label.span.file()) else {
         return json!({ "message": { "text": label.message } });
     };
-    let (start_line, start_column) = utf16_line_column(file, label.span.start);
-    let (end_line, end_column) = utf16_line_column(file, label.span.end.max(label.span.start));
+    let (start_line, start_column) = utf16_line_column(file, label.span.start());
+    let (end_line, end_column) = utf16_line_column(file, label.span.end().max(label.span.start()));
     let mut location = json!({
         "physicalLocation": {
             "artifactLocation": { "uri": uri(&file.name) },

@@ -21,13 +21,13 @@ pub fn file(p: &mut Printer, file: &File) {
 }
 
 fn cluster(p: &mut Printer, block: &ClusterBlock) {
-    p.at(block.keyword.start);
+    p.at(block.keyword.start());
     p.open("cluster");
     for setting in &block.settings {
-        p.at(setting.span.start);
+        p.at(setting.span.start());
         p.line(cluster_setting(&setting.node));
     }
-    p.close(block.close.start);
+    p.close(block.close.start());
 }
 
 fn cluster_setting(setting: &ClusterSetting) -> String {
@@ -80,17 +80,19 @@ fn clauses(namespace: Option<&Name>, labels: Option<&[Label]>, port: Option<&Num
 }
 
 fn namespace_group(p: &mut Printer, group: &GroupBlock) {
-    p.at(group.span.start);
+    p.at(group.span.start());
     p.open(format!("namespaces {}", group.name.node));
     for labels in &group.labels {
-        p.at(labels.span.start);
+        p.at(labels.span.start());
         p.list("labels ", &labels_of(&labels.node), "");
     }
-    p.close(group.close.start);
+    p.close(group.close.start());
 }
 
 fn namespace(p: &mut Printer, block: &NamespaceBlock) {
-    let start = block.unmanaged.map_or(block.name.span.start, |u| u.start);
+    let start = block
+        .unmanaged
+        .map_or(block.name.span.start(), |u| u.start());
     p.at(start);
     let keyword = if block.unmanaged.is_some() {
         "unmanaged namespace"
@@ -116,18 +118,18 @@ fn namespace(p: &mut Printer, block: &NamespaceBlock) {
                 p.blank();
             }
             NamespaceItem::Flow(flow) => {
-                p.at(flow.span.start);
+                p.at(flow.span.start());
                 let sources: Vec<String> = flow.sources.iter().map(peer).collect();
                 let head = format!("allow {} -> ", sources.join(", "));
                 let destinations: Vec<(usize, String)> = flow
                     .destinations
                     .iter()
-                    .map(|d| (d.span.start, peer(d)))
+                    .map(|d| (d.span.start(), peer(d)))
                     .collect();
                 p.list(&head, &destinations, "");
             }
             NamespaceItem::Default(policy) => {
-                p.at(policy.span.start);
+                p.at(policy.span.start());
                 p.line(match policy.node {
                     DefaultPolicy::Deny => "default deny",
                     DefaultPolicy::AllowBoth => "default allow",
@@ -136,15 +138,15 @@ fn namespace(p: &mut Printer, block: &NamespaceBlock) {
                 });
             }
             NamespaceItem::DnsOff(span) => {
-                p.at(span.start);
+                p.at(span.start());
                 p.line("dns off");
             }
             NamespaceItem::AppLabel(key) => {
-                p.at(key.span.start);
+                p.at(key.span.start());
                 p.line(format!("app-label {}", key.node));
             }
             NamespaceItem::Expect(expect) => {
-                p.at(expect.span.start);
+                p.at(expect.span.start());
                 let verdict = if expect.allow.node { "allow" } else { "deny" };
                 p.line(format!(
                     "expect {verdict} {} -> {}",
@@ -154,23 +156,23 @@ fn namespace(p: &mut Printer, block: &NamespaceBlock) {
             }
         }
     }
-    p.close(block.close.start);
+    p.close(block.close.start());
 }
 
 fn app(p: &mut Printer, app: &App) {
-    p.at(app.name.span.start);
+    p.at(app.name.span.start());
     p.open(format!("app {}", app.name.node));
     app_lines(p, &app.lines);
-    p.close(app.close.start);
+    p.close(app.close.start());
 }
 
 fn app_lines(p: &mut Printer, lines: &[Spanned<AppLine>]) {
     for line in lines {
-        p.at(line.span.start);
+        p.at(line.span.start());
         if let AppLine::ExtraService(block) = &line.node {
             p.open(format!("service {}", block.name.node));
             app_lines(p, &block.lines);
-            p.close(block.close.start);
+            p.close(block.close.start());
             continue;
         }
         match &line.node {
@@ -239,16 +241,16 @@ fn port_decl(decl: &PortDecl) -> String {
 }
 
 fn external(p: &mut Printer, external: &External) {
-    p.at(external.name.span.start);
+    p.at(external.name.span.start());
     p.open(format!("external {}", external.name.node));
     for line in &external.lines {
-        p.at(line.span.start);
+        p.at(line.span.start());
         p.line(match &line.node {
             ExternalLine::Host(host) => format!("host {}", host.node),
             ExternalLine::Cidr(entries) => {
                 let entries: Vec<(usize, String)> = entries
                     .iter()
-                    .map(|e| (e.cidr.span.start, cidr_entry(e)))
+                    .map(|e| (e.cidr.span.start(), cidr_entry(e)))
                     .collect();
                 p.list("cidr ", &entries, "");
                 continue;
@@ -256,7 +258,7 @@ fn external(p: &mut Printer, external: &External) {
             ExternalLine::Port(decl) => port_decl(decl),
         });
     }
-    p.close(external.close.start);
+    p.close(external.close.start());
 }
 
 fn cidr_entry(entry: &CidrEntry) -> String {
@@ -268,14 +270,14 @@ fn cidr_entry(entry: &CidrEntry) -> String {
 }
 
 fn ingress(p: &mut Printer, ingress: &Ingress) {
-    p.at(ingress.name.span.start);
+    p.at(ingress.name.span.start());
     p.open(format!("ingress {}", ingress.name.node));
     let width = route_width(ingress.lines.iter().filter_map(|l| match &l.node {
         IngressLine::Route(route) => Some(route),
         _ => None,
     }));
     for line in &ingress.lines {
-        p.at(line.span.start);
+        p.at(line.span.start());
         match &line.node {
             IngressLine::Class(name) => p.line(format!("class {}", name.node)),
             IngressLine::Annotation(a) => p.line(format!(
@@ -290,7 +292,7 @@ fn ingress(p: &mut Printer, ingress: &Ingress) {
             IngressLine::Gateway(gateway) => p.line(format!("gateway {}", gateway_ref(gateway))),
         }
     }
-    p.close(ingress.close.start);
+    p.close(ingress.close.start());
 }
 
 fn host(p: &mut Printer, block: &HostBlock) {
@@ -300,15 +302,20 @@ fn host(p: &mut Printer, block: &HostBlock) {
     let mut entries: Vec<(usize, String)> = block
         .tls
         .iter()
-        .map(|secret| (secret.span.start, format!("tls {}", secret.node)))
-        .chain(block.routes.iter().map(|r| (r.span.start, route(r, width))))
+        .map(|secret| (secret.span.start(), format!("tls {}", secret.node)))
+        .chain(
+            block
+                .routes
+                .iter()
+                .map(|r| (r.span.start(), route(r, width))),
+        )
         .collect();
     entries.sort_by_key(|(start, _)| *start);
     for (start, text) in entries {
         p.at(start);
         p.line(text);
     }
-    p.close(block.close.start);
+    p.close(block.close.start());
 }
 
 /// The width of the widest `[TYPE] PATH` of a group of routes.
@@ -406,7 +413,7 @@ fn labels_of(labels: &[Label]) -> Vec<(usize, String)> {
         .iter()
         .map(|l| {
             let text = format!("{}={}", l.key.node, label_value(&l.value.node));
-            (l.key.span.start, text)
+            (l.key.span.start(), text)
         })
         .collect()
 }
@@ -464,6 +471,6 @@ fn join(list: &[Spanned<String>]) -> String {
 
 fn spanned(list: &[Spanned<String>]) -> Vec<(usize, String)> {
     list.iter()
-        .map(|s| (s.span.start, s.node.clone()))
+        .map(|s| (s.span.start(), s.node.clone()))
         .collect()
 }

@@ -85,7 +85,7 @@ pub fn completions(index: &Index, file: FileId, text: &str, offset: usize) -> Ve
 fn service_owner(index: &Index, file: FileId, offset: usize) -> Option<String> {
     index
         .definitions()
-        .filter(|o| o.span.file == file && o.span.start <= offset)
+        .filter(|o| o.span.file() == file && o.span.start() <= offset)
         .last()
         .and_then(|o| match &o.detail {
             Some(Detail::Service { owner }) => Some(owner.clone()),

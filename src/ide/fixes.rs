@@ -36,7 +36,7 @@ fn fix(sources: &Sources, index: usize, diagnostic: &Diagnostic) -> Option<Quick
     let start = help.find(DID_YOU_MEAN)? + DID_YOU_MEAN.len();
     let suggested = &help[start..start + help[start..].find('`')?];
     let span = diagnostic.primary.span;
-    let text = &sources.get(span.file)?.text;
+    let text = &sources.get(span.file())?.text;
     let written = text.get(span.range())?;
     let replacement = around_span(text, span, written, suggested);
     if replacement == written || replacement.is_empty() {
@@ -60,11 +60,11 @@ fn around_span<'a>(text: &str, span: Span, written: &str, suggested: &'a str) ->
         return suggested;
     }
     let (head, tail) = suggested.split_at(slash);
-    if text[span.end..].starts_with(tail) {
+    if text[span.end()..].starts_with(tail) {
         return head;
     }
     let head_with_slash = &suggested[..=slash];
-    if text[..span.start].ends_with(head_with_slash) {
+    if text[..span.start()].ends_with(head_with_slash) {
         return &tail[1..];
     }
     suggested

@@ -108,7 +108,7 @@ impl Index {
         }
         index
             .occurrences
-            .sort_by_key(|o| (o.span.file, o.span.start));
+            .sort_by_key(|o| (o.span.file(), o.span.start()));
         for (i, occurrence) in index.occurrences.iter().enumerate() {
             index
                 .by_symbol
@@ -123,12 +123,12 @@ impl Index {
     pub fn at(&self, file: FileId, offset: usize) -> Option<&Occurrence> {
         let after = self
             .occurrences
-            .partition_point(|o| (o.span.file, o.span.start) <= (file, offset));
+            .partition_point(|o| (o.span.file(), o.span.start()) <= (file, offset));
         let candidates = self.occurrences.get(after.saturating_sub(2)..after)?;
         candidates
             .iter()
             .rev()
-            .find(|o| o.span.file == file && o.span.start <= offset && offset <= o.span.end)
+            .find(|o| o.span.file() == file && o.span.start() <= offset && offset <= o.span.end())
     }
 
     /// Every occurrence of a symbol, definitions included, in file order.
@@ -149,7 +149,7 @@ impl Index {
     pub fn namespace_at(&self, file: FileId, offset: usize) -> Option<&str> {
         self.blocks
             .iter()
-            .find(|b| b.span.file == file && b.span.start <= offset && offset <= b.span.end)
+            .find(|b| b.span.file() == file && b.span.start() <= offset && offset <= b.span.end())
             .map(|b| b.namespace.as_str())
     }
 
@@ -157,7 +157,7 @@ impl Index {
     pub fn flow_at(&self, file: FileId, offset: usize) -> Option<(Span, &str)> {
         self.flows
             .iter()
-            .find(|(s, _)| s.file == file && s.start <= offset && offset <= s.end)
+            .find(|(s, _)| s.file() == file && s.start() <= offset && offset <= s.end())
             .map(|(s, ns)| (*s, ns.as_str()))
     }
 

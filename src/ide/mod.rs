@@ -165,7 +165,7 @@ fn parse_tolerant(file: FileId, text: &str) -> Option<ast::File> {
             Err(errors) => {
                 let mut blanked = false;
                 for error in &errors {
-                    blanked |= syntax::blank_line(&mut text, error.primary.span.start);
+                    blanked |= syntax::blank_line(&mut text, error.primary.span.start());
                 }
                 if !blanked {
                     return None;

@@ -60,7 +60,7 @@ fn at(sources: &Sources, file: usize, needle: &str, nth: usize, delta: usize) ->
 fn texts(sources: &Sources, spans: &[Span]) -> Vec<(usize, String)> {
     spans
         .iter()
-        .map(|s| (s.file.0, sources.slice(*s).to_string()))
+        .map(|s| (s.file().0, sources.slice(*s).to_string()))
         .collect()
 }
 
@@ -85,7 +85,7 @@ fn an_app_is_defined_in_another_file() {
     let offset = at(&sources, 1, "api:http", 0, 1);
     let spans = definition(&sources, FileId(1), offset);
     assert_eq!(texts(&sources, &spans), [(0, "api".to_string())]);
-    assert_eq!(spans[0].start, at(&sources, 0, "api", 0, 0));
+    assert_eq!(spans[0].start(), at(&sources, 0, "api", 0, 0));
 }
 
 #[test]
@@ -93,7 +93,7 @@ fn references_of_an_app_cover_flows_qualified_names_and_the_definition() {
     let sources = unit(&[("apps.knet", APPS), ("flows.knet", FLOWS)]);
     let offset = at(&sources, 0, "app api", 0, 5);
     let spans = references(&sources, FileId(0), offset);
-    let files: Vec<usize> = spans.iter().map(|s| s.file.0).collect();
+    let files: Vec<usize> = spans.iter().map(|s| s.file().0).collect();
     assert_eq!(files, [0, 1, 1, 1, 1]);
     assert!(texts(&sources, &spans).iter().all(|(_, t)| t == "api"));
 }
@@ -107,7 +107,7 @@ fn ports_resolve_through_flows_backends_braces_and_service_ports_lines() {
     assert_eq!(spans.len(), 4, "{:?}", texts(&sources, &spans));
     let metrics = at(&sources, 1, "shop/api:metrics", 0, 10);
     let defs = definition(&sources, FileId(1), metrics);
-    assert_eq!(defs[0].start, at(&sources, 0, "metrics", 0, 0));
+    assert_eq!(defs[0].start(), at(&sources, 0, "metrics", 0, 0));
 }
 
 #[test]
@@ -117,7 +117,7 @@ fn a_namespace_has_a_definition_per_block_and_groups_are_not_namespaces() {
     assert_eq!(definition(&sources, FileId(1), offset).len(), 2);
     let group = at(&sources, 1, "teams/*", 0, 1);
     let defs = definition(&sources, FileId(1), group);
-    assert_eq!(defs[0].start, at(&sources, 0, "teams", 0, 0));
+    assert_eq!(defs[0].start(), at(&sources, 0, "teams", 0, 0));
     let monitoring = at(&sources, 1, "monitoring/*", 0, 1);
     assert_eq!(definition(&sources, FileId(1), monitoring).len(), 1);
 }
@@ -211,7 +211,7 @@ fn completes_peers_after_the_arrow() {
     }
     assert!(!names.contains(&"api-external"), "{names:?}");
     // The typed `a` is replaced.
-    assert_eq!(items[0].replace.end - items[0].replace.start, 1);
+    assert_eq!(items[0].replace.end() - items[0].replace.start(), 1);
 }
 
 #[test]

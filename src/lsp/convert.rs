@@ -90,8 +90,8 @@ pub fn position(file: &SourceFile, offset: usize) -> Position {
 }
 
 pub fn range(sources: &Sources, span: Span) -> Range {
-    match sources.get(span.file) {
-        Some(file) => Range::new(position(file, span.start), position(file, span.end)),
+    match sources.get(span.file()) {
+        Some(file) => Range::new(position(file, span.start()), position(file, span.end())),
         None => Range::default(),
     }
 }

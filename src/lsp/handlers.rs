@@ -138,7 +138,7 @@ pub fn code_action(
         .analysis
         .quick_fixes(&unit.sources)
         .into_iter()
-        .filter(|fix| fix.span.file == file && fix.span.start <= end && start <= fix.span.end)
+        .filter(|fix| fix.span.file() == file && fix.span.start() <= end && start <= fix.span.end())
         .filter_map(|fix| {
             let diagnostic = diagnostics.get(fix.diagnostic)?;
             let edit = TextEdit::new(convert::range(&unit.sources, fix.span), fix.replacement);
@@ -173,7 +173,7 @@ pub fn diagnostics(workspace: &mut Workspace, uri: &Uri) -> Vec<(Uri, Vec<lsp_ty
         .map(|(_, uri)| (uri.clone(), Vec::new()))
         .collect();
     for diagnostic in unit.analysis.diagnostics() {
-        let file = diagnostic.primary.span.file;
+        let file = diagnostic.primary.span.file();
         if let Some((_, list)) = by_file.get_mut(file.0) {
             list.push(convert::diagnostic(&unit.sources, diagnostic, |span| {
                 unit.uri_of(span)

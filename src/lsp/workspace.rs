@@ -69,7 +69,7 @@ impl Unit {
 
     /// The URI of the file a span is in.
     pub fn uri_of(&self, span: Span) -> Option<Uri> {
-        self.uri(span.file)
+        self.uri(span.file())
     }
 
     pub fn files(&self) -> impl Iterator<Item = (FileId, &Uri)> {

@@ -698,7 +698,7 @@ fn route(file: Origin, pair: P) -> Option<Route> {
     }
     // The route's span stops at the end of its backend, not at the next line.
     let backend = target?;
-    let span = Span::new(whole.file, whole.start, backend.span.end);
+    let span = Span::new(whole.file(), whole.start(), backend.span.end());
     Some(Route {
         path_type,
         path: path?,
@@ -729,11 +729,13 @@ fn allow_stmt(file: Origin, pair: P) -> Flow {
     let mut lists = values(pair);
     let sources = lists.next().map(|p| peer_list(file, p)).unwrap_or_default();
     let destinations = lists.next().map(|p| peer_list(file, p)).unwrap_or_default();
-    let end = destinations.last().map_or(whole.end, |p: &Peer| p.span.end);
+    let end = destinations
+        .last()
+        .map_or(whole.end(), |p: &Peer| p.span.end());
     Flow {
         sources,
         destinations,
-        span: Span::new(whole.file, whole.start, end),
+        span: Span::new(whole.file(), whole.start(), end),
     }
 }
 

@@ -54,16 +54,16 @@ fn parse_whole(file: FileId, text: &str) -> Result<ast::File, Vec<Diagnostic>> {
     };
     let mut errors = vec![expected::syntax_error(file, text, &error)];
     let mut text = text.to_string();
-    let mut offset = errors[0].primary.span.start;
+    let mut offset = errors[0].primary.span.start();
     while errors.len() < MAX_SYNTAX_ERRORS && blank_line(&mut text, offset) {
         match KnetParser::parse(Rule::file, &text) {
             Ok(_) => break,
             Err(next) => {
                 let diagnostic = expected::syntax_error(file, &text, &next);
-                if diagnostic.primary.span.start <= offset {
+                if diagnostic.primary.span.start() <= offset {
                     break;
                 }
-                offset = diagnostic.primary.span.start;
+                offset = diagnostic.primary.span.start();
                 errors.push(diagnostic);
             }
         }

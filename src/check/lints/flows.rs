@@ -608,8 +608,8 @@ fn precedes(a: &ir::Flow, b: &ir::Flow) -> bool {
             },
         ) => {
             // Within one statement, in the order the peers are written.
-            (x.file, x.start, x_from.start, x_to.start)
-                < (y.file, y.start, y_from.start, y_to.start)
+            (x.file(), x.start(), x_from.start(), x_to.start())
+                < (y.file(), y.start(), y_from.start(), y_to.start())
         }
         (FlowOrigin::Declared { .. }, _) => false,
         _ => true,
