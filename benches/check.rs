@@ -109,6 +109,16 @@ fn shapes() -> Vec<(&'static str, String, bool)> {
             false,
         ),
         (
+            "10,000 namespace groups, then apps",
+            format!(
+                "{}namespace n {{\n  app a {{\n    port http 80\n  }}\n}}\n",
+                (0..10_000)
+                    .map(|i| format!("namespaces g{i} {{\n  labels team=t{i}\n}}\n"))
+                    .collect::<String>()
+            ),
+            false,
+        ),
+        (
             "the most replicas a preview allows",
             format!(
                 "namespace n {{\n  default allow\n  app a {{\n    port http 80\n    replicas {}\n  }}\n}}\n",

@@ -35,7 +35,17 @@ pub(super) fn parse(file: FileId, text: &str) -> Option<File> {
         if at.pos == text.len() {
             return Some(File { items });
         }
-        let item = match at.piece(Rule::namespace_head) {
+        // A namespace unless the block's keyword says otherwise: a piece that fails costs
+        // pest an error, whose line it finds by scanning the rest of the file. (No
+        // namespace header starts with either word: `namespaces` is not `namespace`.)
+        let rest = &text[at.pos..];
+        let other = rest.starts_with("cluster") || rest.starts_with("namespaces");
+        let head = if other {
+            None
+        } else {
+            at.piece(Rule::namespace_head)
+        };
+        let item = match head {
             Some((origin, head)) => Item::Namespace(at.namespace(origin, head)?),
             None => {
                 let (origin, pair) = at.piece(Rule::other_top_piece)?;
