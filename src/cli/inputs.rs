@@ -35,6 +35,13 @@ pub const KNET: &[&str] = &["knet"];
 /// The extensions of Kubernetes manifests (`knet import`).
 pub const MANIFESTS: &[&str] = &["yaml", "yml", "json"];
 
+/// The largest file knet reads: positions in a file are 32-bit offsets (`source::Span`).
+const MAX_FILE: u64 = u32::MAX as u64;
+
+fn too_large(name: &str) -> String {
+    format!("`{name}` is larger than 4 GiB, the most knet reads")
+}
+
 /// Reads every source; directories give their files with one of `extensions`.
 pub fn read_with(paths: &[PathBuf], extensions: &[&str]) -> Result<Sources, String> {
     let mut sources = Sources::new();
@@ -49,16 +56,18 @@ pub fn read_with(paths: &[PathBuf], extensions: &[&str]) -> Result<Sources, Stri
                 (STDIN_NAME.to_string(), bytes)
             }
             Input::File(file) => {
+                // Known before reading, for a regular file: not 4 GiB read in vain.
+                let size = std::fs::metadata(&file).map_or(0, |m| m.len());
+                if size > MAX_FILE {
+                    return Err(too_large(&display_name(&file)));
+                }
                 let bytes = std::fs::read(&file)
                     .map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
                 (display_name(&file), bytes)
             }
         };
-        // Spans hold 32-bit offsets (`source::Span`).
-        if u32::try_from(bytes.len()).is_err() {
-            return Err(format!(
-                "`{name}` is larger than 4 GiB, the most knet reads"
-            ));
+        if bytes.len() as u64 > MAX_FILE {
+            return Err(too_large(&name));
         }
         add(&mut sources, name, bytes);
     }

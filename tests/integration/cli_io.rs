@@ -146,6 +146,25 @@ fn line_numbers_are_right_with_any_line_ending_and_a_byte_order_mark() {
     }
 }
 
+/// Positions in a file are 32-bit offsets: a larger file is refused before it is read
+/// (the test's file is sparse, so it takes no disk and no memory).
+#[test]
+fn a_file_over_4_gib_is_an_input_error() {
+    let dir = scratch("too_large");
+    let path = dir.join("huge.knet");
+    let file = std::fs::File::create(&path).expect("create");
+    file.set_len(u64::from(u32::MAX) + 1)
+        .expect("a sparse file");
+    let output = knet(&["check", path.to_str().expect("utf-8")]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("larger than 4 GiB"),
+        "{}",
+        stderr(&output)
+    );
+    let _ = std::fs::remove_file(&path);
+}
+
 #[test]
 fn a_symbolic_link_loop_is_walked_once() {
     let dir = scratch("symlink_loop");
