@@ -92,27 +92,20 @@ pub fn c_policy(policy: &str) -> String {
 }
 
 pub fn c_jump_in(pod: &str, namespace: &str, chain: &str) -> String {
-    [
+    c_jump(
         "rule to jump traffic destined to POD name:",
         pod,
-        " namespace: ",
         namespace,
-        " to chain ",
         chain,
-    ]
-    .concat()
+    )
 }
 
 pub fn c_jump_out(pod: &str, namespace: &str, chain: &str) -> String {
-    [
-        "rule to jump traffic from POD name:",
-        pod,
-        " namespace: ",
-        namespace,
-        " to chain ",
-        chain,
-    ]
-    .concat()
+    c_jump("rule to jump traffic from POD name:", pod, namespace, chain)
+}
+
+fn c_jump(lead: &str, pod: &str, namespace: &str, chain: &str) -> String {
+    [lead, pod, " namespace: ", namespace, " to chain ", chain].concat()
 }
 
 pub fn c_log(pod: &str, namespace: &str) -> String {
