@@ -11,7 +11,7 @@ const API_VERSION: &str = "gateway.networking.k8s.io/v1";
 const GROUP: &str = "gateway.networking.k8s.io";
 
 /// The Gateways, then the HTTPRoutes, then the ReferenceGrants of a namespace.
-pub fn objects(ns: &ir::Namespace) -> Vec<Node<'_>> {
+pub fn objects(ns: &ir::Namespace) -> impl Iterator<Item = Node<'_>> {
     let gateways = ns.gateways.values().map(|g| gateway(&ns.name, g));
     let http_routes = ns.ingresses.values().flat_map(|ingress| {
         let IngressOutput::HttpRoutes(parent) = &ingress.output else {
@@ -28,7 +28,7 @@ pub fn objects(ns: &ir::Namespace) -> Vec<Node<'_>> {
         .reference_grants
         .iter()
         .map(|g| reference_grant(&ns.name, g));
-    gateways.chain(http_routes).chain(grants).collect()
+    gateways.chain(http_routes).chain(grants)
 }
 
 fn gateway<'a>(namespace: &'a str, gateway: &'a ir::Gateway) -> Node<'a> {

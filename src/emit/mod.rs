@@ -44,13 +44,13 @@ pub fn write_yaml(model: &Model, out: &mut crate::sink::Sink) {
         out.written_when_full();
     };
     for ns in model.namespaces.values() {
-        service::services(ns).into_iter().for_each(&mut write);
+        service::services(ns).for_each(&mut write);
         ns.ingresses
             .values()
             .filter(|i| i.output == crate::ir::IngressOutput::Ingress)
             .map(|i| service::ingress(&ns.name, i))
             .for_each(&mut write);
-        gateway::objects(ns).into_iter().for_each(&mut write);
+        gateway::objects(ns).for_each(&mut write);
         plans_of
             .get(ns.name.as_str())
             .into_iter()

@@ -4,7 +4,9 @@ use super::tree::{string_map, Node};
 use super::{labelled_metadata, metadata, object};
 use crate::ir::{self, ServiceType, TargetPort, TrafficPolicy};
 
-pub fn services(ns: &ir::Namespace) -> Vec<Node<'_>> {
+/// The namespace's Services, made one at a time as they are written: a namespace may
+/// hold 100,000 of them.
+pub fn services(ns: &ir::Namespace) -> impl Iterator<Item = Node<'_>> {
     let apps = ns
         .apps
         .values()
@@ -23,7 +25,7 @@ pub fn services(ns: &ir::Namespace) -> Vec<Node<'_>> {
             spec,
         ))
     });
-    apps.chain(externals).collect()
+    apps.chain(externals)
 }
 
 fn annotations(map: &crate::collections::IndexMap<String, String>) -> Option<Node<'_>> {
