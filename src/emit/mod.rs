@@ -29,35 +29,34 @@ pub fn emit_yaml(model: &Model) -> String {
 
 /// The whole model as one YAML stream, document by document into `out`: a document is
 /// built, written and dropped before the next, so the stream is never whole in memory.
+///
+/// The policy plan is made policy by policy too (`policy::each_plan`): it comes
+/// namespace by namespace in the model's order, so each namespace's policies are the
+/// plans at the head of the walk when its other objects are written.
 pub fn write_yaml(model: &Model, out: &mut crate::sink::Sink) {
-    let plans = crate::policy::plan(model);
-    let mut plans_of: crate::collections::IndexMap<&str, Vec<&crate::policy::PolicyPlan>> =
-        crate::collections::IndexMap::default();
-    for plan in &plans {
-        plans_of
-            .entry(plan.namespace.as_str())
-            .or_default()
-            .push(plan);
-    }
     let mut write = |document: Node| {
         yaml::write_document(out, &document);
         out.written_when_full();
     };
-    for ns in model.namespaces.values() {
-        service::services(ns).for_each(&mut write);
-        ns.ingresses
-            .values()
-            .filter(|i| i.output == crate::ir::IngressOutput::Ingress)
-            .map(|i| service::ingress(&ns.name, i))
-            .for_each(&mut write);
-        gateway::objects(ns).for_each(&mut write);
-        plans_of
-            .get(ns.name.as_str())
-            .into_iter()
-            .flatten()
-            .map(|plan| network_policy::network_policy(plan))
-            .for_each(&mut write);
-    }
+    crate::policy::each_plan(model, |plans| {
+        let mut plans = plans.peekable();
+        for ns in model.namespaces.values() {
+            service::services(ns).for_each(&mut write);
+            ns.ingresses
+                .values()
+                .filter(|i| i.output == crate::ir::IngressOutput::Ingress)
+                .map(|i| service::ingress(&ns.name, i))
+                .for_each(&mut write);
+            gateway::objects(ns).for_each(&mut write);
+            while let Some(plan) = plans.next_if(|plan| plan.namespace == ns.name) {
+                write(network_policy::network_policy(&plan));
+            }
+        }
+        debug_assert!(
+            plans.next().is_none(),
+            "a policy out of its namespace's turn"
+        );
+    });
 }
 
 /// `metadata` with name, namespace, the managed-by label and annotations.
