@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! text --syntax::parse--> AST --check::check--> IR --emit::emit_yaml--------> Kubernetes YAML
-//!                                                 |--policy::plan (flows grouped into policies)
+//!                                                 |--policy::each_plan (flows grouped into policies)
 //!                                                 |--preview::iptables/ipset --> node rules
 //!                                                 \--analysis (YAML read back) --> matrix, graph,
 //!                                                                               why, `expect`

@@ -4,8 +4,8 @@
 //! Shared by the checker (generated names must not collide, `E0118`) and the backends
 //! (YAML, the kube-router preview), so that both see the same policies. One walk of the
 //! model (`Planner`) serves all three: the checker takes only the names
-//! ([`name_collisions`]), the YAML the whole plan ([`plan`]), and the preview one policy
-//! at a time ([`each_plan`]).
+//! ([`name_collisions`]), the YAML and the preview the policies one at a time
+//! ([`each_plan`]), so that the whole plan is never held.
 //!
 //! Per namespace, in this order: `default-deny` (the isolated directions), `allow-dns`
 //! (egress isolated and DNS on), then for each app in source order `APP-ingress` and
@@ -101,7 +101,7 @@ pub struct PolicyRef {
     pub direction: Direction,
 }
 
-/// The policies of [`plan`] that one flow adds a rule to: the ingress policy of its
+/// The policies of [`each_plan`] that one flow adds a rule to: the ingress policy of its
 /// destination and the egress policy of its source, for each side that a policy selects
 /// in a namespace isolating that direction.
 pub fn policies_of(model: &Model, flow: &crate::ir::Flow) -> Vec<PolicyRef> {
@@ -171,19 +171,10 @@ impl Component {
 
 type Key<'a> = (&'a str, Subject<'a>, Direction);
 
-/// Every policy of the model, namespace by namespace.
-pub fn plan(model: &Model) -> Vec<PolicyPlan> {
-    each_plan(model, |plans| {
-        let mut plans: Vec<PolicyPlan> = plans.collect();
-        // Held while the output is written.
-        plans.shrink_to_fit();
-        plans
-    })
-}
-
-/// The policies of [`plan`], made one at a time as `consume` takes them, so that the
-/// whole plan is never held at once (the kube-router preview turns each into its chains
-/// and drops it: at 100,000 apps the whole plan is a quarter of a gigabyte).
+/// Every policy of the model, namespace by namespace in the model's order, made one at a
+/// time as `consume` takes them, so that the whole plan is never held at once (the YAML
+/// writes each and the kube-router preview turns each into its chains, then drops it:
+/// at 100,000 apps the whole plan is a quarter of a gigabyte).
 pub fn each_plan<R>(
     model: &Model,
     consume: impl FnOnce(&mut dyn Iterator<Item = PolicyPlan>) -> R,
@@ -206,7 +197,7 @@ pub struct NameCollision {
     pub first_app: Option<String>,
 }
 
-/// The name collisions of [`plan`], found on the same walk without grouping flows into
+/// The name collisions of [`each_plan`], found on the same walk without grouping flows into
 /// rules or copying selectors: the checker runs this on every model, the output's
 /// plan only when there is output.
 pub fn name_collisions(model: &Model) -> Vec<NameCollision> {

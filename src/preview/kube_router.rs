@@ -18,7 +18,7 @@
 //!
 //! # What is previewed
 //!
-//! The policies are [`crate::policy::plan`]'s. The pods are every endpoint of every app
+//! The policies are [`crate::policy::each_plan`]'s. The pods are every endpoint of every app
 //! as if the previewed node ran them all: the pod behind endpoint `i` of app `APP` is
 //! `APP-i`, with the app's labels and the endpoint's address. A policy selects the pods
 //! of its namespace whose labels include its selector (`matchLabels`); a pod peer
