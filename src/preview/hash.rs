@@ -3,15 +3,11 @@
 
 use sha2::{Digest, Sha256};
 
-/// `base32.StdEncoding.EncodeToString(sha256.Sum256(s))[:16]`
-pub fn hash16(s: &str) -> String {
-    named("", &[s])
-}
-
-/// `prefix` + [`hash16`] of the parts joined: how every chain and set name is made. The
-/// parts are hashed as they are, not joined first, and only the ten bytes that the
-/// sixteen characters encode are encoded (base32 turns each five bytes into eight
-/// characters, so they are the first sixteen of the whole digest's encoding).
+/// `prefix` + `base32.StdEncoding.EncodeToString(sha256.Sum256(s))[:16]`, where `s` is
+/// the parts joined: how every chain and set name is made. The parts are hashed as they
+/// are, not joined first, and only the ten bytes that the sixteen characters encode are
+/// encoded (base32 turns each five bytes into eight characters, so they are the first
+/// sixteen of the whole digest's encoding).
 pub fn named(prefix: &str, parts: &[&str]) -> String {
     let mut hasher = Sha256::new();
     for part in parts {
@@ -26,7 +22,7 @@ pub fn named(prefix: &str, parts: &[&str]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{hash16, named};
+    use super::named;
 
     /// Vectors of the reference (§1.2, §6.2, TC1), recomputed from upstream tests and
     /// real nodes.
@@ -57,7 +53,7 @@ mod tests {
             ("defaultbackend-01", "YF6NRJLND4EENOSE"),
         ];
         for (input, expected) in vectors {
-            assert_eq!(hash16(input), expected, "hash of {input:?}");
+            assert_eq!(named("", &[input]), expected, "hash of {input:?}");
             // The same name from the input in parts, at every split, behind a prefix.
             for split in (0..=input.len()).filter(|&i| input.is_char_boundary(i)) {
                 let (head, tail) = input.split_at(split);

@@ -1,7 +1,8 @@
-//! The grammar stays non-recursive. pest is held at 2.8 (see `Cargo.toml`), whose parser
-//! does not check the native stack's headroom on every call: that is safe only while no
-//! rule of `grammar/knet.pest` can reach itself, so that the nesting of any input is bounded
-//! by the grammar rather than by the input.
+//! What the grammar's speed rests on stays true. pest is held at 2.8 (see `Cargo.toml`),
+//! whose parser does not check the native stack's headroom on every call: that is safe
+//! only while no rule of `grammar/knet.pest` can reach itself, so that the nesting of any
+//! input is bounded by the grammar rather than by the input. And `label_key` spells out
+//! the stop characters of `label_key_end`, which must stay the same list.
 
 use std::collections::BTreeMap;
 
@@ -171,4 +172,47 @@ fn the_cycle_finder_finds_recursion_through_several_rules() {
     );
     let flat = r#"a = { b ~ "{" } b = { "x" }"#;
     assert_eq!(cycle(&rules(flat)), None);
+}
+
+/// The string literals of the rule defined on the line that starts with `name =`, as
+/// spelled (escapes kept).
+fn literals_of(grammar: &str, name: &str) -> Vec<String> {
+    let line = grammar
+        .lines()
+        .find(|line| {
+            line.strip_prefix(name)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .unwrap_or_else(|| panic!("rule `{name}` not found"));
+    let mut literals = Vec::new();
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c != '"' {
+            continue;
+        }
+        let mut literal = String::new();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => {
+                    literal.push(c);
+                    literal.extend(chars.next());
+                }
+                '"' => break,
+                c => literal.push(c),
+            }
+        }
+        literals.push(literal);
+    }
+    literals
+}
+
+/// `label_key` spells out `label_key_end`'s stop characters after its first character
+/// (so that pest scans for them): the two lists must stay the same.
+#[test]
+fn a_label_key_stops_where_label_key_end_says() {
+    let grammar = std::fs::read_to_string(root().join("grammar/knet.pest")).expect("grammar");
+    let spelled = literals_of(&grammar, "label_key");
+    let stops = literals_of(&grammar, "label_key_end");
+    assert!(stops.len() >= 10, "{stops:?}");
+    assert_eq!(spelled, stops);
 }

@@ -9,7 +9,8 @@
 //! - `book`: every `knet` block of the book and the README compiles (or fails with its code);
 //! - `codes`: the code registry, the book pages and the UI cases agree;
 //! - `lsp`: `knet lsp` driven over JSON-RPC;
-//! - `grammar`: no rule of the grammar is recursive (pest is held at 2.8 for that);
+//! - `grammar`: no rule of the grammar is recursive (pest is held at 2.8 for that), and
+//!   the stop characters the grammar spells twice agree;
 //! - `highlight`: the TextMate grammar and the book's highlighter know every keyword;
 //! - `props`: no input makes the compiler panic;
 //! - `reach`: the matrix of every example and `knet why` answers;

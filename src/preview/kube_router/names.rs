@@ -4,7 +4,7 @@
 //! Texts are joined with `concat`, not `format!`: a preview makes them by the ten
 //! thousand, and `format!` costs several times the join (so does kube-proxy's part).
 
-use super::super::hash::{hash16, named};
+use super::super::hash::named;
 use super::Family;
 use crate::policy::Direction;
 
@@ -83,8 +83,10 @@ pub fn rule_set(
 /// kube-router's rule UUID: hash(chain + the rule's arguments joined without separator),
 /// taken before `" - UUID"` is appended to the comment.
 pub fn uuid<S: AsRef<str>>(chain: &str, args: &[S]) -> String {
-    let joined: String = args.iter().map(AsRef::as_ref).collect();
-    hash16(&format!("{chain}{joined}"))
+    let parts: Vec<&str> = std::iter::once(chain)
+        .chain(args.iter().map(AsRef::as_ref))
+        .collect();
+    named("", &parts)
 }
 
 pub fn c_policy(policy: &str) -> String {
@@ -92,40 +94,35 @@ pub fn c_policy(policy: &str) -> String {
 }
 
 pub fn c_jump_in(pod: &str, namespace: &str, chain: &str) -> String {
-    c_jump(
-        "rule to jump traffic destined to POD name:",
+    c_pod(
+        "rule to jump traffic destined to",
         pod,
         namespace,
-        chain,
+        Some(chain),
     )
 }
 
 pub fn c_jump_out(pod: &str, namespace: &str, chain: &str) -> String {
-    c_jump("rule to jump traffic from POD name:", pod, namespace, chain)
-}
-
-fn c_jump(lead: &str, pod: &str, namespace: &str, chain: &str) -> String {
-    [lead, pod, " namespace: ", namespace, " to chain ", chain].concat()
+    c_pod("rule to jump traffic from", pod, namespace, Some(chain))
 }
 
 pub fn c_log(pod: &str, namespace: &str) -> String {
-    [
-        "rule to log dropped traffic POD name:",
-        pod,
-        " namespace: ",
-        namespace,
-    ]
-    .concat()
+    c_pod("rule to log dropped traffic", pod, namespace, None)
 }
 
 pub fn c_reject(pod: &str, namespace: &str) -> String {
-    [
-        "rule to REJECT traffic destined for POD name:",
-        pod,
-        " namespace: ",
-        namespace,
-    ]
-    .concat()
+    c_pod("rule to REJECT traffic destined for", pod, namespace, None)
+}
+
+/// `LEAD POD name:POD namespace: NS`, then ` to chain CHAIN` when there is one: the
+/// comments of a pod's rules.
+fn c_pod(lead: &str, pod: &str, namespace: &str, chain: Option<&str>) -> String {
+    let mut text = [lead, " POD name:", pod, " namespace: ", namespace].concat();
+    if let Some(chain) = chain {
+        text.push_str(" to chain ");
+        text.push_str(chain);
+    }
+    text
 }
 
 /// Which peers a policy-chain rule allows (policy.go's classic comments).
