@@ -450,19 +450,21 @@ fn redundant(diags: &mut Diagnostics, model: &ir::Model) {
         };
         // Flows to every pod of a namespace also cover flows to its apps; `any` covers
         // every destination, `*/*` every pod.
-        let mut destinations = vec![flow.to.key()];
-        if let Peer::App { namespace, .. } = &flow.to {
-            destinations.push(PeerKey::Namespace(namespace));
-        }
+        let namespace = match &flow.to {
+            Peer::App { namespace, .. } => Some(PeerKey::Namespace(namespace)),
+            _ => None,
+        };
         let wider: &[Peer] = match &flow.to {
             Peer::Any => &[],
             Peer::Addresses(_) | Peer::AnyNamespace => &[Peer::Any],
             _ => &[Peer::Any, Peer::AnyNamespace],
         };
-        destinations.extend(wider.iter().map(Peer::key));
-        let covering = destinations.iter().find_map(|destination| {
+        let mut destinations = std::iter::once(flow.to.key())
+            .chain(namespace)
+            .chain(wider.iter().map(Peer::key));
+        let covering = destinations.find_map(|destination| {
             by_destination
-                .get(destination)?
+                .get(&destination)?
                 .covering(flow)
                 .into_iter()
                 .filter(|(_, other)| {
@@ -526,7 +528,11 @@ fn repeated_ports(diags: &mut Diagnostics, blocks: &Blocks) {
         ast::NamespaceItem::Flow(flow) => Some(flow),
         _ => None,
     });
-    for destination in flows.flat_map(|flow| &flow.destinations) {
+    // A single port cannot repeat: most peers name one, and need no map.
+    let listing_several = flows
+        .flat_map(|flow| &flow.destinations)
+        .filter(|destination| destination.ports.len() > 1);
+    for destination in listing_several {
         // One warning per repeated port, however often it is repeated.
         let mut seen: HashMap<String, usize> = HashMap::default();
         let mut repeated: Vec<(Span, Span, usize)> = Vec::new();
