@@ -178,7 +178,10 @@ fn push_save_string(out: &mut String, s: &str) {
     }
     out.push('"');
     let mut rest = s;
-    while let Some(at) = rest.find(['"', '\\', '\'']) {
+    // The three are ASCII, so a byte scan finds them at character boundaries (a
+    // search for a set of `char`s decodes every character of every comment).
+    let escaped = |b: u8| matches!(b, b'"' | b'\\' | b'\'');
+    while let Some(at) = rest.bytes().position(escaped) {
         out.push_str(&rest[..at]);
         out.push('\\');
         out.push_str(&rest[at..at + 1]);
@@ -229,6 +232,17 @@ fn icmp_type(name: &str, v6: bool) -> &str {
         ("neighbor-advertisement", true) => "136",
         (other, _) => other,
     }
+}
+
+/// libxt_limit prints a rate's unit short: `10/minute` is saved as `10/min`.
+fn short_rate_unit(rate: &str) -> Cow<'_, str> {
+    let long_to_short = [("/minute", "/min"), ("/second", "/sec")];
+    for (long, short) in long_to_short {
+        if let Some(count) = rate.strip_suffix(long) {
+            return Cow::Owned([count, short].concat());
+        }
+    }
+    Cow::Borrowed(rate)
 }
 
 /// ` [!] OPTION V1 V2...`, each value as `shown` prints it.
@@ -316,10 +330,7 @@ fn render_match(out: &mut String, m: &Match<'_>, ipv6: bool) {
         }
         "limit" => {
             for (n, o, v) in &m.options {
-                let values = v
-                    .iter()
-                    .map(|l| l.replace("/minute", "/min").replace("/second", "/sec"));
-                push_option(out, *n, o, values);
+                push_option(out, *n, o, v.iter().map(|l| short_rate_unit(l)));
             }
         }
         "tcp" | "udp" | "sctp" => {
@@ -557,6 +568,18 @@ mod tests {
         assert_eq!(save_string("x"), "x");
         assert_eq!(save_string("ns/svc"), "\"ns/svc\"");
         assert_eq!(save_string("pod's"), "\"pod\\'s\"");
+        assert_eq!(save_string("a\\b"), "\"a\\\\b\"");
+        // Escapes next to characters of more than one byte land where they belong.
+        assert_eq!(save_string("é'ü'"), "\"é\\'ü\\'\"");
+        assert_eq!(save_string(""), "\"\"");
+    }
+
+    #[test]
+    fn rate_units_are_saved_short() {
+        assert_eq!(short_rate_unit("10/minute"), "10/min");
+        assert_eq!(short_rate_unit("5/second"), "5/sec");
+        assert_eq!(short_rate_unit("1/hour"), "1/hour");
+        assert_eq!(short_rate_unit("10"), "10");
     }
 
     /// A rule with more arguments than fit on the stack renders all of them.
