@@ -37,6 +37,8 @@ use crate::syntax::ast;
 
 /// The most replicas one app may preview (`E0220`).
 pub use apps::MAX_REPLICAS;
+/// The words a flow reads as peers, which no app or external may be named.
+pub use declare::RESERVED_PEERS;
 
 pub type Diagnostics = Vec<Diagnostic>;
 

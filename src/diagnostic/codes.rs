@@ -146,6 +146,7 @@ registry! {
     DuplicateObject = "E0403": "the same object twice in the input",
     ObjectWithoutName = "E0404": "object without a name",
     InvalidObjectName = "E0405": "object with a name the API server refuses",
+    InvalidObjectValue = "E0406": "object with a value that knet, like the API server, refuses",
     // ── W00xx: about the diagnostics themselves ──
     UnusedAllow = "W0001": "`knet: allow` comment that silences nothing",
 

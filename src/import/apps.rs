@@ -124,8 +124,12 @@ pub fn apps(input: &Input, managed: &[String], diags: &mut Vec<Diagnostic>) -> V
             app.services.push(service.clone());
             continue;
         }
+        let name = unique_name(&apps, &service.namespace, &service.name);
+        if name != service.name {
+            diags.push(renamed(service, &name));
+        }
         apps.push(App {
-            name: service.name.clone(),
+            name,
             namespace: service.namespace.clone(),
             labels: selector.clone(),
             pod_labels: selector.clone(),
@@ -277,6 +281,19 @@ fn port_names(service: &Service, diags: &mut Vec<Diagnostic>) -> Vec<ServicePort
     ports
 }
 
+/// `W0404`: a Service whose name knet reserves for a peer, written under the name of
+/// its app or external.
+pub(super) fn renamed(service: &Service, name: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::ImportServiceChanged,
+        format!("Service `{}/{}` is written as `{name}`: knet reads `{}` as a peer", service.namespace, service.name, service.name),
+        service.span,
+    )
+    .label("a Service with a name that knet reserves")
+    .note(format!("in a flow, `{}` is a word of the language, so no app or external may be named so, and the Service takes the new name", service.name))
+    .help(format!("point clients at `{name}`, or accept the new name with `--allow-lossy`"))
+}
+
 /// An app for a selector that selects no known pod (matchLabels only, not empty).
 fn add_selected(apps: &mut Vec<App>, namespace: &str, selector: &Selector) {
     if selector.is_empty() || !selector.expressions.is_empty() {
@@ -319,7 +336,8 @@ fn telling_labels(input: &Input, index: usize) -> Labels {
 }
 
 fn unique_name(apps: &[App], namespace: &str, base: &str) -> String {
-    super::names::unique(super::names::dns_label(base), |n| {
+    let base = super::names::unreserved(super::names::dns_label(base), "app");
+    super::names::unique(base, |n| {
         apps.iter().any(|a| a.namespace == namespace && a.name == n)
     })
 }

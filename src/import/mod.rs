@@ -3,7 +3,7 @@
 //! ```text
 //! YAML --documents--> objects --objects--> typed input --apps--> apps per namespace
 //!      --connect--> flows (what both sides of every connection allow) --tree--> AST
-//!      --fmt::print--> knet text
+//!      --fmt::print--> knet text --verify (compiled: E0406 when it does not)--> out
 //! ```
 //!
 //! In: the YAML files of a [`Sources`] (each file a stream of documents). Out: knet
@@ -20,6 +20,7 @@ mod names;
 mod ports;
 mod routes;
 mod tree;
+mod verify;
 
 use crate::collections::IndexMap;
 
@@ -109,7 +110,11 @@ pub fn import(sources: &Sources) -> Imported {
                         host: s.external_name.clone(),
                         cidr: None,
                     };
-                    (s.name.clone(), plan)
+                    let name = names::unreserved(s.name.clone(), "external");
+                    if name != s.name {
+                        diagnostics.push(apps::renamed(s, &name));
+                    }
+                    (name, plan)
                 })
                 .collect();
             // Address blocks by name: the order the input lists them in is not meaning.
@@ -146,7 +151,14 @@ pub fn import(sources: &Sources) -> Imported {
         connections: &connections,
     };
     let file = tree::file(&plans, &cx);
-    imported.text = crate::fmt::print(&file);
+    let text = crate::fmt::print(&file);
+    let refused = verify::verify(&text, &read.objects);
+    if !refused.is_empty() {
+        diagnostics.extend(refused);
+        imported.diagnostics = diagnostics;
+        return imported;
+    }
+    imported.text = text;
     imported.files = per_namespace(&file);
     imported.diagnostics = diagnostics;
     imported

@@ -62,6 +62,16 @@ pub fn namespace_by_name(selector: &Selector) -> Option<String> {
     }
 }
 
+/// `name`, or `name-SUFFIX` when `name` is a word knet reads as a peer (`world`,
+/// `ingress`, `any`), which no app or external may be named.
+pub fn unreserved(name: String, suffix: &str) -> String {
+    if crate::check::RESERVED_PEERS.contains(&name.as_str()) {
+        format!("{name}-{suffix}")
+    } else {
+        name
+    }
+}
+
 /// `base`, or `base-2`, `base-3`... the first that `taken` does not hold.
 pub fn unique(base: String, taken: impl Fn(&str) -> bool) -> String {
     if !taken(&base) {
