@@ -124,10 +124,7 @@ pub fn apps(input: &Input, managed: &[String], diags: &mut Vec<Diagnostic>) -> V
             app.services.push(service.clone());
             continue;
         }
-        let name = unique_name(&apps, &service.namespace, &service.name);
-        if name != service.name {
-            diags.push(renamed(service, &name));
-        }
+        let name = knet_name(&input.services, service, "app", diags);
         apps.push(App {
             name,
             namespace: service.namespace.clone(),
@@ -281,9 +278,32 @@ fn port_names(service: &Service, diags: &mut Vec<Diagnostic>) -> Vec<ServicePort
     ports
 }
 
+/// The name of the app or external that `service` becomes: the Service's own, unless
+/// knet reads it as a peer (`ingress`, `world`, `any`). Then it is `NAME-SUFFIX`, kept
+/// clear of the namespace's other Services, and the Service, which takes the name of its
+/// app or external, is renamed with it (`W0404`).
+pub(super) fn knet_name(
+    services: &[Service],
+    service: &Service,
+    suffix: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> String {
+    let name = super::names::unreserved(service.name.clone(), suffix);
+    if name == service.name {
+        return name;
+    }
+    let name = super::names::unique(name, |n| {
+        services
+            .iter()
+            .any(|s| s.namespace == service.namespace && s.name == n)
+    });
+    diags.push(renamed(service, &name));
+    name
+}
+
 /// `W0404`: a Service whose name knet reserves for a peer, written under the name of
 /// its app or external.
-pub(super) fn renamed(service: &Service, name: &str) -> Diagnostic {
+fn renamed(service: &Service, name: &str) -> Diagnostic {
     Diagnostic::new(
         Code::ImportServiceChanged,
         format!("Service `{}/{}` is written as `{name}`: knet reads `{}` as a peer", service.namespace, service.name, service.name),

@@ -110,10 +110,7 @@ pub fn import(sources: &Sources) -> Imported {
                         host: s.external_name.clone(),
                         cidr: None,
                     };
-                    let name = names::unreserved(s.name.clone(), "external");
-                    if name != s.name {
-                        diagnostics.push(apps::renamed(s, &name));
-                    }
+                    let name = apps::knet_name(&input.services, s, "external", &mut diagnostics);
                     (name, plan)
                 })
                 .collect();

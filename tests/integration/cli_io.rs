@@ -156,12 +156,7 @@ fn a_file_over_4_gib_is_an_input_error() {
     file.set_len(u64::from(u32::MAX) + 1)
         .expect("a sparse file");
     let output = knet(&["check", path.to_str().expect("utf-8")]);
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("larger than 4 GiB"),
-        "{}",
-        stderr(&output)
-    );
+    assert_exit_saying(&output, 2, "larger than 4 GiB");
     let _ = std::fs::remove_file(&path);
 }
 
@@ -191,12 +186,13 @@ fn a_fifo_in_a_directory_is_skipped_with_a_note() {
     let fifo = dir.join("pipe.knet");
     assert!(tool("mkfifo", &[fifo.as_os_str()]));
     let output = knet_with_timeout(&["check", dir.to_str().expect("utf-8")]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("pipe.knet`: it is a FIFO, not a regular file"),
-        "{}",
-        stderr(&output)
-    );
+    assert_exit_saying(&output, 0, "pipe.knet`: it is a FIFO, not a regular file");
+}
+
+/// The run exited with `code` and its standard error says `text`.
+fn assert_exit_saying(output: &std::process::Output, code: i32, text: &str) {
+    assert_eq!(output.status.code(), Some(code), "{}", stderr(output));
+    assert!(stderr(output).contains(text), "{}", stderr(output));
 }
 
 /// A file with `count` unknown apps, one error each.
