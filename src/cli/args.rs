@@ -103,6 +103,10 @@ pub enum Command {
     Preview(Preview),
     /// Read Kubernetes YAML (Services, Ingresses, NetworkPolicies, Namespaces and the
     /// workloads that carry pod templates) and write knet that allows the same connections
+    ///
+    /// The knet is compiled before anything is written. An input a cluster could not hold
+    /// (`E04xx`: not YAML, a name or a value the API server refuses, as `E0406` says of a
+    /// label value `v1.2+build`) exits 1 and writes nothing.
     Import {
         /// YAML files, directories (every `*.yaml`, `*.yml` and `*.json` below them), or `-`
         /// for standard input (`helm template ... | knet import -`)
