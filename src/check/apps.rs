@@ -56,7 +56,14 @@ pub fn check(
         labels: Default::default(),
         service_labels: ir::Labels::default(),
         extra_services: Vec::new(),
-        ports: Vec::new(),
+        // Room for exactly the app's ports: a `Vec` grows through room for four, and
+        // a large model has tens of thousands of apps with one or two.
+        ports: Vec::with_capacity(
+            app.lines
+                .iter()
+                .filter(|line| matches!(line.node, AppLine::Port(_)))
+                .count(),
+        ),
         service: ServiceType::ClusterIp,
         cluster_ip: None,
         external_ips: Vec::new(),

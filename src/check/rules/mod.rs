@@ -510,7 +510,12 @@ fn is_qualified_name_char(c: char) -> bool {
 
 /// Reports upper-case letters (with the lower-cased value as the fix) and, in one reason,
 /// every other character `allowed` rejects, each named once in order of appearance.
-fn check_chars(s: &str, allowed: fn(char) -> bool, reasons: &mut Vec<String>) {
+fn check_chars(s: &str, allowed: impl Fn(char) -> bool, reasons: &mut Vec<String>) {
+    // Almost every value is valid: one pass finds that, and the reasons are built only
+    // for the rest.
+    if s.chars().all(&allowed) {
+        return;
+    }
     if s.chars().any(|c| c.is_ascii_uppercase() && !allowed(c)) {
         reasons.push(format!(
             "must not contain uppercase letters (`{s}` → `{}`)",
