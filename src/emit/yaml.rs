@@ -45,10 +45,7 @@ fn pad(out: &mut String, indent: usize) {
 fn write_inline(out: &mut String, node: &Node) {
     match node {
         Node::Str(s) => push_scalar(out, s),
-        Node::Int(n) => {
-            use std::fmt::Write;
-            let _ = write!(out, "{n}");
-        }
+        Node::Int(n) => out.push_str(itoa::Buffer::new().format(*n)),
         Node::Map(_) => out.push_str("{}"),
         Node::Seq(_) => out.push_str("[]"),
     }
@@ -181,7 +178,11 @@ fn plain_is_safe(s: &str) -> bool {
 
 /// Booleans and nulls of YAML 1.1 and 1.2, in any case.
 fn is_special_word(s: &str) -> bool {
+    // Every such word starts with one of these: most keys and names are ruled out by
+    // their first byte, before ten comparisons.
+    let first = s.as_bytes().first().map(u8::to_ascii_lowercase);
     s.len() <= 5
+        && matches!(first, Some(b'y' | b'n' | b't' | b'f' | b'o' | b'~'))
         && [
             "y", "yes", "n", "no", "true", "false", "on", "off", "null", "~",
         ]
