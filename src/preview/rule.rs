@@ -142,15 +142,17 @@ impl<'a> Iterator for Args<'a> {
 
     fn next(&mut self) -> Option<&'a str> {
         let rest = self.rest.strip_prefix(' ')?;
-        // Arguments are short: a byte loop beats a vectorised search's set-up.
-        let until = |text: &str, stop: u8| text.bytes().position(|b| b == stop);
         let (arg, after) = match rest.strip_prefix('"') {
             Some(quoted) => {
-                let end = until(quoted, b'"').unwrap_or(quoted.len());
+                // A quoted argument is a comment, tens of bytes long: memchr looks at
+                // many bytes at once (a byte loop was a third of reading a rule back).
+                let end = memchr::memchr(b'"', quoted.as_bytes()).unwrap_or(quoted.len());
                 (&quoted[..end], quoted.get(end + 1..).unwrap_or(""))
             }
             None => {
-                let end = until(rest, b' ').unwrap_or(rest.len());
+                // The others are a few bytes long: a byte loop beats a vectorised
+                // search's set-up.
+                let end = rest.bytes().position(|b| b == b' ').unwrap_or(rest.len());
                 (&rest[..end], &rest[end..])
             }
         };
