@@ -189,12 +189,14 @@ fn save_table(
     ipv6: bool,
 ) {
     let name = parts.first().map_or("filter", |t| t.name);
-    let mut chains: Vec<&str> = parts
+    let mut chains: Vec<(u128, &str)> = parts
         .iter()
-        .flat_map(|t| t.chains.iter().map(String::as_str))
+        .flat_map(|t| t.chains.iter())
+        .map(|name| (order::name_key(name), name.as_str()))
         .collect();
     chains.sort_unstable();
     chains.dedup();
+    let chains: Vec<&str> = chains.into_iter().map(|(_, name)| name).collect();
     out.push('*');
     out.push_str(name);
     out.line_end();

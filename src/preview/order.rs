@@ -12,13 +12,25 @@ use std::cmp::Ordering;
 
 use super::rule::{RuleRef, Table};
 
-fn chain_rank(name: &str) -> (u8, &str) {
-    match name {
-        "KUBE-NODEPORTS" => (0, name),
-        "KUBE-SERVICES" => (1, name),
-        _ if name.starts_with("KUBE-") => (2, name),
-        _ => (3, name),
-    }
+fn chain_rank(name: &str) -> (u8, u128, &str) {
+    let rank = match name {
+        "KUBE-NODEPORTS" => 0,
+        "KUBE-SERVICES" => 1,
+        _ if name.starts_with("KUBE-") => 2,
+        _ => 3,
+    };
+    (rank, name_key(name), name)
+}
+
+/// A name's first sixteen bytes as a number that sorts as they do (zero-padded), so that
+/// sorting `(name_key(n), n)` sorts names: chain names share long prefixes (`KUBE-SEP-`,
+/// `KUBE-POD-FW-`), and a preview sorts tens of thousands of them. Two names compare as
+/// strings only when their first sixteen bytes are equal, which their hashes make rare.
+pub fn name_key(name: &str) -> u128 {
+    let mut bytes = [0u8; 16];
+    let head = &name.as_bytes()[..name.len().min(16)];
+    bytes[..head.len()].copy_from_slice(head);
+    u128::from_be_bytes(bytes)
 }
 
 /// The comment up to the first space or colon.
@@ -71,5 +83,48 @@ pub fn canonical(table: Table) -> Table {
         name,
         chains,
         rules,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Names that share long prefixes, are prefixes of each other, are shorter and
+    /// longer than the key, and hold multi-byte characters.
+    fn name() -> impl Strategy<Value = String> {
+        let prefix = prop::sample::select(vec![
+            "",
+            "KUBE-",
+            "KUBE-SEP-",
+            "KUBE-POD-FW-",
+            "é",
+            "KUBE-SEP-AAAAAAA",
+        ]);
+        (prefix, "[A-Z0-9é\u{0}-]{0,20}").prop_map(|(p, rest)| format!("{p}{rest}"))
+    }
+
+    proptest! {
+        /// Sorting by the key, then the name, sorts by the name.
+        #[test]
+        fn the_key_sorts_as_the_name(names in prop::collection::vec(name(), 0..40)) {
+            let mut keyed: Vec<(u128, &str)> =
+                names.iter().map(|n| (name_key(n), n.as_str())).collect();
+            keyed.sort_unstable();
+            let by_key: Vec<&str> = keyed.into_iter().map(|(_, n)| n).collect();
+            let mut by_name: Vec<&str> = names.iter().map(String::as_str).collect();
+            by_name.sort_unstable();
+            prop_assert_eq!(by_key, by_name);
+        }
+    }
+
+    /// A name sorts before the longer names it begins; names whose first sixteen bytes
+    /// are the same have one key (and are then compared as names).
+    #[test]
+    fn a_name_sorts_before_the_names_it_begins() {
+        assert!(name_key("KUBE-SEP") < name_key("KUBE-SEP-"));
+        assert!(name_key("KUBE-SEP-AAAAAA") < name_key("KUBE-SEP-AAAAAAB"));
+        assert_eq!(name_key("KUBE-SEP-AAAAAAA"), name_key("KUBE-SEP-AAAAAAAB"));
     }
 }
