@@ -8,7 +8,8 @@
 //!
 //! Then the pathological shapes of issue 7, each generated here: one line of 50,000
 //! comma-separated items (destinations, repeated destinations and sources, ports,
-//! labels, external IPs, CIDRs), an app with 40,000 ports, 32,000 `allow` lines, a
+//! labels, external IPs, CIDRs, the ports of one external), 10,000 externals allowed to
+//! one app, an app with 40,000 ports, 32,000 `allow` lines, a
 //! `labels` line with 95,000 labels, and the largest preview `replicas` allows. Each
 //! must stay well under a second; the time is `compile` (or `compile` + preview), not
 //! the rendering of its diagnostics.
@@ -61,6 +62,25 @@ fn shapes() -> Vec<(&'static str, String, bool)> {
         (
             "one port repeated 50,000 times",
             two_apps(&format!("  allow src -> dst:{{{}}}\n", list(N, |_| "http".into()))),
+            false,
+        ),
+        (
+            "50,000 ports of one external on one line",
+            format!(
+                "namespace n {{\n  app a {{\n  }}\n  external e {{\n    cidr 10.0.0.0/8\n  }}\n  allow a -> {}\n}}\n",
+                list(N, |i| format!("e:{}", 1 + i % 65_535))
+            ),
+            false,
+        ),
+        (
+            "10,000 externals to one app on one line",
+            format!(
+                "namespace n {{\n  app a {{\n    port http 80\n  }}\n{}  allow {} -> a\n}}\n",
+                (0..10_000)
+                    .map(|i| format!("  external e{i} {{\n    cidr 10.{}.{}.0/24\n  }}\n", i / 256, i % 256))
+                    .collect::<String>(),
+                list(10_000, |i| format!("e{i}"))
+            ),
             false,
         ),
         (

@@ -1,9 +1,9 @@
 //! Warnings about flows: egress to `world` that reaches the cloud metadata address
 //! (`W0101`), CIDRs that overlap the cluster's own ranges (`W0103`), client addresses
 //! replaced before a policy sees them (`W0104`), flows that generate nothing
-//! (`W0105`), and flows another flow already allows (`W0106`).
+//! (`W0105`); flows another flow already allows (`W0106`) are `redundant.rs`.
 
-use crate::collections::{HashMap, HashSet};
+use crate::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr};
 
 use ipnet::IpNet;
@@ -11,7 +11,7 @@ use ipnet::IpNet;
 use super::Blocks;
 use crate::check::Diagnostics;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::ir::{self, FlowOrigin, IpBlock, Peer, PeerKey, TrafficPolicy};
+use crate::ir::{self, FlowOrigin, IpBlock, Peer, TrafficPolicy};
 use crate::source::Span;
 use crate::syntax::ast;
 
@@ -24,8 +24,7 @@ pub fn check(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
     overlapping_cidrs(diags, model, blocks);
     client_address(diags, model, blocks);
     not_isolated(diags, model, blocks);
-    redundant(diags, model);
-    repeated_ports(diags, blocks);
+    super::redundant::check(diags, model, blocks);
 }
 
 /// `W0109`: the cluster DNS namespace declared in knet with egress isolated: the DNS
@@ -59,7 +58,7 @@ fn dns_egress(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
     );
 }
 
-fn declared(flow: &ir::Flow) -> Option<(Span, Span, Span)> {
+pub(super) fn declared(flow: &ir::Flow) -> Option<(Span, Span, Span)> {
     match flow.origin {
         FlowOrigin::Declared {
             statement,
@@ -325,321 +324,5 @@ fn not_isolated(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
                 "remove the flow, or remove the `default allow` line to isolate the namespace",
             ),
         );
-    }
-}
-
-/// A peer as a grouping key (labels in order).
-/// Whether knet writes policies for the pods `peer` stands for: a flow to or from them
-/// adds rules there, which a one-sided peer (`any`, `*/*`, `GROUP/*`) never does.
-fn managed(model: &ir::Model, peer: &Peer) -> bool {
-    match peer {
-        Peer::App { namespace, .. } | Peer::Namespace { namespace } => {
-            model.namespaces.contains_key(&**namespace)
-        }
-        Peer::Pods(selector) => model.namespaces.contains_key(&selector.namespace),
-        Peer::Addresses(_) | Peer::AnyNamespace | Peer::Any | Peer::NamespaceGroup { .. } => false,
-    }
-}
-
-/// Whether `outer` includes every connection `inner` allows from or to.
-fn peer_covers(model: &ir::Model, outer: &Peer, inner: &Peer) -> bool {
-    match (outer, inner) {
-        (a, b) if a == b => true,
-        // A one-sided peer covers pods that get no policy of their own.
-        (Peer::Any, _) => !managed(model, inner),
-        (
-            Peer::AnyNamespace,
-            Peer::App { .. } | Peer::Namespace { .. } | Peer::Pods(_) | Peer::NamespaceGroup { .. },
-        ) => !managed(model, inner),
-        (Peer::Namespace { namespace }, Peer::App { namespace: n, .. }) => namespace == n,
-        (Peer::Addresses(outer), Peer::Addresses(inner)) => inner.iter().all(|i| {
-            outer
-                .iter()
-                .any(|o| o.cidr.contains(&i.cidr) && o.except.is_empty())
-        }),
-        _ => false,
-    }
-}
-
-fn ports_cover(outer: &[ir::PolicyPort], inner: &[ir::PolicyPort]) -> bool {
-    if outer.is_empty() {
-        return true;
-    }
-    !inner.is_empty()
-        && inner.iter().all(|i| {
-            outer.iter().any(|o| {
-                o.protocol == i.protocol
-                    && match (&o.port, &i.port) {
-                        (ir::TargetPort::Number(lo), ir::TargetPort::Number(n)) => {
-                            let (ilo, ihi) = (*n, i.end_port.unwrap_or(*n));
-                            *lo <= ilo && ihi <= o.end_port.unwrap_or(*lo)
-                        }
-                        (a, b) => a == b && i.end_port.is_none(),
-                    }
-            })
-        })
-}
-
-/// Flows indexed for `W0106`: by destination, then by source. A flow can be covered
-/// only by one to the same destination (or to every pod of its namespace) from the same
-/// source, from every pod of the source's namespace, from any namespace, or, for
-/// addresses, from addresses; each is one lookup. Identical flows are kept once (the
-/// first), so a statement that repeats one peer thousands of times stays linear too.
-#[derive(Default)]
-struct Candidates<'m> {
-    by_source: HashMap<PeerKey<'m>, Vec<(usize, &'m ir::Flow)>>,
-    from_addresses: Vec<(usize, &'m ir::Flow)>,
-}
-
-impl<'m> Candidates<'m> {
-    fn add(&mut self, index: usize, flow: &'m ir::Flow) {
-        // Most sources have one flow to a destination.
-        let one = || Vec::with_capacity(1);
-        let list = match flow.from {
-            Peer::Addresses(_) => &mut self.from_addresses,
-            _ => self.by_source.entry(flow.from.key()).or_insert_with(one),
-        };
-        // A list holds one source (or, from addresses, compares them), so a flow is
-        // identical to a kept one when the source and the ports are the same. (A scan,
-        // not a map: a destination holds one or two flows from a source, and a map for
-        // each destination was a tenth of `check`'s memory.)
-        let identical = list
-            .iter_mut()
-            .find(|(_, kept)| kept.from == flow.from && same_ports(&kept.ports, &flow.ports));
-        match identical {
-            Some(kept) => {
-                if precedes(flow, kept.1) {
-                    *kept = (index, flow);
-                }
-            }
-            None => list.push((index, flow)),
-        }
-    }
-
-    fn covering(&self, flow: &ir::Flow) -> Vec<(usize, &'m ir::Flow)> {
-        let mut sources = vec![flow.from.key(), PeerKey::AnyNamespace];
-        if let Peer::App { namespace, .. } = &flow.from {
-            sources.push(PeerKey::Namespace(namespace));
-        }
-        let mut found: Vec<(usize, &ir::Flow)> = sources
-            .iter()
-            .filter_map(|source| self.by_source.get(source))
-            .flatten()
-            .copied()
-            .collect();
-        if matches!(flow.from, Peer::Addresses(_)) {
-            found.extend(self.from_addresses.iter().copied());
-        }
-        found
-    }
-}
-
-/// `W0106`: a declared flow that another flow (declared earlier, in another statement
-/// or earlier in the same one, or implied) already allows.
-fn redundant(diags: &mut Diagnostics, model: &ir::Model) {
-    let mut by_destination: HashMap<PeerKey, Candidates> = HashMap::default();
-    for (index, flow) in model.flows.iter().enumerate() {
-        by_destination
-            .entry(flow.to.key())
-            .or_default()
-            .add(index, flow);
-    }
-    let mut reported: HashSet<(Span, Span)> = HashSet::default();
-    for flow in &model.flows {
-        let Some((statement, from, to)) = declared(flow) else {
-            continue;
-        };
-        // Flows to every pod of a namespace also cover flows to its apps; `any` covers
-        // every destination, `*/*` every pod.
-        let namespace = match &flow.to {
-            Peer::App { namespace, .. } => Some(PeerKey::Namespace(namespace)),
-            _ => None,
-        };
-        let wider: &[Peer] = match &flow.to {
-            Peer::Any => &[],
-            Peer::Addresses(_) | Peer::AnyNamespace => &[Peer::Any],
-            _ => &[Peer::Any, Peer::AnyNamespace],
-        };
-        let mut destinations = std::iter::once(flow.to.key())
-            .chain(namespace)
-            .chain(wider.iter().map(Peer::key));
-        let covering = destinations.find_map(|destination| {
-            by_destination
-                .get(&destination)?
-                .covering(flow)
-                .into_iter()
-                .filter(|(_, other)| {
-                    declared(other) != declared(flow)
-                        && peer_covers(model, &other.from, &flow.from)
-                        && peer_covers(model, &other.to, &flow.to)
-                        && ports_cover(&other.ports, &flow.ports)
-                        && (precedes(other, flow) || !is_equal(other, flow))
-                })
-                .min_by_key(|(index, _)| *index)
-        });
-        let Some((_, other)) = covering else { continue };
-        let same_statement = covering_span(other) == Some(statement);
-        let other_span = match declared(other) {
-            Some((_, other_from, other_to)) if same_statement => {
-                if other_to == to {
-                    other_from
-                } else {
-                    other_to
-                }
-            }
-            _ => origin_span(other),
-        };
-        if !reported.insert((statement, other_span)) {
-            continue;
-        }
-        let what = match other.origin {
-            FlowOrigin::Declared { .. } if same_statement => {
-                "already allowed here, in the same statement"
-            }
-            FlowOrigin::Declared { .. } => "already allowed by this flow",
-            FlowOrigin::Route { .. } => "already allowed by this ingress route",
-            FlowOrigin::Exposure { .. } => "already allowed by this app's exposure",
-            FlowOrigin::ClusterDns { .. } => "already allowed: every pod may reach cluster DNS",
-        };
-        let help = if matches!(other.origin, FlowOrigin::Declared { .. }) && is_equal(other, flow) {
-            if same_statement {
-                "the statement lists the same flow twice: remove one of them"
-            } else {
-                "the two flows allow the same connections: remove one of them"
-            }
-        } else {
-            "remove this part of the flow: the other one already allows it"
-        };
-        let mut diagnostic =
-            Diagnostic::new(Code::RedundantFlow, "this flow is already allowed", to)
-                .label("allows nothing new from this source")
-                .secondary(from, "for this source");
-        diagnostic = diagnostic
-            .secondary(other_span, what)
-            .note("NetworkPolicies are additive: a second rule for the same connections changes nothing")
-            .help(help);
-        diags.push(diagnostic);
-    }
-}
-
-/// `W0106` inside one peer: a port listed twice (`api:{http, http}`). Resolution
-/// drops the copy, so it is found in what was written.
-fn repeated_ports(diags: &mut Diagnostics, blocks: &Blocks) {
-    let flows = blocks.items().filter_map(|item| match item {
-        ast::NamespaceItem::Flow(flow) => Some(flow),
-        _ => None,
-    });
-    // A single port cannot repeat: most peers name one, and need no map.
-    let listing_several = flows
-        .flat_map(|flow| &flow.destinations)
-        .filter(|destination| destination.ports.len() > 1);
-    for destination in listing_several {
-        // One warning per repeated port, however often it is repeated.
-        let mut seen: HashMap<String, usize> = HashMap::default();
-        let mut repeated: Vec<(Span, Span, usize)> = Vec::new();
-        for port in &destination.ports {
-            let written = match &port.node {
-                // `*` with another port is an error (E0338), so never reaches here twice.
-                ast::PortRef::All => "*".to_string(),
-                ast::PortRef::Name(name) => name.clone(),
-                ast::PortRef::Number { port, protocol } => {
-                    format!("{port}/{}", protocol.as_ref().map_or("tcp", |p| &p.node))
-                }
-                ast::PortRef::Range {
-                    low,
-                    high,
-                    protocol,
-                } => format!(
-                    "{low}-{high}/{}",
-                    protocol.as_ref().map_or("tcp", |p| &p.node)
-                ),
-            };
-            match seen.get(&written) {
-                None => {
-                    seen.insert(written, repeated.len());
-                    repeated.push((port.span, port.span, 1));
-                }
-                Some(&slot) => {
-                    if let Some((_, again, times)) = repeated.get_mut(slot) {
-                        if *times == 1 {
-                            *again = port.span;
-                        }
-                        *times += 1;
-                    }
-                }
-            }
-        }
-        for (first, again, times) in repeated.into_iter().filter(|(_, _, t)| *t > 1) {
-            let label = if times == 2 {
-                "listed again here".to_string()
-            } else {
-                format!("listed again here, and {} more times", times - 2)
-            };
-            diags.push(
-                Diagnostic::new(Code::RedundantFlow, "this port is listed twice", again)
-                    .label(label)
-                    .secondary(first, "already listed here")
-                    .note("NetworkPolicies are additive: a second rule for the same connections changes nothing")
-                    .help("remove the repeated port"),
-            );
-        }
-    }
-}
-
-fn covering_span(flow: &ir::Flow) -> Option<Span> {
-    declared(flow).map(|(statement, _, _)| statement)
-}
-
-fn origin_span(flow: &ir::Flow) -> Span {
-    match flow.origin {
-        FlowOrigin::Declared { statement, .. } => statement,
-        FlowOrigin::Route { route } => route,
-        FlowOrigin::Exposure { app } => app,
-        FlowOrigin::ClusterDns { namespace } => namespace,
-    }
-}
-
-/// Implied flows come first; declared flows in source order.
-fn precedes(a: &ir::Flow, b: &ir::Flow) -> bool {
-    match (a.origin, b.origin) {
-        (
-            FlowOrigin::Declared {
-                statement: x,
-                from: x_from,
-                to: x_to,
-            },
-            FlowOrigin::Declared {
-                statement: y,
-                from: y_from,
-                to: y_to,
-            },
-        ) => {
-            // Within one statement, in the order the peers are written.
-            (x.file(), x.start(), x_from.start(), x_to.start())
-                < (y.file(), y.start(), y_from.start(), y_to.start())
-        }
-        (FlowOrigin::Declared { .. }, _) => false,
-        _ => true,
-    }
-}
-
-fn sorted_ports(ports: &[ir::PolicyPort]) -> Vec<ir::PolicyPort> {
-    let mut ports = ports.to_vec();
-    ports.sort();
-    ports.dedup();
-    ports
-}
-
-fn is_equal(a: &ir::Flow, b: &ir::Flow) -> bool {
-    a.from == b.from && a.to == b.to && same_ports(&a.ports, &b.ports)
-}
-
-/// Whether two port lists hold the same ports, in any order and however often.
-fn same_ports(a: &[ir::PolicyPort], b: &[ir::PolicyPort]) -> bool {
-    match (a, b) {
-        // Most flows name one port (or every port): no need to sort.
-        ([], []) => true,
-        ([x], [y]) => x == y,
-        _ => sorted_ports(a) == sorted_ports(b),
     }
 }

@@ -10,6 +10,7 @@ mod apps;
 mod externals;
 mod flows;
 mod ingress;
+mod redundant;
 
 use crate::collections::IndexMap;
 
