@@ -8,8 +8,8 @@
 //!
 //! Then the pathological shapes of issue 7, each generated here: one line of 50,000
 //! comma-separated items (destinations, repeated destinations and sources, ports,
-//! labels, external IPs, CIDRs, the ports of one external), 10,000 externals allowed to
-//! one app, an app with 40,000 ports, 32,000 `allow` lines, a
+//! labels, external IPs, CIDRs, the ports and port ranges of one external), 10,000
+//! externals allowed to one app, an app with 40,000 ports, 32,000 `allow` lines, a
 //! `labels` line with 95,000 labels, and the largest preview `replicas` allows. Each
 //! must stay well under a second; the time is `compile` (or `compile` + preview), not
 //! the rendering of its diagnostics.
@@ -69,6 +69,17 @@ fn shapes() -> Vec<(&'static str, String, bool)> {
             format!(
                 "namespace n {{\n  app a {{\n  }}\n  external e {{\n    cidr 10.0.0.0/8\n  }}\n  allow a -> {}\n}}\n",
                 list(N, |i| format!("e:{}", 1 + i % 65_535))
+            ),
+            false,
+        ),
+        (
+            "50,000 port ranges of one external on one line",
+            format!(
+                "namespace n {{\n  app a {{\n  }}\n  external e {{\n    cidr 10.0.0.0/8\n  }}\n  allow a -> {}\n}}\n",
+                list(N, |i| {
+                    let low = 1 + (2 * i) % 65_000;
+                    format!("e:{low}-{}", low + 1)
+                })
             ),
             false,
         ),

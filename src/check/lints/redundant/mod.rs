@@ -3,14 +3,16 @@
 //!
 //! A flow can only be covered by one to the same destination (or a wider one: every pod
 //! of its namespace, `*/*`, `any`) from the same source or a wider one, so the flows
-//! are indexed by destination and source, and within a pair by port; flows from
-//! addresses are indexed by CIDR. Each flow looks up the few places a covering flow
+//! are indexed by destination and source, and within a pair by port (one-port flows
+//! here, the others in [`wide`]); flows from addresses are indexed by CIDR. Each flow looks up the few places a covering flow
 //! can be, so that a statement listing thousands of peers, ports or externals stays
 //! near linear. The tests check the index against a scan of every flow.
 
 use crate::collections::{HashMap, HashSet};
 
 use ipnet::IpNet;
+
+mod wide;
 
 use super::flows::declared;
 use super::Blocks;
@@ -19,6 +21,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{self, FlowOrigin, IpBlock, Peer, PeerKey};
 use crate::source::Span;
 use crate::syntax::ast;
+use wide::WideFlows;
 
 pub fn check(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
     redundant(diags, model);
@@ -147,12 +150,12 @@ impl<'m> AddressFlows<'m> {
 /// port (`api:http`) can be covered by a flow of that same port, but by no other flow of
 /// one port: those are kept sorted by port and searched, so that a statement listing
 /// thousands of ports of one peer stays near linear. The rest (every port, a range,
-/// several ports) are few, and scanned.
+/// several ports) are indexed by the ports they can cover ([`wide`]).
 #[derive(Default)]
 struct PairFlows<'m> {
     /// Sorted by port (then by index) once every flow is in ([`PairFlows::seal`]).
     one_port: Vec<(&'m ir::PolicyPort, usize, &'m ir::Flow)>,
-    other: Vec<(usize, &'m ir::Flow)>,
+    other: WideFlows<'m>,
 }
 
 /// The one port (not a range) that every port of a list is, if any: `[http]` and
@@ -204,23 +207,14 @@ impl<'m> PairFlows<'m> {
         match single_port(&flow.ports) {
             // Identical ones are folded by `seal`, once they are sorted.
             Some(port) => self.one_port.push((port, index, flow)),
-            None => {
-                // The source is the list's: a flow is identical to a kept one when the
-                // ports are the same.
-                let identical = self
-                    .other
-                    .iter_mut()
-                    .find(|(_, kept)| same_ports(&kept.ports, &flow.ports));
-                if !keep(identical, index, flow) {
-                    self.other.push((index, flow));
-                }
-            }
+            None => self.other.add(index, flow),
         }
     }
 
     /// Sorts the one-port flows by port and keeps one of each port: the one that comes
     /// first, as [`PairFlows::add`] keeps among the others.
     fn seal(&mut self) {
+        self.other.seal();
         if self.one_port.len() < 2 {
             return;
         }
@@ -258,7 +252,7 @@ impl<'m> PairFlows<'m> {
         one_port
             .iter()
             .map(|&(_, index, flow)| (index, flow))
-            .chain(self.other.iter().copied())
+            .chain(self.other.covering(ports))
     }
 }
 
