@@ -155,7 +155,9 @@ impl<'m> AddressFlows<'m> {
 struct PairFlows<'m> {
     /// Sorted by port (then by index) once every flow is in ([`PairFlows::seal`]).
     one_port: Vec<(&'m ir::PolicyPort, usize, &'m ir::Flow)>,
-    other: WideFlows<'m>,
+    /// Boxed, and only when there is one: most pairs have none, and a large model has
+    /// tens of thousands of pairs.
+    other: Option<Box<WideFlows<'m>>>,
 }
 
 /// The one port (not a range) that every port of a list is, if any: `[http]` and
@@ -207,14 +209,16 @@ impl<'m> PairFlows<'m> {
         match single_port(&flow.ports) {
             // Identical ones are folded by `seal`, once they are sorted.
             Some(port) => self.one_port.push((port, index, flow)),
-            None => self.other.add(index, flow),
+            None => self.other.get_or_insert_default().add(index, flow),
         }
     }
 
     /// Sorts the one-port flows by port and keeps one of each port: the one that comes
     /// first, as [`PairFlows::add`] keeps among the others.
     fn seal(&mut self) {
-        self.other.seal();
+        if let Some(other) = &mut self.other {
+            other.seal();
+        }
         if self.one_port.len() < 2 {
             return;
         }
@@ -252,7 +256,7 @@ impl<'m> PairFlows<'m> {
         one_port
             .iter()
             .map(|&(_, index, flow)| (index, flow))
-            .chain(self.other.covering(ports))
+            .chain(self.other.iter().flat_map(|other| other.covering(ports)))
     }
 }
 
