@@ -9,7 +9,8 @@
 //! Then the pathological shapes of issue 7, each generated here: one line of 50,000
 //! comma-separated items (destinations, repeated destinations and sources, ports,
 //! labels, external IPs, CIDRs, the ports and port ranges of one external), 10,000
-//! externals allowed to one app, an app with 40,000 ports, 32,000 `allow` lines, a
+//! externals allowed to one app, 10,000 apps in 100 groups labelled alike (a warning
+//! each, not one for each pair), an app with 40,000 ports, 32,000 `allow` lines, a
 //! `labels` line with 95,000 labels, and the largest preview `replicas` allows. Each
 //! must stay well under a second; the time is `compile` (or `compile` + preview), not
 //! the rendering of its diagnostics.
@@ -127,6 +128,16 @@ fn shapes() -> Vec<(&'static str, String, bool)> {
                 apps(32_000),
                 (0..32_000)
                     .map(|i| format!("  allow a{i} -> a{}:http\n", (i + 1) % 32_000))
+                    .collect::<String>()
+            ),
+            false,
+        ),
+        (
+            "10,000 apps in 100 groups labelled alike",
+            format!(
+                "namespace n {{\n{}}}\n",
+                (0..10_000)
+                    .map(|i| format!("  app a{i} {{\n    labels tier=web, group=g{}\n  }}\n", i % 100))
                     .collect::<String>()
             ),
             false,
