@@ -118,10 +118,12 @@ pub fn connect(
     };
     let in_iso: Vec<bool> = selected.iter().map(|p| isolated(p, true)).collect();
     let out_iso: Vec<bool> = selected.iter().map(|p| isolated(p, false)).collect();
-    let ns_labels: IndexMap<&str, Labels> = keys
-        .iter()
-        .map(|(ns, _)| (ns.as_str(), namespace_labels(input, ns)))
-        .collect();
+    let mut ns_labels: IndexMap<&str, Labels> = IndexMap::default();
+    for (ns, _) in &keys {
+        ns_labels
+            .entry(ns.as_str())
+            .or_insert_with(|| namespace_labels(input, ns));
+    }
     // Peers that are not apps of the input (first, so that a range is reported at the
     // policy that allows it; their flows are written last).
     for (key, policies) in keys.iter().zip(&selected) {

@@ -97,9 +97,8 @@ struct Candidates<'m> {
 /// near linear.
 #[derive(Default)]
 struct AddressFlows<'m> {
-    flows: Vec<(usize, &'m ir::Flow)>,
-    /// The slot in `flows` of the flow with these addresses and (sorted) ports.
-    identical: HashMap<(&'m [IpBlock], Vec<ir::PolicyPort>), usize>,
+    /// By addresses and (sorted) ports.
+    kept: Kept<'m, (&'m [IpBlock], Vec<ir::PolicyPort>)>,
     /// The slots of the flows with this CIDR, without `except`.
     by_cidr: HashMap<IpNet, Vec<usize>>,
     /// The slots of the flows with these very addresses (which cover themselves, with
@@ -109,14 +108,12 @@ struct AddressFlows<'m> {
 
 impl<'m> AddressFlows<'m> {
     fn add(&mut self, index: usize, flow: &'m ir::Flow, blocks: &'m [IpBlock]) {
-        let identity = (blocks, sorted_ports(&flow.ports));
-        if let Some(&slot) = self.identical.get(&identity) {
-            keep(self.flows.get_mut(slot), index, flow);
+        let Some(slot) = self
+            .kept
+            .add((blocks, sorted_ports(&flow.ports)), index, flow)
+        else {
             return;
-        }
-        let slot = self.flows.len();
-        self.identical.insert(identity, slot);
-        self.flows.push((index, flow));
+        };
         for block in blocks.iter().filter(|block| block.except.is_empty()) {
             self.by_cidr
                 .entry(block.cidr.trunc())
@@ -133,7 +130,7 @@ impl<'m> AddressFlows<'m> {
     ) -> Box<dyn Iterator<Item = (usize, &'m ir::Flow)> + 'a> {
         let Some(first) = blocks.first() else {
             // No addresses: any flow from addresses covers it.
-            return Box::new(self.flows.iter().copied());
+            return Box::new(self.kept.flows.iter().copied());
         };
         let cidr = first.cidr;
         let containing = (0..=cidr.prefix_len())
@@ -141,7 +138,7 @@ impl<'m> AddressFlows<'m> {
             .filter_map(|net| self.by_cidr.get(&net.trunc()))
             .chain(self.by_addresses.get(blocks))
             .flatten()
-            .filter_map(|&slot| self.flows.get(slot).copied());
+            .filter_map(|&slot| self.kept.get(slot));
         Box::new(containing)
     }
 }
@@ -154,7 +151,7 @@ impl<'m> AddressFlows<'m> {
 #[derive(Default)]
 struct PairFlows<'m> {
     /// Sorted by port (then by index) once every flow is in ([`PairFlows::seal`]).
-    one_port: Vec<(&'m ir::PolicyPort, usize, &'m ir::Flow)>,
+    one_port: Vec<(&'m ir::PolicyPort, (usize, &'m ir::Flow))>,
     /// Boxed, and only when there is one: most pairs have none, and a large model has
     /// tens of thousands of pairs.
     other: Option<Box<WideFlows<'m>>>,
@@ -190,17 +187,45 @@ fn single_point(ports: &[ir::PolicyPort]) -> Option<ir::PolicyPort> {
         })
 }
 
-/// Keeps `flow` unless a kept flow is identical (same source, same ports), in which
-/// case the one that comes first is kept.
-fn keep<'m>(kept: Option<&mut (usize, &'m ir::Flow)>, index: usize, flow: &'m ir::Flow) -> bool {
-    match kept {
-        Some(kept) => {
-            if precedes(flow, kept.1) {
-                *kept = (index, flow);
-            }
-            true
+/// Of two identical flows (same destination, source and ports), keeps in `kept` the
+/// one that comes first ([`precedes`]).
+fn keep<'m>(kept: &mut (usize, &'m ir::Flow), index: usize, flow: &'m ir::Flow) {
+    if precedes(flow, kept.1) {
+        *kept = (index, flow);
+    }
+}
+
+/// Flows kept once each by an identity `K` (their ports, or their addresses and ports):
+/// of identical ones, the one that comes first, in the slot of the first.
+struct Kept<'m, K> {
+    flows: Vec<(usize, &'m ir::Flow)>,
+    slots: HashMap<K, usize>,
+}
+
+impl<K> Default for Kept<'_, K> {
+    fn default() -> Self {
+        Kept {
+            flows: Vec::new(),
+            slots: HashMap::default(),
         }
-        None => false,
+    }
+}
+
+impl<'m, K: std::hash::Hash + Eq> Kept<'m, K> {
+    /// Adds a flow: its slot if it is the first of its identity.
+    fn add(&mut self, identity: K, index: usize, flow: &'m ir::Flow) -> Option<usize> {
+        if let Some(&slot) = self.slots.get(&identity) {
+            keep(&mut self.flows[slot], index, flow);
+            return None;
+        }
+        let slot = self.flows.len();
+        self.slots.insert(identity, slot);
+        self.flows.push((index, flow));
+        Some(slot)
+    }
+
+    fn get(&self, slot: usize) -> Option<(usize, &'m ir::Flow)> {
+        self.flows.get(slot).copied()
     }
 }
 
@@ -208,7 +233,7 @@ impl<'m> PairFlows<'m> {
     fn add(&mut self, index: usize, flow: &'m ir::Flow) {
         match single_port(&flow.ports) {
             // Identical ones are folded by `seal`, once they are sorted.
-            Some(port) => self.one_port.push((port, index, flow)),
+            Some(port) => self.one_port.push((port, (index, flow))),
             None => self.other.get_or_insert_default().add(index, flow),
         }
     }
@@ -222,18 +247,14 @@ impl<'m> PairFlows<'m> {
         if self.one_port.len() < 2 {
             return;
         }
-        self.one_port.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-        let mut folded: Vec<(&'m ir::PolicyPort, usize, &'m ir::Flow)> =
+        self.one_port
+            .sort_by(|a, b| (a.0, (a.1).0).cmp(&(b.0, (b.1).0)));
+        let mut folded: Vec<(&'m ir::PolicyPort, (usize, &'m ir::Flow))> =
             Vec::with_capacity(self.one_port.len());
-        for (port, index, flow) in self.one_port.drain(..) {
-            let same_port = folded.last_mut().filter(|last| last.0 == port);
-            match same_port {
-                Some(last) => {
-                    if precedes(flow, last.2) {
-                        (last.1, last.2) = (index, flow);
-                    }
-                }
-                None => folded.push((port, index, flow)),
+        for (port, (index, flow)) in self.one_port.drain(..) {
+            match folded.last_mut().filter(|last| last.0 == port) {
+                Some(last) => keep(&mut last.1, index, flow),
+                None => folded.push((port, (index, flow))),
             }
         }
         self.one_port = folded;
@@ -247,15 +268,15 @@ impl<'m> PairFlows<'m> {
         // Only a flow of that one port, among the one-port flows.
         let one_port = match single_point(ports) {
             Some(point) => {
-                let from = self.one_port.partition_point(|(p, _, _)| **p < point);
-                let to = from + self.one_port[from..].partition_point(|(p, _, _)| **p == point);
+                let from = self.one_port.partition_point(|(p, _)| **p < point);
+                let to = from + self.one_port[from..].partition_point(|(p, _)| **p == point);
                 &self.one_port[from..to]
             }
             None => &[],
         };
         one_port
             .iter()
-            .map(|&(_, index, flow)| (index, flow))
+            .map(|&(_, kept)| kept)
             .chain(self.other.iter().flat_map(|other| other.covering(ports)))
     }
 }
@@ -280,14 +301,15 @@ impl<'m> Candidates<'m> {
         &'a self,
         flow: &'a ir::Flow,
     ) -> impl Iterator<Item = (usize, &'m ir::Flow)> + 'a {
-        let namespace = match &flow.from {
-            Peer::App { namespace, .. } => Some(PeerKey::Namespace(namespace)),
-            _ => None,
-        };
         // Flows from addresses are kept apart (and their key is a formatted string).
-        let (own, addresses) = match &flow.from {
-            Peer::Addresses(blocks) => (None, Some(self.from_addresses.covering(blocks))),
-            from => (Some(from.key()), None),
+        let (own, namespace, addresses) = match &flow.from {
+            Peer::Addresses(blocks) => (None, None, Some(self.from_addresses.covering(blocks))),
+            Peer::App { namespace, .. } => (
+                Some(flow.from.key()),
+                Some(PeerKey::Namespace(namespace)),
+                None,
+            ),
+            from => (Some(from.key()), None, None),
         };
         [own, Some(PeerKey::AnyNamespace), namespace]
             .into_iter()

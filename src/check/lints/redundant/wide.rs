@@ -11,15 +11,13 @@
 use crate::collections::HashMap;
 use crate::ir::{self, PolicyPort, Protocol, TargetPort};
 
-use super::{keep, sorted_ports};
+use super::{sorted_ports, Kept};
 
-/// The flows, each once (identical ones fold to the one that comes first).
 #[derive(Default)]
 pub(super) struct WideFlows<'m> {
-    flows: Vec<(usize, &'m ir::Flow)>,
-    /// The slot in `flows` of the flow with these (sorted) ports.
-    slots: HashMap<Vec<PolicyPort>, usize>,
-    /// Built by [`WideFlows::seal`], as slots in `flows`.
+    /// The flows by their (sorted) ports, each once.
+    kept: Kept<'m, Vec<PolicyPort>>,
+    /// Built by [`WideFlows::seal`], as slots in `kept`.
     every_port: Vec<usize>,
     named: HashMap<(Protocol, &'m str), Vec<usize>>,
     numeric: Vec<(Protocol, Intervals)>,
@@ -27,22 +25,13 @@ pub(super) struct WideFlows<'m> {
 
 impl<'m> WideFlows<'m> {
     pub(super) fn add(&mut self, index: usize, flow: &'m ir::Flow) {
-        let ports = sorted_ports(&flow.ports);
-        match self.slots.get(&ports) {
-            Some(&slot) => {
-                keep(self.flows.get_mut(slot), index, flow);
-            }
-            None => {
-                self.slots.insert(ports, self.flows.len());
-                self.flows.push((index, flow));
-            }
-        }
+        self.kept.add(sorted_ports(&flow.ports), index, flow);
     }
 
     /// Indexes the flows by their ports, once every flow is in.
     pub(super) fn seal(&mut self) {
         let mut numeric: Vec<(Protocol, u16, u16, usize)> = Vec::new();
-        for (slot, (_, flow)) in self.flows.iter().enumerate() {
+        for (slot, (_, flow)) in self.kept.flows.iter().enumerate() {
             if flow.ports.is_empty() {
                 self.every_port.push(slot);
             }
@@ -90,7 +79,7 @@ impl<'m> WideFlows<'m> {
         }
         slots
             .iter()
-            .filter_map(|&slot| self.flows.get(slot).copied())
+            .filter_map(|&slot| self.kept.get(slot))
             .collect()
     }
 }
