@@ -11,17 +11,18 @@
 //! a direction gets `default allow` for it; in one where some are, the others get an
 //! `any` flow. What knet cannot say is a `W04xx` diagnostic.
 
-use crate::collections::IndexMap;
+use crate::collections::{HashMap, HashSet, IndexMap};
 
 use super::apps::App;
 use super::names;
 use super::ports::{self, PortSet};
+use super::select::{Picked, PodIndex};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::Protocol;
 use crate::kube::objects::{Input, Labels, Policy, PolicyPeer, Rule};
 
 /// One side of a flow.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Side {
     /// An app of a managed namespace: (namespace, index into that namespace's apps).
     App(String, usize),
@@ -39,7 +40,7 @@ pub enum Side {
 }
 
 /// The ports of a flow.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FlowPorts {
     /// `:*`
     All,
@@ -49,7 +50,7 @@ pub enum FlowPorts {
     Numbers(Vec<(Protocol, u16, u16)>),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Flow {
     /// The namespace whose block the flow is written in.
     pub namespace: String,
@@ -100,13 +101,19 @@ pub fn connect(
         .iter()
         .flat_map(|(ns, list)| (0..list.len()).map(move |i| (ns.clone(), i)))
         .collect();
-    // The policies that select each app, found once: the pairs below ask for them
-    // n² times, and a scan of every policy each time made an import cubic (1,000 apps
-    // took 106 s).
-    let selected: Vec<Vec<&Policy>> = keys
-        .iter()
-        .map(|(ns, i)| selecting(input, &apps[ns][*i]))
-        .collect();
+    let mut ns_labels: IndexMap<&str, Labels> = IndexMap::default();
+    for (ns, _) in &keys {
+        ns_labels
+            .entry(ns.as_str())
+            .or_insert_with(|| namespace_labels(input, ns));
+    }
+    let index = PodIndex::new(
+        apps.iter()
+            .filter(|(_, list)| !list.is_empty())
+            .map(|(ns, list)| (ns.as_str(), list.iter().map(|a| &a.pod_labels).collect())),
+        &ns_labels,
+    );
+    let selected = index.selecting(&input.policies);
     let isolated = |policies: &[&Policy], ingress: bool| {
         policies.iter().any(|p| {
             if ingress {
@@ -118,12 +125,8 @@ pub fn connect(
     };
     let in_iso: Vec<bool> = selected.iter().map(|p| isolated(p, true)).collect();
     let out_iso: Vec<bool> = selected.iter().map(|p| isolated(p, false)).collect();
-    let mut ns_labels: IndexMap<&str, Labels> = IndexMap::default();
-    for (ns, _) in &keys {
-        ns_labels
-            .entry(ns.as_str())
-            .or_insert_with(|| namespace_labels(input, ns));
-    }
+    let pairs = pairs(&index, &keys, &selected, &in_iso, &out_iso);
+    drop(index);
     // Peers that are not apps of the input (first, so that a range is reported at the
     // policy that allows it; their flows are written last).
     for (key, policies) in keys.iter().zip(&selected) {
@@ -137,37 +140,33 @@ pub fn connect(
     }
     let one_sided_count = out.flows.len();
     // Between apps of the input: what both sides allow.
-    for (si, s) in keys.iter().enumerate() {
-        for (di, d) in keys.iter().enumerate() {
-            if !out_iso[si] && !in_iso[di] {
-                continue;
-            }
-            let (src, dst) = (&apps[&s.0][s.1], &apps[&d.0][d.1]);
-            let egress = if out_iso[si] {
-                allowed(&selected[si], &pod(dst, &ns_labels), false, dst)
-            } else {
-                PortSet::all()
-            };
-            let ingress = if in_iso[di] {
-                allowed(&selected[di], &pod(src, &ns_labels), true, dst)
-            } else {
-                PortSet::all()
-            };
-            let both = egress.intersect(&ingress);
-            if both.is_empty() {
-                continue;
-            }
-            let Some(ports) = app_ports(&mut apps[&d.0][d.1], &both, diags, None, &mut out.ranges)
-            else {
-                continue;
-            };
-            out.flows.push(Flow {
-                namespace: d.0.clone(),
-                from: Side::App(s.0.clone(), s.1),
-                to: Side::App(d.0.clone(), d.1),
-                ports,
-            });
+    for (si, di) in pairs {
+        let (s, d) = (&keys[si], &keys[di]);
+        let (src, dst) = (&apps[&s.0][s.1], &apps[&d.0][d.1]);
+        let egress = if out_iso[si] {
+            allowed(&selected[si], &pod(dst, &ns_labels), false, dst)
+        } else {
+            PortSet::all()
+        };
+        let ingress = if in_iso[di] {
+            allowed(&selected[di], &pod(src, &ns_labels), true, dst)
+        } else {
+            PortSet::all()
+        };
+        let both = egress.intersect(&ingress);
+        if both.is_empty() {
+            continue;
         }
+        let Some(ports) = app_ports(&mut apps[&d.0][d.1], &both, diags, None, &mut out.ranges)
+        else {
+            continue;
+        };
+        out.flows.push(Flow {
+            namespace: d.0.clone(),
+            from: Side::App(s.0.clone(), s.1),
+            to: Side::App(d.0.clone(), d.1),
+            ports,
+        });
     }
     // Namespace defaults, and `any` for the apps a partly isolated namespace leaves open.
     // `keys` lists the apps namespace by namespace, in this order.
@@ -202,13 +201,62 @@ pub fn connect(
     out
 }
 
-/// The policies of the app's namespace that select its pods.
-fn selecting<'a>(input: &'a Input, app: &App) -> Vec<&'a Policy> {
-    input
-        .policies
-        .iter()
-        .filter(|p| p.namespace == app.namespace && p.pod_selector.matches(&app.pod_labels))
-        .collect()
+/// The pairs of apps `(source, destination)` that may have a flow, ascending: where the
+/// destination is isolated for ingress, the sources its policies' rules pick; where the
+/// source is isolated for egress (and the destination is not for ingress), the
+/// destinations its rules pick. Any other pair of which one side is isolated allows
+/// nothing, and one of which neither is needs no flow.
+fn pairs(
+    index: &PodIndex,
+    keys: &[(String, usize)],
+    selected: &[Vec<&Policy>],
+    in_iso: &[bool],
+    out_iso: &[bool],
+) -> Vec<(usize, usize)> {
+    let mut picked: HashMap<(*const Rule, bool), Picked> = HashMap::default();
+    let mut picked_by = |app: usize, ingress: bool| -> Picked {
+        let mut apps = Vec::new();
+        for policy in &selected[app] {
+            let rules = if ingress {
+                &policy.ingress
+            } else {
+                &policy.egress
+            };
+            for rule in rules.iter().flatten() {
+                let entry = picked
+                    .entry((rule as *const Rule, ingress))
+                    .or_insert_with(|| index.picked(rule, &policy.namespace));
+                match entry {
+                    Picked::Every => return Picked::Every,
+                    Picked::Apps(list) => apps.extend_from_slice(list),
+                }
+            }
+        }
+        apps.sort_unstable();
+        apps.dedup();
+        Picked::Apps(apps)
+    };
+    let every = |picked: Picked| match picked {
+        Picked::Every => (0..keys.len()).collect(),
+        Picked::Apps(list) => list,
+    };
+    let mut pairs = Vec::new();
+    for app in 0..keys.len() {
+        if in_iso[app] {
+            pairs.extend(every(picked_by(app, true)).into_iter().map(|s| (s, app)));
+        }
+        if out_iso[app] {
+            pairs.extend(
+                every(picked_by(app, false))
+                    .into_iter()
+                    .filter(|&d| !in_iso[d])
+                    .map(|d| (app, d)),
+            );
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
 }
 
 fn namespace_labels(input: &Input, namespace: &str) -> Labels {
@@ -544,16 +592,11 @@ fn one_sided(
     }
 }
 
+/// Drops repeated flows, keeping the first of each (a set, not a scan of the flows kept:
+/// a scan was quadratic in flows).
 fn dedup(flows: &mut Vec<Flow>) {
-    let mut seen: Vec<Flow> = Vec::new();
-    flows.retain(|f| {
-        if seen.contains(f) {
-            false
-        } else {
-            seen.push(f.clone());
-            true
-        }
-    });
+    let mut seen: HashSet<Flow> = HashSet::default();
+    flows.retain(|f| seen.insert(f.clone()));
 }
 
 fn lossy(policy: &Policy, what: String, why: &str) -> Diagnostic {

@@ -19,6 +19,7 @@ mod implied;
 mod names;
 mod ports;
 mod routes;
+mod select;
 mod tree;
 mod verify;
 
