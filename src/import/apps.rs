@@ -8,12 +8,14 @@
 //! label (`app.kubernetes.io/name`, `app`, `k8s-app`, `name`) when no other workload
 //! carries it, else all its pod labels.
 
-use crate::collections::IndexMap;
+use crate::collections::{HashMap, IndexMap};
+
+use super::found;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::Protocol;
 use crate::kube::objects::{
-    ContainerPort, Input, Labels, PortValue, Selector, Service, ServicePort,
+    ContainerPort, Input, Labels, PortValue, Selector, Service, ServicePort, Workload,
 };
 
 /// One app of a namespace knet will manage.
@@ -109,6 +111,7 @@ const NAME_KEYS: [&str; 4] = ["app.kubernetes.io/name", "app", "k8s-app", "name"
 /// The apps of the namespaces in `managed`, in input order.
 pub fn apps(input: &Input, managed: &[String], diags: &mut Vec<Diagnostic>) -> Vec<App> {
     let mut apps: Vec<App> = Vec::new();
+    let mut selectors = found::Selectors::default();
     // Services with a selector, grouped by (namespace, selector).
     for service in &input.services {
         let Some(selector) = &service.selector else {
@@ -117,11 +120,8 @@ pub fn apps(input: &Input, managed: &[String], diags: &mut Vec<Diagnostic>) -> V
         if service.kind == "ExternalName" {
             continue;
         }
-        if let Some(app) = apps
-            .iter_mut()
-            .find(|a| a.namespace == service.namespace && &a.labels == selector)
-        {
-            app.services.push(service.clone());
+        if let Some(index) = selectors.exact(&service.namespace, selector) {
+            apps[index].services.push(service.clone());
             continue;
         }
         let name = knet_name(&input.services, service, "app", diags);
@@ -134,6 +134,7 @@ pub fn apps(input: &Input, managed: &[String], diags: &mut Vec<Diagnostic>) -> V
             services: vec![service.clone()],
             ports: port_names(service, diags),
         });
+        selectors.add(apps.len() - 1, &apps[apps.len() - 1]);
         if service.ports.is_empty() {
             diags.push(
                 Diagnostic::new(
@@ -147,16 +148,13 @@ pub fn apps(input: &Input, managed: &[String], diags: &mut Vec<Diagnostic>) -> V
             );
         }
     }
+    let mut names = found::Names::default();
+    apps.iter().for_each(|app| names.add(app));
+    let telling = TellingLabels::new(input);
     // Workloads: joined to the app whose selector matches them, else apps of their own.
-    for (index, workload) in input.workloads.iter().enumerate() {
-        let owner = apps.iter_mut().find(|a| {
-            a.namespace == workload.namespace
-                && !a.services.is_empty()
-                && a.labels
-                    .iter()
-                    .all(|(k, v)| workload.labels.get(k) == Some(v))
-        });
-        if let Some(app) = owner {
+    for workload in &input.workloads {
+        let owner = selectors.owner(&apps, &workload.namespace, &workload.labels);
+        if let Some(app) = owner.map(|index| &mut apps[index]) {
             if app.container.is_empty() {
                 app.pod_labels = workload.labels.clone();
             }
@@ -168,8 +166,8 @@ pub fn apps(input: &Input, managed: &[String], diags: &mut Vec<Diagnostic>) -> V
         if workload.labels.is_empty() {
             continue;
         }
-        let labels = telling_labels(input, index);
-        let name = unique_name(&apps, &workload.namespace, &workload.name);
+        let labels = telling.of(workload);
+        let name = unique_name(&names, &workload.namespace, &workload.name);
         apps.push(App {
             name,
             namespace: workload.namespace.clone(),
@@ -179,11 +177,17 @@ pub fn apps(input: &Input, managed: &[String], diags: &mut Vec<Diagnostic>) -> V
             services: Vec::new(),
             ports: Vec::new(),
         });
+        names.add(&apps[apps.len() - 1]);
     }
+    let mut pods = found::PodLabels::default();
+    apps.iter()
+        .enumerate()
+        .for_each(|(index, app)| pods.add(index, app));
+    let mut known = Known { apps, names, pods };
     // Pods that only policies name (no workload given): a policy's pods, and the pods of
     // its peers in namespaces of the input.
     for policy in &input.policies {
-        add_selected(&mut apps, &policy.namespace, &policy.pod_selector);
+        known.add_selected(&policy.namespace, &policy.pod_selector);
         for rule in policy.ingress.iter().chain(&policy.egress).flatten() {
             for peer in rule.peers.iter().flatten() {
                 let crate::kube::objects::PolicyPeer::Pods { namespaces, pods } = peer else {
@@ -203,11 +207,12 @@ pub fn apps(input: &Input, managed: &[String], diags: &mut Vec<Diagnostic>) -> V
                     Some(selector) => super::names::namespace_by_name(selector),
                 };
                 if let Some(namespace) = namespace.filter(|n| managed.contains(n)) {
-                    add_selected(&mut apps, &namespace, pods);
+                    known.add_selected(&namespace, pods);
                 }
             }
         }
     }
+    let mut apps = known.apps;
     apps.retain(|a| managed.contains(&a.namespace));
     for app in &mut apps {
         name_unknown_targets(app);
@@ -314,52 +319,81 @@ fn renamed(service: &Service, name: &str) -> Diagnostic {
     .help(format!("point clients at `{name}`, or accept the new name with `--allow-lossy`"))
 }
 
-/// An app for a selector that selects no known pod (matchLabels only, not empty).
-fn add_selected(apps: &mut Vec<App>, namespace: &str, selector: &Selector) {
-    if selector.is_empty() || !selector.expressions.is_empty() {
-        return;
-    }
-    let known = apps
-        .iter()
-        .any(|a| a.namespace == namespace && selector.matches(&a.pod_labels));
-    if known {
-        return;
-    }
-    let base = super::names::from_labels(&selector.labels);
-    let name = unique_name(apps, namespace, &base);
-    apps.push(App {
-        name,
-        namespace: namespace.to_string(),
-        labels: selector.labels.clone(),
-        pod_labels: selector.labels.clone(),
-        container: Vec::new(),
-        services: Vec::new(),
-        ports: Vec::new(),
-    });
+/// The apps found, with the indexes that `add_selected` asks.
+struct Known {
+    apps: Vec<App>,
+    names: found::Names,
+    pods: found::PodLabels,
 }
 
-/// The one label that tells a workload's pods from every other workload's, else all.
-fn telling_labels(input: &Input, index: usize) -> Labels {
-    let workload = &input.workloads[index];
-    for key in NAME_KEYS {
-        let Some(value) = workload.labels.get(key) else {
-            continue;
-        };
-        let shared = input.workloads.iter().enumerate().any(|(i, w)| {
-            i != index && w.namespace == workload.namespace && w.labels.get(key) == Some(value)
-        });
-        if !shared {
-            return Labels::from_iter([(key.to_string(), value.clone())]);
+impl Known {
+    /// An app for a selector that selects no known pod (matchLabels only, not empty).
+    fn add_selected(&mut self, namespace: &str, selector: &Selector) {
+        if selector.is_empty() || !selector.expressions.is_empty() {
+            return;
         }
+        if self
+            .pods
+            .any_carries(&self.apps, namespace, &selector.labels)
+        {
+            return;
+        }
+        let base = super::names::from_labels(&selector.labels);
+        let name = unique_name(&self.names, namespace, &base);
+        let app = App {
+            name,
+            namespace: namespace.to_string(),
+            labels: selector.labels.clone(),
+            pod_labels: selector.labels.clone(),
+            container: Vec::new(),
+            services: Vec::new(),
+            ports: Vec::new(),
+        };
+        self.names.add(&app);
+        self.pods.add(self.apps.len(), &app);
+        self.apps.push(app);
     }
-    workload.labels.clone()
 }
 
-fn unique_name(apps: &[App], namespace: &str, base: &str) -> String {
+/// The one label that tells a workload's pods from every other workload's, else all:
+/// how many workloads of each namespace carry each of the labels that usually name an
+/// app, counted once.
+struct TellingLabels<'a> {
+    carried: HashMap<(&'a str, &'a str, &'a str), usize>,
+}
+
+impl<'a> TellingLabels<'a> {
+    fn new(input: &'a Input) -> Self {
+        let mut carried: HashMap<(&str, &str, &str), usize> = HashMap::default();
+        for workload in &input.workloads {
+            for key in NAME_KEYS {
+                if let Some(value) = workload.labels.get(key) {
+                    *carried
+                        .entry((workload.namespace.as_str(), key, value.as_str()))
+                        .or_default() += 1;
+                }
+            }
+        }
+        TellingLabels { carried }
+    }
+
+    fn of(&self, workload: &Workload) -> Labels {
+        for key in NAME_KEYS {
+            let Some(value) = workload.labels.get(key) else {
+                continue;
+            };
+            let shared = self.carried[&(workload.namespace.as_str(), key, value.as_str())] > 1;
+            if !shared {
+                return Labels::from_iter([(key.to_string(), value.clone())]);
+            }
+        }
+        workload.labels.clone()
+    }
+}
+
+fn unique_name(names: &found::Names, namespace: &str, base: &str) -> String {
     let base = super::names::unreserved(super::names::dns_label(base), "app");
-    super::names::unique(base, |n| {
-        apps.iter().any(|a| a.namespace == namespace && a.name == n)
-    })
+    super::names::unique(base, |n| names.taken(namespace, n))
 }
 
 /// Apps by namespace, in input order.

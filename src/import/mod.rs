@@ -15,6 +15,7 @@
 
 mod apps;
 mod connect;
+mod found;
 mod implied;
 mod names;
 mod ports;
