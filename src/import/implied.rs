@@ -11,7 +11,7 @@
 //!   on UDP and TCP 53: when every app of a namespace already may, those flows are
 //!   dropped and the namespace keeps DNS on; otherwise it says `dns off`.
 
-use crate::collections::IndexMap;
+use crate::collections::{HashMap, HashSet, IndexMap};
 
 use super::apps::App;
 use super::connect::{Connections, FlowPorts, Side};
@@ -312,38 +312,48 @@ fn dns(out: &mut Connections, apps: &IndexMap<String, Vec<App>>) -> Vec<String> 
                 .collect()
         })
         .unwrap_or_default();
+    // What each app's flows reach of the DNS, gathered in one pass over the flows (a
+    // pass per app was quadratic): every port of everything (`any`), or which DNS
+    // ports of a DNS app. The loop below changes only flows of the namespace it is at,
+    // which no later namespace asks about.
+    let to_dns = |to: &Side| matches!(to, Side::Unmanaged(n, a) if n == DNS_NAMESPACE && dns_apps.contains(a));
+    let mut reach: HashMap<(&str, usize), (bool, [bool; 2])> = HashMap::default();
+    for flow in &out.flows {
+        let Side::App(ns, index) = &flow.from else {
+            continue;
+        };
+        let seen = reach.entry((ns.as_str(), *index)).or_default();
+        if flow.to == Side::Any && flow.ports == FlowPorts::All {
+            seen.0 = true;
+        }
+        if to_dns(&flow.to) {
+            for (port, covered) in DNS.iter().zip(&mut seen.1) {
+                *covered |= match &flow.ports {
+                    FlowPorts::All => true,
+                    FlowPorts::App(list) => list.contains(port),
+                    FlowPorts::Numbers(_) => false,
+                };
+            }
+        }
+    }
+    let reaches: HashSet<(String, usize)> = reach
+        .into_iter()
+        .filter(|(_, (any, named))| *any || named.iter().all(|&covered| covered))
+        .map(|((ns, index), _)| (ns.to_string(), index))
+        .collect();
     let mut on = Vec::new();
     for (ns, list) in apps {
         let open_egress = out.open.get(ns).is_some_and(|(_, egress)| *egress);
         if open_egress {
             continue;
         }
-        let reaches_dns = |index: usize| {
-            let from = Side::App(ns.clone(), index);
-            let any = out
-                .flows
-                .iter()
-                .any(|f| f.from == from && f.to == Side::Any && f.ports == FlowPorts::All);
-            let named = DNS.iter().all(|port| {
-                out.flows.iter().any(|f| {
-                    f.from == from
-                        && matches!(&f.to, Side::Unmanaged(n, a) if n == DNS_NAMESPACE && dns_apps.contains(a))
-                        && match &f.ports {
-                            FlowPorts::All => true,
-                            FlowPorts::App(list) => list.contains(port),
-                            FlowPorts::Numbers(_) => false,
-                        }
-                })
-            });
-            any || named
-        };
+        let reaches_dns = |index: usize| reaches.contains(&(ns.clone(), index));
         if list.is_empty() || !(0..list.len()).all(reaches_dns) {
             continue;
         }
         on.push(ns.clone());
         for flow in out.flows.iter_mut() {
-            let to_dns = matches!(&flow.to, Side::Unmanaged(n, a) if n == DNS_NAMESPACE && dns_apps.contains(a));
-            if !to_dns || !matches!(&flow.from, Side::App(n, _) if n == ns) {
+            if !to_dns(&flow.to) || !matches!(&flow.from, Side::App(n, _) if n == ns) {
                 continue;
             }
             if let FlowPorts::App(list) = &mut flow.ports {
