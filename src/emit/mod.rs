@@ -85,7 +85,10 @@ fn labelled_metadata<'a>(
     // Last, and knet's: a pod label of that key (Helm's, say) is not the Service's.
     let mut all = tree::string_map(merged.filter(|(key, _)| *key != MANAGED_BY.0));
     if let Node::Map(entries) = &mut all {
-        entries.push((tree::Key::Borrowed(MANAGED_BY.0), Node::from(MANAGED_BY.1)));
+        entries.push((
+            tree::Key::Text(MANAGED_BY.0.into()),
+            Node::from(MANAGED_BY.1),
+        ));
     }
     Node::map()
         .with("name", name)

@@ -7,8 +7,15 @@
 /// borrowing saves an allocation and a free for most of its strings.
 pub type Text<'a> = std::borrow::Cow<'a, str>;
 
-/// A map key.
-pub type Key<'a> = Text<'a>;
+/// A map key: a field name of the Kubernetes API, fixed in knet's source and plain in
+/// YAML, so written as it is; or a string of the model (a label or annotation key),
+/// which the writer quotes when YAML needs it. (Every document has several fields per
+/// value, and testing each for quoting was a tenth of `build`.)
+#[derive(Debug, Clone, PartialEq)]
+pub enum Key<'a> {
+    Field(&'static str),
+    Text(Text<'a>),
+}
 
 /// A YAML node. Maps keep insertion order.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,7 +41,13 @@ impl<'a> Node<'a> {
             Node::Map(entries) => Node::Map(
                 entries
                     .into_iter()
-                    .map(|(key, value)| (owned(key), value.into_owned()))
+                    .map(|(key, value)| {
+                        let key = match key {
+                            Key::Field(field) => Key::Field(field),
+                            Key::Text(text) => Key::Text(owned(text)),
+                        };
+                        (key, value.into_owned())
+                    })
                     .collect(),
             ),
             Node::Seq(items) => Node::Seq(items.into_iter().map(Node::into_owned).collect()),
@@ -46,7 +59,7 @@ impl<'a> Node<'a> {
     /// Adds a key (builder style).
     pub fn with(mut self, key: &'static str, value: impl Into<Node<'a>>) -> Node<'a> {
         if let Node::Map(entries) = &mut self {
-            entries.push((Key::Borrowed(key), value.into()));
+            entries.push((Key::Field(key), value.into()));
         }
         self
     }
@@ -110,7 +123,7 @@ pub fn string_map<'a>(pairs: impl IntoIterator<Item = (&'a String, &'a String)>)
     Node::Map(
         pairs
             .into_iter()
-            .map(|(k, v)| (Key::Borrowed(k.as_str()), Node::from(v)))
+            .map(|(k, v)| (Key::Text(Text::Borrowed(k.as_str())), Node::from(v)))
             .collect(),
     )
 }
