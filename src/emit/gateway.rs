@@ -2,168 +2,169 @@
 //! knet owns, the HTTPRoutes of the ingresses in Gateway API mode (planned by
 //! [`crate::routes`]), and the ReferenceGrants for TLS secrets of other namespaces.
 
-use super::tree::Node;
+use super::block::Map;
 use super::{metadata, object};
 use crate::ir::{self, IngressOutput};
 use crate::routes::{self, HttpRoute};
+use crate::sink::Sink;
 
 const API_VERSION: &str = "gateway.networking.k8s.io/v1";
 const GROUP: &str = "gateway.networking.k8s.io";
 
 /// The Gateways, then the HTTPRoutes, then the ReferenceGrants of a namespace.
-pub fn objects(ns: &ir::Namespace) -> impl Iterator<Item = Node<'_>> {
-    let gateways = ns.gateways.values().map(|g| gateway(&ns.name, g));
-    let http_routes = ns.ingresses.values().flat_map(|ingress| {
+pub fn objects(out: &mut Sink, ns: &ir::Namespace) {
+    for gateway in ns.gateways.values() {
+        write_gateway(out, &ns.name, gateway);
+    }
+    for ingress in ns.ingresses.values() {
         let IngressOutput::HttpRoutes(parent) = &ingress.output else {
-            return Vec::new();
+            continue;
         };
-        // The routes are planned here and dropped with this closure: their documents
-        // own their strings.
-        routes::http_routes(ingress)
-            .iter()
-            .map(|route| http_route(&ns.name, parent, route).into_owned())
-            .collect()
-    });
-    let grants = ns
-        .reference_grants
-        .iter()
-        .map(|g| reference_grant(&ns.name, g));
-    gateways.chain(http_routes).chain(grants)
+        for route in &routes::http_routes(ingress) {
+            http_route(out, &ns.name, parent, route);
+        }
+    }
+    for grant in &ns.reference_grants {
+        reference_grant(out, &ns.name, grant);
+    }
 }
 
-fn gateway<'a>(namespace: &'a str, gateway: &'a ir::Gateway) -> Node<'a> {
-    let allowed = if gateway.route_namespaces.iter().all(|n| n == namespace) {
-        Node::map().with("from", "Same")
-    } else {
-        let names = gateway
-            .route_namespaces
-            .iter()
-            .map(Node::from)
-            .collect::<Vec<_>>();
-        Node::map().with("from", "Selector").with(
-            "selector",
-            Node::map().with(
-                "matchExpressions",
-                Node::Seq(vec![Node::map()
-                    .with("key", "kubernetes.io/metadata.name")
-                    .with("operator", "In")
-                    .with("values", Node::Seq(names))]),
-            ),
-        )
-    };
-    let listeners = gateway
-        .listeners
-        .iter()
-        .map(|listener| {
-            let tls = listener.certificate.as_ref().map(|cert| {
-                let reference = Node::map().with("kind", "Secret").with("name", &cert.name);
-                let reference = if cert.namespace == namespace {
-                    reference
-                } else {
-                    reference.with("namespace", &cert.namespace)
-                };
-                Node::map()
-                    .with("mode", "Terminate")
-                    .with("certificateRefs", Node::Seq(vec![reference]))
+/// The namespaces a listener admits routes from: its own, or those named.
+fn allowed_routes(map: &mut Map, namespace: &str, gateway: &ir::Gateway) {
+    if gateway.route_namespaces.iter().all(|n| n == namespace) {
+        map.str("from", "Same");
+        return;
+    }
+    map.str("from", "Selector");
+    map.map("selector", |selector| {
+        selector.seq("matchExpressions", |expressions| {
+            expressions.map(|expression| {
+                expression.str("key", "kubernetes.io/metadata.name");
+                expression.str("operator", "In");
+                expression.seq("values", |values| {
+                    gateway.route_namespaces.iter().for_each(|n| values.str(n));
+                });
             });
-            Node::map()
-                .with("name", &listener.name)
-                .with_opt("hostname", listener.hostname.as_ref())
-                .with("port", listener.port)
-                .with(
-                    "protocol",
-                    if listener.certificate.is_some() {
+        });
+    });
+}
+
+fn write_gateway(out: &mut Sink, namespace: &str, gateway: &ir::Gateway) {
+    let spec = |spec: &mut Map| {
+        spec.str("gatewayClassName", &gateway.class);
+        spec.seq("listeners", |listeners| {
+            for listener in &gateway.listeners {
+                listeners.map(|entry| {
+                    entry.str("name", &listener.name);
+                    entry.opt_str("hostname", listener.hostname.as_deref());
+                    entry.int("port", listener.port);
+                    let protocol = if listener.certificate.is_some() {
                         "HTTPS"
                     } else {
                         "HTTP"
-                    },
-                )
-                .with_opt("tls", tls)
-                .with(
-                    "allowedRoutes",
-                    Node::map().with("namespaces", allowed.clone()),
-                )
-        })
-        .collect();
-    let spec = Node::map()
-        .with("gatewayClassName", &gateway.class)
-        .with("listeners", Node::Seq(listeners));
+                    };
+                    entry.str("protocol", protocol);
+                    if let Some(cert) = &listener.certificate {
+                        entry.map("tls", |tls| {
+                            tls.str("mode", "Terminate");
+                            tls.seq("certificateRefs", |refs| {
+                                refs.map(|reference| {
+                                    reference.str("kind", "Secret");
+                                    reference.str("name", &cert.name);
+                                    if cert.namespace != namespace {
+                                        reference.str("namespace", &cert.namespace);
+                                    }
+                                });
+                            });
+                        });
+                    }
+                    entry.map("allowedRoutes", |routes| {
+                        routes.map("namespaces", |from| {
+                            allowed_routes(from, namespace, gateway)
+                        });
+                    });
+                });
+            }
+        });
+    };
     object(
+        out,
         API_VERSION,
         "Gateway",
         metadata(&gateway.name, namespace, None),
         spec,
-    )
+    );
 }
 
-fn http_route<'a>(
-    namespace: &'a str,
-    parent: &'a ir::GatewayRef,
-    route: &'a HttpRoute,
-) -> Node<'a> {
-    let parent_ref = Node::map()
-        .with("group", GROUP)
-        .with("kind", "Gateway")
-        .with("name", &parent.name)
-        .with("namespace", &parent.namespace);
-    let rules = route
-        .rules
-        .iter()
-        .map(|rule| {
-            let matches = rule
-                .matches
-                .iter()
-                .map(|m| {
-                    Node::map().with(
-                        "path",
-                        Node::map()
-                            .with("type", m.kind.as_k8s())
-                            .with("value", &m.value),
-                    )
-                })
-                .collect();
-            Node::map().with("matches", Node::Seq(matches)).with(
-                "backendRefs",
-                Node::Seq(vec![Node::map()
-                    .with("name", &rule.backend.service)
-                    .with("port", rule.backend.port)]),
-            )
-        })
-        .collect();
-    let spec = Node::map()
-        .with("parentRefs", Node::Seq(vec![parent_ref]))
-        .with_seq("hostnames", route.hostname.iter().map(Node::from).collect())
-        .with("rules", Node::Seq(rules));
+fn http_route(out: &mut Sink, namespace: &str, parent: &ir::GatewayRef, route: &HttpRoute) {
+    let spec = |spec: &mut Map| {
+        spec.seq("parentRefs", |refs| {
+            refs.map(|parent_ref| {
+                parent_ref.str("group", GROUP);
+                parent_ref.str("kind", "Gateway");
+                parent_ref.str("name", &parent.name);
+                parent_ref.str("namespace", &parent.namespace);
+            });
+        });
+        spec.seq_if_any("hostnames", |hostnames| {
+            route.hostname.iter().for_each(|h| hostnames.str(h));
+        });
+        spec.seq("rules", |rules| {
+            for rule in &route.rules {
+                rules.map(|entry| {
+                    entry.seq("matches", |matches| {
+                        for m in &rule.matches {
+                            matches.map(|item| {
+                                item.map("path", |path| {
+                                    path.str("type", m.kind.as_k8s());
+                                    path.str("value", &m.value);
+                                });
+                            });
+                        }
+                    });
+                    entry.seq("backendRefs", |refs| {
+                        refs.map(|backend| {
+                            backend.str("name", &rule.backend.service);
+                            backend.int("port", rule.backend.port);
+                        });
+                    });
+                });
+            }
+        });
+    };
     object(
+        out,
         API_VERSION,
         "HTTPRoute",
         metadata(&route.name, namespace, None),
         spec,
-    )
+    );
 }
 
-fn reference_grant<'a>(namespace: &'a str, grant: &'a ir::ReferenceGrant) -> Node<'a> {
-    let from = Node::map()
-        .with("group", GROUP)
-        .with("kind", "Gateway")
-        .with("namespace", &grant.from_namespace);
-    let to = grant
-        .secrets
-        .iter()
-        .map(|secret| {
-            Node::map()
-                .with("group", "")
-                .with("kind", "Secret")
-                .with("name", secret)
-        })
-        .collect();
-    let spec = Node::map()
-        .with("from", Node::Seq(vec![from]))
-        .with("to", Node::Seq(to));
+fn reference_grant(out: &mut Sink, namespace: &str, grant: &ir::ReferenceGrant) {
+    let spec = |spec: &mut Map| {
+        spec.seq("from", |from| {
+            from.map(|entry| {
+                entry.str("group", GROUP);
+                entry.str("kind", "Gateway");
+                entry.str("namespace", &grant.from_namespace);
+            });
+        });
+        spec.seq("to", |to| {
+            for secret in &grant.secrets {
+                to.map(|entry| {
+                    entry.str("group", "");
+                    entry.str("kind", "Secret");
+                    entry.str("name", secret);
+                });
+            }
+        });
+    };
     object(
+        out,
         API_VERSION,
         "ReferenceGrant",
         metadata(&grant.name, namespace, None),
         spec,
-    )
+    );
 }

@@ -8,14 +8,15 @@
 //! `app.kubernetes.io/managed-by: knet`. Emits no diagnostics: what could be wrong was
 //! reported by the checker.
 
+mod block;
 mod gateway;
 mod network_policy;
 mod service;
-mod tree;
 mod yaml;
 
 use crate::ir::Model;
-use tree::Node;
+use crate::sink::Sink;
+use block::Map;
 
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "knet");
 
@@ -27,29 +28,25 @@ pub fn emit_yaml(model: &Model) -> String {
     crate::sink::to_string(|out| write_yaml(model, out))
 }
 
-/// The whole model as one YAML stream, document by document into `out`: a document is
-/// built, written and dropped before the next, so the stream is never whole in memory.
+/// The whole model as one YAML stream, document by document into `out`: each document
+/// is written as it is made (`block.rs`), so the stream is never whole in memory.
 ///
 /// The policy plan is made policy by policy too (`policy::each_plan`): it comes
 /// namespace by namespace in the model's order, so each namespace's policies are the
 /// plans at the head of the walk when its other objects are written.
-pub fn write_yaml(model: &Model, out: &mut crate::sink::Sink) {
-    let mut write = |document: Node| {
-        yaml::write_document(out, &document);
-        out.written_when_full();
-    };
+pub fn write_yaml(model: &Model, out: &mut Sink) {
     crate::policy::each_plan(model, |plans| {
         let mut plans = plans.peekable();
         for ns in model.namespaces.values() {
-            service::services(ns).for_each(&mut write);
-            ns.ingresses
-                .values()
-                .filter(|i| i.output == crate::ir::IngressOutput::Ingress)
-                .map(|i| service::ingress(&ns.name, i))
-                .for_each(&mut write);
-            gateway::objects(ns).for_each(&mut write);
+            service::services(out, ns);
+            for ingress in ns.ingresses.values() {
+                if ingress.output == crate::ir::IngressOutput::Ingress {
+                    service::ingress(out, &ns.name, ingress);
+                }
+            }
+            gateway::objects(out, ns);
             while let Some(plan) = plans.next_if(|plan| plan.namespace == ns.name) {
-                write(network_policy::network_policy(&plan));
+                network_policy::network_policy(out, &plan);
             }
         }
         debug_assert!(
@@ -59,53 +56,63 @@ pub fn write_yaml(model: &Model, out: &mut crate::sink::Sink) {
     });
 }
 
+/// One object: `apiVersion`, `kind`, `metadata` (see [`metadata`]) and the `spec` that
+/// `spec` writes; then the sink may write its buffer out.
+fn object(
+    out: &mut Sink,
+    api_version: &'static str,
+    kind: &'static str,
+    metadata: impl FnOnce(&mut Map),
+    spec: impl FnOnce(&mut Map),
+) {
+    block::document(out, |doc| {
+        doc.str("apiVersion", api_version);
+        doc.str("kind", kind);
+        doc.map("metadata", metadata);
+        doc.map("spec", spec);
+    });
+    out.written_when_full();
+}
+
 /// `metadata` with name, namespace, the managed-by label and annotations.
-fn metadata<'a>(name: &'a str, namespace: &'a str, annotations: Option<Node<'a>>) -> Node<'a> {
+fn metadata<'a>(
+    name: &'a str,
+    namespace: &'a str,
+    annotations: Option<&'a crate::collections::IndexMap<String, String>>,
+) -> impl FnOnce(&mut Map) + 'a {
     labelled_metadata(name, namespace, &NO_LABELS, &NO_LABELS, annotations)
 }
 
 /// `metadata` with the object's own labels first (`labels`, each overridden by a key of
 /// `overrides`, then the keys only `overrides` has), then the managed-by label (which
-/// replaces a label of that key).
+/// replaces a label of that key), then the annotations, if any.
 fn labelled_metadata<'a>(
     name: &'a str,
     namespace: &'a str,
     labels: &'a crate::ir::Labels,
     overrides: &'a crate::ir::Labels,
-    annotations: Option<Node<'a>>,
-) -> Node<'a> {
-    let merged = labels
-        .iter()
-        .map(|(key, value)| overrides.get_key_value(key).unwrap_or((key, value)))
-        .chain(
-            overrides
+    annotations: Option<&'a crate::collections::IndexMap<String, String>>,
+) -> impl FnOnce(&mut Map) + 'a {
+    move |metadata| {
+        metadata.str("name", name);
+        metadata.str("namespace", namespace);
+        metadata.map("labels", |all| {
+            let merged = labels
                 .iter()
-                .filter(|(key, _)| !labels.contains_key(*key)),
-        );
-    // Last, and knet's: a pod label of that key (Helm's, say) is not the Service's.
-    let mut all = tree::string_map(merged.filter(|(key, _)| *key != MANAGED_BY.0));
-    if let Node::Map(entries) = &mut all {
-        entries.push((
-            tree::Key::Text(MANAGED_BY.0.into()),
-            Node::from(MANAGED_BY.1),
-        ));
+                .map(|(key, value)| overrides.get_key_value(key).unwrap_or((key, value)))
+                .chain(
+                    overrides
+                        .iter()
+                        .filter(|(key, _)| !labels.contains_key(*key)),
+                );
+            // Last, and knet's: a pod label of that key (Helm's, say) is not the Service's.
+            for (key, value) in merged.filter(|(key, _)| *key != MANAGED_BY.0) {
+                all.text(key, value);
+            }
+            all.text(MANAGED_BY.0, MANAGED_BY.1);
+        });
+        if let Some(annotations) = annotations.filter(|a| !a.is_empty()) {
+            metadata.strings("annotations", annotations);
+        }
     }
-    Node::map()
-        .with("name", name)
-        .with("namespace", namespace)
-        .with("labels", all)
-        .with_opt("annotations", annotations)
-}
-
-fn object<'a>(
-    api_version: &'static str,
-    kind: &'static str,
-    metadata: Node<'a>,
-    spec: Node<'a>,
-) -> Node<'a> {
-    Node::map()
-        .with("apiVersion", api_version)
-        .with("kind", kind)
-        .with("metadata", metadata)
-        .with("spec", spec)
 }

@@ -1,117 +1,114 @@
 //! NetworkPolicies from the policy plan: selectors, peers and resolved ports.
 
-use super::tree::{string_map, Node};
+use super::block::{Map, Seq};
 use super::{metadata, object};
 use crate::ir::{Labels, Peer, PolicyPort, TargetPort};
 use crate::policy::{Direction, PolicyPlan};
+use crate::sink::Sink;
 
 /// The label every namespace carries with its own name (set by the API server).
 const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
 
-pub fn network_policy(plan: &PolicyPlan) -> Node<'_> {
-    let pod_selector = match &plan.pod_selector {
-        Some(labels) => match_labels(labels),
-        None => Node::map(),
+pub fn network_policy(out: &mut Sink, plan: &PolicyPlan) {
+    let spec = |spec: &mut Map| {
+        spec.map("podSelector", |selector| {
+            if let Some(labels) = &plan.pod_selector {
+                match_labels(selector, labels);
+            }
+        });
+        spec.seq("policyTypes", |types| {
+            plan.types.iter().for_each(|t| types.str(t.as_k8s()));
+        });
+        let Some(direction) = plan.direction else {
+            return;
+        };
+        let peers_key = match direction {
+            Direction::Egress => "to",
+            Direction::Ingress => "from",
+        };
+        spec.seq(direction.suffix(), |rules| {
+            for rule in &plan.rules {
+                rules.map(|entry| {
+                    entry.seq_if_any(peers_key, |peers| {
+                        for peer in &rule.peers {
+                            peer_items(peers, peer, &plan.namespace);
+                        }
+                    });
+                    entry.seq_if_any("ports", |ports| {
+                        rule.ports.iter().for_each(|p| ports.map(|m| port(m, p)));
+                    });
+                });
+            }
+        });
     };
-    let rules: Vec<Node> = plan
-        .rules
-        .iter()
-        .map(|rule| {
-            let peers_key = match plan.direction {
-                Some(Direction::Egress) => "to",
-                _ => "from",
-            };
-            let peers = rule
-                .peers
-                .iter()
-                .flat_map(|peer| peer_nodes(peer, &plan.namespace))
-                .collect();
-            Node::map()
-                .with_seq(peers_key, peers)
-                .with_seq("ports", rule.ports.iter().map(port).collect())
-        })
-        .collect();
-    let mut spec = Node::map().with("podSelector", pod_selector).with(
-        "policyTypes",
-        Node::Seq(plan.types.iter().map(|t| Node::from(t.as_k8s())).collect()),
-    );
-    if let Some(direction) = plan.direction {
-        spec = spec.with(direction.suffix(), Node::Seq(rules));
-    }
     object(
+        out,
         "networking.k8s.io/v1",
         "NetworkPolicy",
         metadata(&plan.name, &plan.namespace, None),
         spec,
-    )
+    );
 }
 
-fn match_labels(labels: &Labels) -> Node<'_> {
-    Node::map().with("matchLabels", string_map(labels))
+fn match_labels(selector: &mut Map, labels: &Labels) {
+    selector.strings("matchLabels", labels);
 }
 
-fn namespace_selector(namespace: &str) -> Node<'_> {
-    Node::map().with(
-        "matchLabels",
-        Node::map().with(NAMESPACE_NAME_LABEL, namespace),
-    )
+fn namespace_selector(peer: &mut Map, namespace: &str) {
+    peer.map("namespaceSelector", |selector| {
+        selector.map("matchLabels", |labels| {
+            labels.text(NAMESPACE_NAME_LABEL, namespace);
+        });
+    });
 }
 
-/// A peer as seen from a policy in `here`. An app or pods of another namespace are one
-/// peer with both selectors (AND), never two list items (OR).
-fn peer_nodes<'a>(peer: &'a Peer, here: &str) -> Vec<Node<'a>> {
-    let pods_in = |namespace: &'a str, pods: Node<'a>| -> Node<'a> {
-        if namespace == here {
-            Node::map().with("podSelector", pods)
-        } else {
-            Node::map()
-                .with("namespaceSelector", namespace_selector(namespace))
-                .with("podSelector", pods)
-        }
+/// A peer as seen from a policy in `here`, as items of the rule's peer list. An app or
+/// pods of another namespace are one peer with both selectors (AND), never two list
+/// items (OR).
+fn peer_items(peers: &mut Seq, peer: &Peer, here: &str) {
+    let pods_in = |peers: &mut Seq, namespace: &str, labels: &Labels| {
+        peers.map(|item| {
+            if namespace != here {
+                namespace_selector(item, namespace);
+            }
+            item.map("podSelector", |pods| match_labels(pods, labels));
+        });
     };
     match peer {
         Peer::App {
             namespace, labels, ..
-        } => vec![pods_in(namespace, match_labels(labels))],
-        Peer::Pods(selector) => vec![pods_in(&selector.namespace, match_labels(&selector.labels))],
-        Peer::AnyNamespace => vec![Node::map().with("namespaceSelector", Node::map())],
+        } => pods_in(peers, namespace, labels),
+        Peer::Pods(selector) => pods_in(peers, &selector.namespace, &selector.labels),
+        Peer::AnyNamespace => peers.map(|item| item.map("namespaceSelector", |_| {})),
         Peer::NamespaceGroup { labels, .. } => {
-            vec![Node::map().with("namespaceSelector", match_labels(labels))]
+            peers.map(|item| item.map("namespaceSelector", |s| match_labels(s, labels)));
         }
         // A rule with `any` has no peers at all (the plan drops the others).
-        Peer::Any => Vec::new(),
+        Peer::Any => {}
         Peer::Namespace { namespace } if **namespace == *here => {
-            vec![Node::map().with("podSelector", Node::map())]
+            peers.map(|item| item.map("podSelector", |_| {}));
         }
-        Peer::Namespace { namespace } => {
-            vec![Node::map().with("namespaceSelector", namespace_selector(namespace))]
+        Peer::Namespace { namespace } => peers.map(|item| namespace_selector(item, namespace)),
+        Peer::Addresses(blocks) => {
+            for block in blocks {
+                peers.map(|item| {
+                    item.map("ipBlock", |ip_block| {
+                        ip_block.str("cidr", &block.cidr.to_string());
+                        ip_block.seq_if_any("except", |except| {
+                            block.except.iter().for_each(|e| except.str(&e.to_string()));
+                        });
+                    });
+                });
+            }
         }
-        Peer::Addresses(blocks) => blocks
-            .iter()
-            .map(|block| {
-                let except = block
-                    .except
-                    .iter()
-                    .map(|e| Node::from(e.to_string()))
-                    .collect();
-                Node::map().with(
-                    "ipBlock",
-                    Node::map()
-                        .with("cidr", block.cidr.to_string())
-                        .with_seq("except", except),
-                )
-            })
-            .collect(),
     }
 }
 
-fn port(port: &PolicyPort) -> Node<'_> {
-    let number = match &port.port {
-        TargetPort::Number(n) => Node::from(*n),
-        TargetPort::Name(name) => Node::from(name),
-    };
-    Node::map()
-        .with("protocol", port.protocol.as_k8s())
-        .with("port", number)
-        .with_opt("endPort", port.end_port)
+fn port(map: &mut Map, port: &PolicyPort) {
+    map.str("protocol", port.protocol.as_k8s());
+    match &port.port {
+        TargetPort::Number(n) => map.int("port", *n),
+        TargetPort::Name(name) => map.str("port", name),
+    }
+    map.opt_int("endPort", port.end_port);
 }

@@ -1,38 +1,39 @@
 //! Services (every type, and `ExternalName` for externals with `host`) and Ingresses.
 
-use super::tree::{string_map, Node};
+use super::block::Map;
 use super::{labelled_metadata, metadata, object};
 use crate::ir::{self, ServiceType, TargetPort, TrafficPolicy};
+use crate::sink::Sink;
 
-/// The namespace's Services, made one at a time as they are written: a namespace may
-/// hold 100,000 of them.
-pub fn services(ns: &ir::Namespace) -> impl Iterator<Item = Node<'_>> {
+/// The namespace's Services, each written as it is made: a namespace may hold 100,000
+/// of them.
+pub fn services(out: &mut Sink, ns: &ir::Namespace) {
     let apps = ns
         .apps
         .values()
         .flat_map(ir::App::services)
-        .filter(|app| app.service != ServiceType::None && !app.ports.is_empty())
-        .map(|app| app_service(&ns.name, app));
-    let externals = ns.externals.values().filter_map(|external| {
-        let host = external.host.as_ref()?;
-        let spec = Node::map()
-            .with("type", "ExternalName")
-            .with("externalName", host);
-        Some(object(
+        .filter(|app| app.service != ServiceType::None && !app.ports.is_empty());
+    for app in apps {
+        app_service(out, &ns.name, app);
+    }
+    for external in ns.externals.values() {
+        let Some(host) = &external.host else {
+            continue;
+        };
+        object(
+            out,
             "v1",
             "Service",
             metadata(&external.name, &ns.name, None),
-            spec,
-        ))
-    });
-    apps.chain(externals)
+            |spec| {
+                spec.str("type", "ExternalName");
+                spec.str("externalName", host);
+            },
+        );
+    }
 }
 
-fn annotations(map: &crate::collections::IndexMap<String, String>) -> Option<Node<'_>> {
-    (!map.is_empty()).then(|| string_map(map))
-}
-
-fn app_service<'a>(namespace: &'a str, app: &'a ir::App) -> Node<'a> {
+fn app_service(out: &mut Sink, namespace: &str, app: &ir::App) {
     let kind = match app.service {
         ServiceType::NodePort => "NodePort",
         ServiceType::LoadBalancer => "LoadBalancer",
@@ -42,58 +43,54 @@ fn app_service<'a>(namespace: &'a str, app: &'a ir::App) -> Node<'a> {
         ServiceType::Headless => Some("None".to_string()),
         _ => app.cluster_ip.map(|ip| ip.to_string()),
     };
-    let ports = app
-        .ports
-        .iter()
-        .map(|port| {
-            let target = match &port.target {
-                TargetPort::Number(n) => Node::from(*n),
-                TargetPort::Name(name) => Node::from(name),
-            };
-            // Kubernetes lets a single port go unnamed.
-            let name = (!port.name.is_empty()).then_some(&port.name);
-            Node::map()
-                .with_opt("name", name)
-                .with("port", port.port)
-                .with("targetPort", target)
-                .with("protocol", port.protocol.as_k8s())
-                .with_opt("nodePort", port.node_port)
-        })
-        .collect();
-    let affinity_config = app
-        .session_affinity
-        .flatten()
-        .map(|timeout| Node::map().with("clientIP", Node::map().with("timeoutSeconds", timeout)));
-    let spec = Node::map()
-        .with("type", kind)
-        .with_opt("clusterIP", cluster_ip)
-        .with("selector", string_map(app.labels.as_ref()))
-        .with("ports", Node::Seq(ports))
-        .with_seq(
-            "externalIPs",
+    let spec = |spec: &mut Map| {
+        spec.str("type", kind);
+        spec.opt_str("clusterIP", cluster_ip.as_deref());
+        spec.strings("selector", app.labels.as_ref());
+        spec.seq("ports", |ports| {
+            for port in &app.ports {
+                ports.map(|entry| {
+                    // Kubernetes lets a single port go unnamed.
+                    if !port.name.is_empty() {
+                        entry.str("name", &port.name);
+                    }
+                    entry.int("port", port.port);
+                    match &port.target {
+                        TargetPort::Number(n) => entry.int("targetPort", *n),
+                        TargetPort::Name(name) => entry.str("targetPort", name),
+                    }
+                    entry.str("protocol", port.protocol.as_k8s());
+                    entry.opt_int("nodePort", port.node_port);
+                });
+            }
+        });
+        spec.seq_if_any("externalIPs", |ips| {
             app.external_ips
                 .iter()
-                .map(|ip| Node::from(ip.to_string()))
-                .collect(),
-        )
-        .with_seq(
-            "loadBalancerSourceRanges",
+                .for_each(|ip| ips.str(&ip.to_string()));
+        });
+        spec.seq_if_any("loadBalancerSourceRanges", |ranges| {
             app.source_ranges
                 .iter()
-                .map(|r| Node::from(r.to_string()))
-                .collect(),
-        )
-        .with_opt(
+                .for_each(|range| ranges.str(&range.to_string()));
+        });
+        spec.opt_str(
             "externalTrafficPolicy",
             app.traffic_policy.map(|p| match p {
                 TrafficPolicy::Local => "Local",
                 TrafficPolicy::Cluster => "Cluster",
             }),
-        )
-        .with_opt("healthCheckNodePort", app.health_check_node_port)
-        .with_opt("sessionAffinity", app.session_affinity.map(|_| "ClientIP"))
-        .with_opt("sessionAffinityConfig", affinity_config);
+        );
+        spec.opt_int("healthCheckNodePort", app.health_check_node_port);
+        spec.opt_str("sessionAffinity", app.session_affinity.map(|_| "ClientIP"));
+        if let Some(timeout) = app.session_affinity.flatten() {
+            spec.map("sessionAffinityConfig", |config| {
+                config.map("clientIP", |client| client.int("timeoutSeconds", timeout));
+            });
+        }
+    };
     object(
+        out,
         "v1",
         "Service",
         // The pods' labels, then the Service's own (`service-labels`).
@@ -102,63 +99,57 @@ fn app_service<'a>(namespace: &'a str, app: &'a ir::App) -> Node<'a> {
             namespace,
             &app.labels,
             &app.service_labels,
-            annotations(&app.annotations),
+            Some(&app.annotations),
         ),
         spec,
-    )
+    );
 }
 
-fn backend(backend: &ir::Backend) -> Node<'_> {
-    Node::map().with(
-        "service",
-        Node::map()
-            .with("name", &backend.service)
-            .with("port", Node::map().with("number", backend.port)),
-    )
+fn backend(map: &mut Map, backend: &ir::Backend) {
+    map.map("service", |service| {
+        service.str("name", &backend.service);
+        service.map("port", |port| port.int("number", backend.port));
+    });
 }
 
-pub fn ingress<'a>(namespace: &'a str, ingress: &'a ir::Ingress) -> Node<'a> {
-    let tls = ingress
-        .tls
-        .iter()
-        .map(|(secret, hosts)| {
-            Node::map()
-                .with("hosts", Node::Seq(hosts.iter().map(Node::from).collect()))
-                .with("secretName", secret)
-        })
-        .collect();
-    let rules = ingress
-        .rules
-        .iter()
-        .map(|rule| {
-            let paths: Vec<Node> = rule
-                .paths
-                .iter()
-                .map(|path| {
-                    Node::map()
-                        .with("path", &path.path)
-                        .with("pathType", path.path_type.as_k8s())
-                        .with("backend", backend(&path.backend))
-                })
-                .collect();
-            let http = (!paths.is_empty()).then(|| Node::map().with("paths", Node::Seq(paths)));
-            Node::map()
-                .with_opt("host", rule.host.as_ref())
-                .with_opt("http", http)
-        })
-        .collect();
-    let spec = Node::map()
-        .with_opt("ingressClassName", ingress.class.as_ref())
-        .with_opt(
-            "defaultBackend",
-            ingress.default_backend.as_ref().map(backend),
-        )
-        .with_seq("tls", tls)
-        .with_seq("rules", rules);
+pub fn ingress(out: &mut Sink, namespace: &str, ingress: &ir::Ingress) {
+    let spec = |spec: &mut Map| {
+        spec.opt_str("ingressClassName", ingress.class.as_deref());
+        if let Some(default) = &ingress.default_backend {
+            spec.map("defaultBackend", |map| backend(map, default));
+        }
+        spec.seq_if_any("tls", |tls| {
+            for (secret, hosts) in &ingress.tls {
+                tls.map(|entry| {
+                    entry.seq("hosts", |list| hosts.iter().for_each(|h| list.str(h)));
+                    entry.str("secretName", secret);
+                });
+            }
+        });
+        spec.seq_if_any("rules", |rules| {
+            for rule in &ingress.rules {
+                rules.map(|entry| {
+                    entry.opt_str("host", rule.host.as_deref());
+                    entry.map_if_any("http", |http| {
+                        http.seq_if_any("paths", |paths| {
+                            for path in &rule.paths {
+                                paths.map(|item| {
+                                    item.str("path", &path.path);
+                                    item.str("pathType", path.path_type.as_k8s());
+                                    item.map("backend", |b| backend(b, &path.backend));
+                                });
+                            }
+                        });
+                    });
+                });
+            }
+        });
+    };
     object(
+        out,
         "networking.k8s.io/v1",
         "Ingress",
-        metadata(&ingress.name, namespace, annotations(&ingress.annotations)),
+        metadata(&ingress.name, namespace, Some(&ingress.annotations)),
         spec,
-    )
+    );
 }

@@ -1,5 +1,5 @@
-//! Writes document trees as a multi-document YAML stream, in the block style of
-//! `kubectl get -o yaml`.
+//! YAML scalars: when a string can be written plain, and how it is quoted otherwise
+//! (the layout around them is `block.rs`'s).
 //!
 //! knet writes YAML itself rather than through serde_yaml: serde_yaml's emitter leaves
 //! `yes`, `on`, `off`, `1_000` or `2001-12-14` unquoted, which YAML 1.1 readers (PyYAML,
@@ -7,30 +7,8 @@
 //! written plain only when no YAML 1.1 or 1.2 reader can take it for anything else;
 //! otherwise it is double-quoted. The round-trip tests parse the output back.
 
-use super::tree::{Key, Node};
-use crate::sink::Sink;
-
-/// One document per node, each starting with `---`.
-#[cfg(test)]
-pub fn write_stream(documents: &[Node]) -> String {
-    crate::sink::to_string(|out| documents.iter().for_each(|d| write_document(out, d)))
-}
-
-/// One document, starting with `---`.
-pub fn write_document(out: &mut Sink, document: &Node) {
-    let out: &mut String = out;
-    out.push_str("---\n");
-    match document {
-        Node::Map(entries) if !entries.is_empty() => write_map(out, entries, 0),
-        Node::Seq(items) if !items.is_empty() => write_seq(out, items, 0),
-        other => {
-            write_inline(out, other);
-            out.push('\n');
-        }
-    }
-}
-
-fn pad(out: &mut String, indent: usize) {
+/// `indent` spaces.
+pub(super) fn pad(out: &mut String, indent: usize) {
     // One copy from a run of spaces, not a char at a time: `pad` starts every line.
     const SPACES: &str = "                                ";
     let mut left = indent;
@@ -38,80 +16,6 @@ fn pad(out: &mut String, indent: usize) {
         let n = left.min(SPACES.len());
         out.push_str(&SPACES[..n]);
         left -= n;
-    }
-}
-
-/// A scalar or an empty collection, on the current line.
-fn write_inline(out: &mut String, node: &Node) {
-    match node {
-        Node::Str(s) => push_scalar(out, s),
-        Node::Int(n) => out.push_str(itoa::Buffer::new().format(*n)),
-        Node::Map(_) => out.push_str("{}"),
-        Node::Seq(_) => out.push_str("[]"),
-    }
-}
-
-fn is_block(node: &Node) -> bool {
-    match node {
-        Node::Map(entries) => !entries.is_empty(),
-        Node::Seq(items) => !items.is_empty(),
-        _ => false,
-    }
-}
-
-fn write_map(out: &mut String, entries: &[(Key, Node)], indent: usize) {
-    for (i, (key, value)) in entries.iter().enumerate() {
-        if i > 0 {
-            pad(out, indent);
-        }
-        write_entry(out, key, value, indent);
-    }
-}
-
-/// `key: value`, the key already indented.
-fn write_entry(out: &mut String, key: &Key, value: &Node, indent: usize) {
-    match key {
-        Key::Field(field) => {
-            debug_assert!(plain_is_safe(field), "field `{field}` needs quoting");
-            out.push_str(field);
-        }
-        Key::Text(text) => push_scalar(out, text),
-    }
-    out.push(':');
-    match value {
-        Node::Map(entries) if is_block(value) => {
-            out.push('\n');
-            pad(out, indent + 2);
-            write_map(out, entries, indent + 2);
-        }
-        // Sequences under a key are not indented, as kubectl writes them.
-        Node::Seq(items) if is_block(value) => {
-            out.push('\n');
-            pad(out, indent);
-            write_seq(out, items, indent);
-        }
-        _ => {
-            out.push(' ');
-            write_inline(out, value);
-            out.push('\n');
-        }
-    }
-}
-
-fn write_seq(out: &mut String, items: &[Node], indent: usize) {
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            pad(out, indent);
-        }
-        out.push_str("- ");
-        match item {
-            Node::Map(entries) if is_block(item) => write_map(out, entries, indent + 2),
-            Node::Seq(inner) if is_block(item) => write_seq(out, inner, indent + 2),
-            _ => {
-                write_inline(out, item);
-                out.push('\n');
-            }
-        }
     }
 }
 
@@ -124,7 +28,7 @@ pub fn scalar(s: &str) -> String {
 }
 
 /// [`scalar`], appended to `out`.
-fn push_scalar(out: &mut String, s: &str) {
+pub(super) fn push_scalar(out: &mut String, s: &str) {
     if plain_is_safe(s) {
         out.push_str(s);
         return;
@@ -170,7 +74,7 @@ const WORD: [bool; 256] = {
 };
 
 /// Whether a plain scalar would read back as this same string in YAML 1.1 and 1.2.
-fn plain_is_safe(s: &str) -> bool {
+pub(super) fn plain_is_safe(s: &str) -> bool {
     if is_simple_word(s) {
         return !is_special_word(s);
     }
@@ -368,39 +272,5 @@ mod tests {
         assert_eq!(scalar("a: \"b\\c"), "\"a: \\\"b\\\\c\"");
         assert_eq!(scalar("tab\there"), "\"tab\\there\"");
         assert_eq!(scalar("\u{1}"), "\"\\u0001\"");
-    }
-
-    #[test]
-    fn block_layout() {
-        let doc = Node::map()
-            .with("a", "x")
-            .with("empty", Node::map())
-            .with(
-                "list",
-                Node::Seq(vec![
-                    Node::map().with("k", "v").with("m", 1u16),
-                    Node::from("s"),
-                ]),
-            )
-            .with("nested", Node::map().with("b", Node::Seq(vec![])));
-        assert_eq!(
-            write_stream(&[doc]),
-            "---\na: x\nempty: {}\nlist:\n- k: v\n  m: 1\n- s\nnested:\n  b: []\n"
-        );
-    }
-
-    proptest::proptest! {
-        /// Any string, as a key and as a value, reads back as itself.
-        #[test]
-        fn strings_round_trip(s in "\\PC{0,12}|[ -~]{0,12}|[0-9a-fA-FxXoObB._:+-]{1,8}") {
-            let doc = Node::Map(vec![(Key::Text(s.clone().into()), Node::from(s.as_str()))]);
-            let text = write_stream(&[doc]);
-            let parsed: serde_yaml::Value = serde_yaml::from_str(text.trim_start_matches("---\n"))
-                .map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{e}: {text}")))?;
-            let map = parsed.as_mapping().cloned().unwrap_or_default();
-            let (key, value) = map.iter().next().expect("one entry");
-            proptest::prop_assert_eq!(key.as_str(), Some(s.as_str()), "{}", text);
-            proptest::prop_assert_eq!(value.as_str(), Some(s.as_str()), "{}", text);
-        }
     }
 }
