@@ -13,7 +13,8 @@
 //! labels, external IPs, CIDRs, the ports and port ranges of one external), 10,000
 //! externals allowed to one app, 10,000 apps in 100 groups labelled alike (a warning
 //! each, not one for each pair), an app with 40,000 ports, 32,000 `allow` lines, a
-//! `labels` line with 95,000 labels, and the largest preview `replicas` allows. Each
+//! `labels` line with 95,000 labels, 10,000 namespaces of one app each, and the largest
+//! preview `replicas` allows. Each
 //! must stay well under a second; the time is `compile` (or `compile` + preview), not
 //! the rendering of its diagnostics.
 
@@ -161,6 +162,13 @@ fn shapes() -> Vec<(&'static str, String, bool)> {
                     .collect::<String>()
             ),
             false,
+        ),
+        (
+            // Each namespace's checks once, not once per namespace for the whole model
+            // (the flows into a namespace, its ingresses).
+            "10,000 namespaces of one app each",
+            common::model_in(10_000, 10_000),
+            true,
         ),
         (
             "the most replicas a preview allows",

@@ -13,10 +13,22 @@ use crate::ir::{self, Peer, TargetPort};
 use crate::syntax::ast;
 
 pub fn check(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
+    // The flows into each namespace, in the model's order, found in one pass: a pass
+    // over every flow for each namespace was quadratic in a model of many namespaces.
+    let mut into: HashMap<&str, Vec<&ir::Flow>> = HashMap::default();
+    for flow in &model.flows {
+        let namespace = match &flow.to {
+            Peer::App { namespace, .. } | Peer::Namespace { namespace } => &**namespace,
+            Peer::Pods(selector) => selector.namespace.as_str(),
+            _ => continue,
+        };
+        into.entry(namespace).or_default().push(flow);
+    }
     for ns in model.namespaces.values() {
         label_subsets(diags, ns, blocks);
         if ns.isolate_ingress {
-            unreachable(diags, model, ns, blocks);
+            let flows = into.get(ns.name.as_str()).map_or(&[][..], Vec::as_slice);
+            unreachable(diags, flows, ns, blocks);
         }
     }
 }
@@ -143,8 +155,9 @@ fn label_subset(
         })
 }
 
-/// `W0108` and `W0107`: what the ingress side of the namespace's flows never reaches.
-fn unreachable(diags: &mut Diagnostics, model: &ir::Model, ns: &ir::Namespace, blocks: &Blocks) {
+/// `W0108` and `W0107`: what the ingress side of the namespace's flows (`flows`, those
+/// into it) never reaches.
+fn unreachable(diags: &mut Diagnostics, flows: &[&ir::Flow], ns: &ir::Namespace, blocks: &Blocks) {
     // Ports that flows open, per app (None: all ports), and flows to every pod.
     let mut opened: IndexMap<&str, Option<Vec<&ir::PolicyPort>>> = IndexMap::default();
     let mut to_all: Option<Vec<&ir::PolicyPort>> = Some(Vec::new());
@@ -155,7 +168,7 @@ fn unreachable(diags: &mut Diagnostics, model: &ir::Model, ns: &ir::Namespace, b
             list.extend(ports);
         }
     }
-    for flow in &model.flows {
+    for flow in flows {
         match &flow.to {
             Peer::App { namespace, app, .. } if **namespace == *ns.name => {
                 merge(
