@@ -158,12 +158,19 @@ fn namespace_scope<'a>(
         .flat_map(|b| &b.items)
         .any(|item| matches!(item, ast::NamespaceItem::DnsOff(_)));
     let app_label = app_label(diags, cluster, blocks);
+    // Room for exactly the namespace's apps: a map grows through room for four, and a
+    // model of many small namespaces has tens of thousands with one.
+    let apps = blocks
+        .iter()
+        .flat_map(|b| &b.items)
+        .filter(|item| matches!(item, ast::NamespaceItem::App(_)))
+        .count();
     let mut ns = NamespaceScope {
         name_span: first.name.span,
         isolate_ingress,
         isolate_egress,
         dns,
-        apps: IndexMap::default(),
+        apps: IndexMap::with_capacity_and_hasher(apps, Default::default()),
         externals: IndexMap::default(),
     };
     for item in blocks.iter().flat_map(|b| &b.items) {

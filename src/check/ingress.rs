@@ -29,7 +29,15 @@ pub fn check(
     cluster: &ir::Cluster,
     flows: &mut Vec<ir::Flow>,
 ) -> IndexMap<String, ir::Ingress> {
-    let mut out: IndexMap<String, ir::Ingress> = IndexMap::default();
+    let is_ingress = |item: &&ast::NamespaceItem| matches!(item, ast::NamespaceItem::Ingress(_));
+    // Room for exactly the namespace's ingresses (as for its apps, `declare.rs`).
+    let count = blocks
+        .iter()
+        .flat_map(|b| &b.items)
+        .filter(is_ingress)
+        .count();
+    let mut out: IndexMap<String, ir::Ingress> =
+        IndexMap::with_capacity_and_hasher(count, Default::default());
     let mut first_spans: IndexMap<String, Span> = IndexMap::default();
     for item in blocks.iter().flat_map(|b| &b.items) {
         let ast::NamespaceItem::Ingress(ingress) = item else {

@@ -628,10 +628,7 @@ fn cidr_entry(file: Origin, pair: P) -> CidrEntry {
 fn ingress_block(file: Origin, pair: P) -> Ingress {
     let close = close(file, &pair);
     let (name, lines) = named_block(file, pair);
-    let lines = lines
-        .into_iter()
-        .filter_map(|p| ingress_line(file, p))
-        .collect();
+    let lines = exact(lines.into_iter().filter_map(|p| ingress_line(file, p)));
     Ingress { name, lines, close }
 }
 
@@ -668,6 +665,9 @@ fn host_block(file: Origin, pair: P) -> Option<HostBlock> {
             _ => {}
         }
     }
+    // No spare room: a model of many namespaces has as many host blocks.
+    tls.shrink_to_fit();
+    routes.shrink_to_fit();
     Some(HostBlock {
         host,
         tls,
