@@ -13,8 +13,9 @@
 //! labels, external IPs, CIDRs, the ports and port ranges of one external), 10,000
 //! externals allowed to one app, 10,000 apps in 100 groups labelled alike (a warning
 //! each, not one for each pair), an app with 40,000 ports, 32,000 `allow` lines, a
-//! `labels` line with 95,000 labels, 10,000 namespaces of one app each, and the largest
-//! preview `replicas` allows. Each
+//! `labels` line with 95,000 labels, 20,000 ports of one app each allowed from one
+//! external, 10,000 namespaces of one app each, and the largest preview `replicas`
+//! allows. Each
 //! must stay well under a second; the time is `compile` (or `compile` + preview), not
 //! the rendering of its diagnostics.
 
@@ -159,6 +160,22 @@ fn shapes() -> Vec<(&'static str, String, bool)> {
                 "{}namespace n {{\n  app a {{\n    port http 80\n  }}\n}}\n",
                 (0..10_000)
                     .map(|i| format!("namespaces g{i} {{\n  labels team=t{i}\n}}\n"))
+                    .collect::<String>()
+            ),
+            false,
+        ),
+        (
+            // Flows from one external's addresses, each to another port of one app: the
+            // covering flows are looked up by CIDR and then by port, and each port by
+            // its name.
+            "20,000 ports of one app from one external",
+            format!(
+                "namespace n {{\n  app a {{\n{}  }}\n  external e {{\n    cidr 10.0.0.0/8\n  }}\n{}}}\n",
+                (0..20_000)
+                    .map(|i| format!("    port p{i} {}\n", 1_000 + i))
+                    .collect::<String>(),
+                (0..20_000)
+                    .map(|i| format!("  allow e -> a:p{i}\n"))
                     .collect::<String>()
             ),
             false,

@@ -36,6 +36,19 @@ pub struct NamespaceScope<'a> {
 pub struct Declared<'a, A, I> {
     pub ast: &'a A,
     pub ir: I,
+    /// For an app: its ports by the names flows use, made on first use
+    /// ([`super::flows::app_port`]).
+    pub port_names: std::cell::OnceCell<super::flows::PortNames>,
+}
+
+impl<'a, A, I> Declared<'a, A, I> {
+    pub fn new(ast: &'a A, ir: I) -> Self {
+        Declared {
+            ast,
+            ir,
+            port_names: std::cell::OnceCell::new(),
+        }
+    }
 }
 
 impl<'a> Scope<'a> {
@@ -181,7 +194,7 @@ fn namespace_scope<'a>(
                 }
                 let ir = apps::check(diags, cluster, &app_label, app);
                 ns.apps
-                    .insert(app.name.node.clone(), Declared { ast: app, ir });
+                    .insert(app.name.node.clone(), Declared::new(app, ir));
             }
             ast::NamespaceItem::External(external) => {
                 if !first_definition(diags, &ns, &external.name) {
@@ -189,7 +202,7 @@ fn namespace_scope<'a>(
                 }
                 let ir = check_external(diags, external);
                 ns.externals
-                    .insert(external.name.node.clone(), Declared { ast: external, ir });
+                    .insert(external.name.node.clone(), Declared::new(external, ir));
             }
             _ => {}
         }

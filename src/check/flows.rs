@@ -9,6 +9,8 @@
 
 use std::net::Ipv4Addr;
 
+use crate::collections::HashMap;
+
 use ipnet::{IpNet, Ipv4Net};
 
 use super::declare::{Declared, NamespaceScope, Scope};
@@ -130,14 +132,59 @@ pub fn policy_port(port: &ir::ServicePort) -> PolicyPort {
     }
 }
 
+/// An app's ports by the names flows use: the first port with each name, and the first
+/// unnamed port with each number (which answers to the number). A flow looks its port
+/// up here, not in a scan of the ports: an app may have tens of thousands, each named
+/// by a flow.
+pub struct PortNames {
+    named: HashMap<String, usize>,
+    unnamed: HashMap<u16, usize>,
+}
+
+impl PortNames {
+    fn new(ports: &[ir::ServicePort]) -> Self {
+        let mut index = PortNames {
+            named: HashMap::default(),
+            unnamed: HashMap::default(),
+        };
+        for (at, port) in ports.iter().enumerate() {
+            if port.name.is_empty() {
+                index.unnamed.entry(port.port).or_insert(at);
+            } else {
+                index.named.entry(port.name.clone()).or_insert(at);
+            }
+        }
+        index
+    }
+
+    /// The first port that [`ir::ServicePort::answers_to`] `name`.
+    fn first(&self, name: &str) -> Option<usize> {
+        let named = self.named.get(name).copied();
+        let unnamed = name
+            .parse::<u16>()
+            .ok()
+            .and_then(|n| self.unnamed.get(&n).copied());
+        named.into_iter().chain(unnamed).min()
+    }
+}
+
 /// The port `name` of an app, or an error whose help lists the app's ports.
 pub fn app_port(
     diags: &mut Diagnostics,
     app: &Declared<ast::App, ir::App>,
     name: &ast::Name,
 ) -> Option<ir::ServicePort> {
-    if let Some(port) = app.ir.ports.iter().find(|p| p.answers_to(&name.node)) {
-        return Some(port.clone());
+    let ports = &app.ir.ports;
+    // A few ports are scanned; more are looked up.
+    let found = if ports.len() <= 8 {
+        ports.iter().position(|p| p.answers_to(&name.node))
+    } else {
+        app.port_names
+            .get_or_init(|| PortNames::new(ports))
+            .first(&name.node)
+    };
+    if let Some(at) = found {
+        return Some(ports[at].clone());
     }
     // Declared, but invalid: its declaration was reported, and every use would repeat it.
     let declared =
@@ -683,5 +730,36 @@ fn port_text(port: &PortRef) -> String {
             high,
             protocol,
         } => format!("{low}-{high}{}", proto(protocol)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The index answers as the scan it replaced: the first port that answers to
+        /// the name (a name, or for an unnamed port its number, `080` included).
+        #[test]
+        fn port_names_find_the_first_port_that_answers(
+            ports in prop::collection::vec((prop::option::of(0..4usize), 78u16..83), 0..12),
+            query in prop_oneof![(0..5usize).prop_map(|n| format!("p{n}")), (77u16..84).prop_map(|n| n.to_string()), Just("080".to_string())],
+        ) {
+            let ports: Vec<ir::ServicePort> = ports
+                .into_iter()
+                .map(|(name, port)| ir::ServicePort {
+                    name: name.map(|n| format!("p{n}")).unwrap_or_default(),
+                    port,
+                    protocol: ir::Protocol::Tcp,
+                    target: TargetPort::Number(port),
+                    node_port: None,
+                })
+                .collect();
+            prop_assert_eq!(
+                PortNames::new(&ports).first(&query),
+                ports.iter().position(|p| p.answers_to(&query))
+            );
+        }
     }
 }

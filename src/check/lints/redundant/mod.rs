@@ -21,7 +21,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{self, FlowOrigin, IpBlock, Peer, PeerKey};
 use crate::source::Span;
 use crate::syntax::ast;
-use wide::WideFlows;
+use wide::{PortIndex, WideFlows};
 
 pub fn check(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
     redundant(diags, model);
@@ -93,17 +93,18 @@ struct Candidates<'m> {
 /// The flows from addresses to one destination. A flow from addresses is covered only
 /// by one whose addresses (each without `except`) contain its own, so the flows are
 /// indexed by each such CIDR, and a flow looks up the CIDRs that contain its first
-/// one: a prefix length each. A destination reached from thousands of externals stays
-/// near linear.
+/// one: a prefix length each. Under each CIDR the flows are indexed by the ports they
+/// can cover, as within a pair ([`PortIndex`]). A destination reached from thousands of
+/// externals, or from one external on thousands of ports, stays near linear.
 #[derive(Default)]
 struct AddressFlows<'m> {
     /// By addresses and (sorted) ports.
     kept: Kept<'m, (&'m [IpBlock], Vec<ir::PolicyPort>)>,
     /// The slots of the flows with this CIDR, without `except`.
-    by_cidr: HashMap<IpNet, Vec<usize>>,
+    by_cidr: HashMap<IpNet, PortIndex<'m>>,
     /// The slots of the flows with these very addresses (which cover themselves, with
     /// `except` or not).
-    by_addresses: HashMap<&'m [IpBlock], Vec<usize>>,
+    by_addresses: HashMap<&'m [IpBlock], PortIndex<'m>>,
 }
 
 impl<'m> AddressFlows<'m> {
@@ -118,28 +119,37 @@ impl<'m> AddressFlows<'m> {
             self.by_cidr
                 .entry(block.cidr.trunc())
                 .or_default()
-                .push(slot);
+                .add(slot, &flow.ports);
         }
-        self.by_addresses.entry(blocks).or_default().push(slot);
+        self.by_addresses
+            .entry(blocks)
+            .or_default()
+            .add(slot, &flow.ports);
     }
 
-    /// The flows whose addresses may contain `blocks`.
+    fn seal(&mut self) {
+        self.by_cidr.values_mut().for_each(PortIndex::seal);
+        self.by_addresses.values_mut().for_each(PortIndex::seal);
+    }
+
+    /// The flows whose addresses may contain `blocks` and whose ports may cover `ports`.
     fn covering<'a>(
         &'a self,
         blocks: &'a [IpBlock],
+        ports: &[ir::PolicyPort],
     ) -> Box<dyn Iterator<Item = (usize, &'m ir::Flow)> + 'a> {
         let Some(first) = blocks.first() else {
             // No addresses: any flow from addresses covers it.
             return Box::new(self.kept.flows.iter().copied());
         };
         let cidr = first.cidr;
-        let containing = (0..=cidr.prefix_len())
-            .filter_map(move |len| IpNet::new(cidr.addr(), len).ok())
+        let mut slots = Vec::new();
+        (0..=cidr.prefix_len())
+            .filter_map(|len| IpNet::new(cidr.addr(), len).ok())
             .filter_map(|net| self.by_cidr.get(&net.trunc()))
             .chain(self.by_addresses.get(blocks))
-            .flatten()
-            .filter_map(|&slot| self.kept.get(slot));
-        Box::new(containing)
+            .for_each(|index| index.covering(ports, &mut slots));
+        Box::new(slots.into_iter().filter_map(|slot| self.kept.get(slot)))
     }
 }
 
@@ -295,6 +305,7 @@ impl<'m> Candidates<'m> {
 
     fn seal(&mut self) {
         self.by_source.values_mut().for_each(PairFlows::seal);
+        self.from_addresses.seal();
     }
 
     fn covering<'a>(
@@ -303,7 +314,11 @@ impl<'m> Candidates<'m> {
     ) -> impl Iterator<Item = (usize, &'m ir::Flow)> + 'a {
         // Flows from addresses are kept apart (and their key is a formatted string).
         let (own, namespace, addresses) = match &flow.from {
-            Peer::Addresses(blocks) => (None, None, Some(self.from_addresses.covering(blocks))),
+            Peer::Addresses(blocks) => (
+                None,
+                None,
+                Some(self.from_addresses.covering(blocks, &flow.ports)),
+            ),
             Peer::App { namespace, .. } => (
                 Some(flow.from.key()),
                 Some(PeerKey::Namespace(namespace)),

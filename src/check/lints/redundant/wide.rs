@@ -18,9 +18,7 @@ pub(super) struct WideFlows<'m> {
     /// The flows by their (sorted) ports, each once.
     kept: Kept<'m, Vec<PolicyPort>>,
     /// Built by [`WideFlows::seal`], as slots in `kept`.
-    every_port: Vec<usize>,
-    named: HashMap<(Protocol, &'m str), Vec<usize>>,
-    numeric: Vec<(Protocol, Intervals)>,
+    ports: PortIndex<'m>,
 }
 
 impl<'m> WideFlows<'m> {
@@ -30,25 +28,59 @@ impl<'m> WideFlows<'m> {
 
     /// Indexes the flows by their ports, once every flow is in.
     pub(super) fn seal(&mut self) {
-        let mut numeric: Vec<(Protocol, u16, u16, usize)> = Vec::new();
         for (slot, (_, flow)) in self.kept.flows.iter().enumerate() {
-            if flow.ports.is_empty() {
-                self.every_port.push(slot);
-            }
-            for port in &flow.ports {
-                match &port.port {
-                    TargetPort::Name(name) => self
-                        .named
-                        .entry((port.protocol, name))
-                        .or_default()
-                        .push(slot),
-                    TargetPort::Number(low) => {
-                        let high = port.end_port.unwrap_or(*low);
-                        numeric.push((port.protocol, *low, high, slot));
-                    }
+            self.ports.add(slot, &flow.ports);
+        }
+        self.ports.seal();
+    }
+
+    /// The flows that may cover one with these ports.
+    pub(super) fn covering(&self, ports: &[PolicyPort]) -> Vec<(usize, &'m ir::Flow)> {
+        let mut slots = Vec::new();
+        self.ports.covering(ports, &mut slots);
+        slots
+            .iter()
+            .filter_map(|&slot| self.kept.get(slot))
+            .collect()
+    }
+}
+
+/// Flows (as slots in a store of the caller's) by the ports they can cover: a flow of
+/// every port, by each named port, and by each number or range as an interval. Any
+/// list of ports can be indexed, one port or many.
+#[derive(Default)]
+pub(super) struct PortIndex<'m> {
+    every_port: Vec<usize>,
+    named: HashMap<(Protocol, &'m str), Vec<usize>>,
+    /// Numbers and ranges: gathered by [`PortIndex::add`], made intervals by
+    /// [`PortIndex::seal`].
+    pending: Vec<(Protocol, u16, u16, usize)>,
+    numeric: Vec<(Protocol, Intervals)>,
+}
+
+impl<'m> PortIndex<'m> {
+    pub(super) fn add(&mut self, slot: usize, ports: &'m [PolicyPort]) {
+        if ports.is_empty() {
+            self.every_port.push(slot);
+        }
+        for port in ports {
+            match &port.port {
+                TargetPort::Name(name) => self
+                    .named
+                    .entry((port.protocol, name))
+                    .or_default()
+                    .push(slot),
+                TargetPort::Number(low) => {
+                    let high = port.end_port.unwrap_or(*low);
+                    self.pending.push((port.protocol, *low, high, slot));
                 }
             }
         }
+    }
+
+    /// Builds the intervals, once every flow is in.
+    pub(super) fn seal(&mut self) {
+        let mut numeric = std::mem::take(&mut self.pending);
         numeric.sort_unstable();
         for run in numeric.chunk_by(|a, b| a.0 == b.0) {
             let intervals = run.iter().map(|&(_, low, high, slot)| (low, high, slot));
@@ -57,30 +89,28 @@ impl<'m> WideFlows<'m> {
         }
     }
 
-    /// The flows that may cover one with these ports.
-    pub(super) fn covering(&self, ports: &[PolicyPort]) -> Vec<(usize, &'m ir::Flow)> {
-        let mut slots = self.every_port.clone();
-        if let Some(first) = ports.first() {
-            match (&first.port, first.end_port) {
-                (TargetPort::Name(name), None) => {
-                    if let Some(named) = self.named.get(&(first.protocol, name.as_str())) {
-                        slots.extend(named);
-                    }
+    /// Pushes the slots of the flows that may cover one with these ports: those that
+    /// cover its first port.
+    pub(super) fn covering(&self, ports: &[PolicyPort], slots: &mut Vec<usize>) {
+        slots.extend(&self.every_port);
+        let Some(first) = ports.first() else {
+            return;
+        };
+        match (&first.port, first.end_port) {
+            (TargetPort::Name(name), None) => {
+                if let Some(named) = self.named.get(&(first.protocol, name.as_str())) {
+                    slots.extend(named);
                 }
-                // A named port with an end covers nothing but itself (see `ports_cover`).
-                (TargetPort::Name(_), Some(_)) => {}
-                (TargetPort::Number(low), end) => {
-                    let protocol = self.numeric.iter().find(|(p, _)| *p == first.protocol);
-                    if let Some((_, intervals)) = protocol {
-                        intervals.containing(*low, end.unwrap_or(*low), &mut slots);
-                    }
+            }
+            // A named port with an end covers nothing but itself (see `ports_cover`).
+            (TargetPort::Name(_), Some(_)) => {}
+            (TargetPort::Number(low), end) => {
+                let protocol = self.numeric.iter().find(|(p, _)| *p == first.protocol);
+                if let Some((_, intervals)) = protocol {
+                    intervals.containing(*low, end.unwrap_or(*low), slots);
                 }
             }
         }
-        slots
-            .iter()
-            .filter_map(|&slot| self.kept.get(slot))
-            .collect()
     }
 }
 
