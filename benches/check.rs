@@ -14,10 +14,11 @@
 //! externals allowed to one app, 10,000 apps in 100 groups labelled alike (a warning
 //! each, not one for each pair), an app with 40,000 ports, 32,000 `allow` lines, a
 //! `labels` line with 95,000 labels, 20,000 ports of one app each allowed from one
-//! external, 10,000 namespaces of one app each, and the largest preview `replicas`
-//! allows. Each
-//! must stay well under a second; the time is `compile` (or `compile` + preview), not
-//! the rendering of its diagnostics.
+//! external, 10,000 namespaces of one app each, 10,000 `expect` lines, and the largest
+//! preview `replicas` allows. Each must grow linearly and stay well under a second,
+//! except the `expect` lines, which build the YAML and read it back (about a second for
+//! 10,000); the time is `compile` (or `compile` + preview), not the rendering of its
+//! diagnostics.
 
 mod common;
 
@@ -176,6 +177,24 @@ fn shapes() -> Vec<(&'static str, String, bool)> {
                     .collect::<String>(),
                 (0..20_000)
                     .map(|i| format!("  allow e -> a:p{i}\n"))
+                    .collect::<String>()
+            ),
+            false,
+        ),
+        (
+            // Each `expect` is one verdict: the policies that select its ends are
+            // looked up, and its ends found by id.
+            "10,000 flows, each expected",
+            format!(
+                "namespace n {{\n{}{}}}\n",
+                (0..10_000)
+                    .map(|i| format!("  app a{i} {{\n    port http 80\n  }}\n"))
+                    .collect::<String>(),
+                (0..10_000)
+                    .map(|i| {
+                        let next = (i + 1) % 10_000;
+                        format!("  allow a{i} -> a{next}:http\n  expect allow a{i} -> a{next}:http\n")
+                    })
                     .collect::<String>()
             ),
             false,

@@ -182,7 +182,7 @@ pub fn endpoints(model: &Model, objects: &mut Objects) -> Vec<Endpoint> {
     // Namespaces and namespace groups the emitted policies select.
     let mut named: Vec<String> = Vec::new();
     let mut groups: Vec<Labels> = Vec::new();
-    for policy in &objects.policies {
+    for policy in objects.policies() {
         let rules = policy.ingress.iter().chain(&policy.egress).flatten();
         for peer in rules.filter_map(|r| r.peers.as_ref()).flatten() {
             let PolicyPeer::Pods {

@@ -22,13 +22,16 @@ use ipnet::IpNet;
 
 use super::conns::Conns;
 use super::endpoints::{Endpoint, Place, Pod};
+use super::selecting::PolicyIndex;
 use crate::kube::objects::{Labels, Policy, PolicyPeer, PolicyPort, PortValue, Rule};
 
 /// What the evaluator reads: namespaces with their labels, and the policies.
 #[derive(Debug, Clone, Default)]
 pub struct Objects {
     pub namespaces: IndexMap<String, Labels>,
-    pub policies: Vec<Policy>,
+    policies: Vec<Policy>,
+    /// The policies by their pod selectors, made on the first [`Objects::selecting`].
+    index: std::cell::OnceCell<PolicyIndex>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +84,19 @@ pub struct Verdict {
 }
 
 impl Objects {
+    pub fn new(namespaces: IndexMap<String, Labels>, policies: Vec<Policy>) -> Self {
+        Objects {
+            namespaces,
+            policies,
+            index: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The policies, in input order (fixed once read: `selecting` indexes them).
+    pub fn policies(&self) -> &[Policy] {
+        &self.policies
+    }
+
     /// May `src` open connections to `dst`, and on what.
     pub fn verdict(&self, src: &Endpoint, dst: &Endpoint) -> Verdict {
         self.verdict_with(src, dst, &self.selecting(src), &self.selecting(dst))
@@ -91,10 +107,9 @@ impl Objects {
         let Place::Pod(pod) = &endpoint.place else {
             return Vec::new();
         };
-        (self.policies.iter().enumerate())
-            .filter(|(_, p)| p.namespace == pod.namespace && p.pod_selector.matches(&pod.labels))
-            .map(|(index, _)| index)
-            .collect()
+        self.index
+            .get_or_init(|| PolicyIndex::new(&self.policies))
+            .selecting(&self.policies, &pod.namespace, &pod.labels)
     }
 
     /// [`Objects::verdict`], with the policies that select each end known.

@@ -20,8 +20,10 @@ pub mod eval;
 pub mod expect;
 pub mod graph;
 pub mod matrix;
+mod selecting;
 pub mod why;
 
+use crate::collections::HashMap;
 use conns::Conns;
 use endpoints::Endpoint;
 use eval::{Objects, Verdict};
@@ -34,6 +36,9 @@ use crate::source::Sources;
 pub struct Reach {
     pub objects: Objects,
     pub endpoints: Vec<Endpoint>,
+    /// Each endpoint by its id (the first, should two share one): `expect` lines look
+    /// their ends up by id, thousands of times.
+    ids: HashMap<String, usize>,
 }
 
 /// One allowed connection: indices into [`Reach::endpoints`].
@@ -49,7 +54,15 @@ pub fn analyze(model: &Model) -> Reach {
     let yaml = crate::emit::emit_yaml(model);
     let mut objects = read_objects(&yaml);
     let endpoints = endpoints::endpoints(model, &mut objects);
-    Reach { objects, endpoints }
+    let mut ids: HashMap<String, usize> = HashMap::default();
+    for (at, endpoint) in endpoints.iter().enumerate() {
+        ids.entry(endpoint.id.clone()).or_insert(at);
+    }
+    Reach {
+        objects,
+        endpoints,
+        ids,
+    }
 }
 
 /// Namespaces and NetworkPolicies of a YAML stream. knet's own output always reads;
@@ -60,10 +73,7 @@ pub fn read_objects(yaml: &str) -> Objects {
     let mut diagnostics = Vec::new();
     let read = crate::kube::documents::read(&sources, "default", &mut diagnostics);
     let input = crate::kube::objects::typed(&read.objects);
-    Objects {
-        namespaces: input.namespaces,
-        policies: input.policies,
-    }
+    Objects::new(input.namespaces, input.policies)
 }
 
 impl Reach {
@@ -101,7 +111,7 @@ impl Reach {
 
     /// The endpoint with this id.
     pub fn find(&self, id: &str) -> Option<usize> {
-        self.endpoints.iter().position(|e| e.id == id)
+        self.ids.get(id).copied()
     }
 }
 

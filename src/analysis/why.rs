@@ -90,7 +90,7 @@ fn side_reason(
         Direction::Ingress => (&verdict.ingress, "ingress", "from"),
     };
     let policy_name = |index: usize| {
-        let p = &reach.objects.policies[index];
+        let p = &reach.objects.policies()[index];
         format!("`{}/{}`", p.namespace, p.name)
     };
     match side {

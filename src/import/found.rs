@@ -139,17 +139,8 @@ impl PodLabels {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kube::objects::strategies::labels;
     use proptest::prelude::*;
-
-    /// Labels from a small pool, so that selectors and pods often share them.
-    fn labels() -> impl Strategy<Value = Labels> {
-        prop::collection::vec((0..3usize, 0..3usize), 0..4).prop_map(|pairs| {
-            pairs
-                .into_iter()
-                .map(|(k, v)| (format!("k{k}"), format!("v{v}")))
-                .collect()
-        })
-    }
 
     fn app(namespace: usize, name: usize, labels: Labels, pod_labels: Labels) -> App {
         App {

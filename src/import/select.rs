@@ -144,34 +144,10 @@ impl<'a> PodIndex<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kube::objects::Expression;
+    use crate::kube::objects::strategies::{labels, selector};
     use proptest::prelude::*;
 
     const NAMESPACES: [&str; 3] = ["a", "b", "c"];
-
-    /// Labels from a small pool of keys and values, so that selectors often match.
-    fn labels() -> impl Strategy<Value = Labels> {
-        prop::collection::vec((0..3usize, 0..3usize), 0..4).prop_map(|pairs| {
-            pairs
-                .into_iter()
-                .map(|(k, v)| (format!("k{k}"), format!("v{v}")))
-                .collect()
-        })
-    }
-
-    fn selector() -> impl Strategy<Value = Selector> {
-        let expression = (0..3usize, 0..5usize, 0..3usize).prop_map(|(k, op, v)| Expression {
-            key: format!("k{k}"),
-            operator: ["In", "NotIn", "Exists", "DoesNotExist", "Bogus"][op].to_string(),
-            values: vec![format!("v{v}")],
-        });
-        (labels(), prop::collection::vec(expression, 0..2)).prop_map(|(labels, expressions)| {
-            Selector {
-                labels,
-                expressions,
-            }
-        })
-    }
 
     fn peer() -> impl Strategy<Value = PolicyPeer> {
         prop_oneof![

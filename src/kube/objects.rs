@@ -480,3 +480,36 @@ fn ingress(object: &Object) -> Ingress {
         losses: Vec::new(),
     }
 }
+
+/// Labels and selectors for property tests: a small pool of keys and values, so that
+/// selectors often match.
+#[cfg(test)]
+pub mod strategies {
+    use super::{Expression, Labels, Selector};
+    use proptest::prelude::*;
+
+    pub fn labels() -> impl Strategy<Value = Labels> {
+        prop::collection::vec((0..3usize, 0..3usize), 0..4).prop_map(|pairs| {
+            pairs
+                .into_iter()
+                .map(|(k, v)| (format!("k{k}"), format!("v{v}")))
+                .collect()
+        })
+    }
+
+    /// `matchLabels` and `matchExpressions` of every operator (and one the API server
+    /// would refuse).
+    pub fn selector() -> impl Strategy<Value = Selector> {
+        let expression = (0..3usize, 0..5usize, 0..3usize).prop_map(|(k, op, v)| Expression {
+            key: format!("k{k}"),
+            operator: ["In", "NotIn", "Exists", "DoesNotExist", "Bogus"][op].to_string(),
+            values: vec![format!("v{v}")],
+        });
+        (labels(), prop::collection::vec(expression, 0..2)).prop_map(|(labels, expressions)| {
+            Selector {
+                labels,
+                expressions,
+            }
+        })
+    }
+}
