@@ -14,8 +14,9 @@
 //! externals allowed to one app, 10,000 apps in 100 groups labelled alike (a warning
 //! each, not one for each pair), an app with 40,000 ports, 32,000 `allow` lines, a
 //! `labels` line with 95,000 labels, 20,000 ports of one app each allowed from one
-//! external, 10,000 namespaces of one app each, 10,000 `expect` lines, and the largest
-//! preview `replicas` allows. Each must grow linearly and stay well under a second,
+//! external, 10,000 hosts in one ingress and 10,000 ingresses in one namespace, 10,000
+//! namespaces of one app each, 10,000 `expect` lines, and the largest preview
+//! `replicas` allows. Each must grow linearly and stay well under a second,
 //! except the `expect` lines, which build the YAML and read it back (about a second for
 //! 10,000); the time is `compile` (or `compile` + preview), not the rendering of its
 //! diagnostics.
@@ -198,6 +199,27 @@ fn shapes() -> Vec<(&'static str, String, bool)> {
                     .collect::<String>()
             ),
             false,
+        ),
+        (
+            // Hosts and ingresses by name, not by a scan of those before them.
+            "10,000 hosts in one ingress",
+            format!(
+                "namespace n {{\n  app a {{\n    port http 80\n  }}\n  ingress web {{\n{}  }}\n}}\n",
+                (0..10_000)
+                    .map(|i| format!("    host h{i}.example.com {{\n      / -> a:http\n    }}\n"))
+                    .collect::<String>()
+            ),
+            true,
+        ),
+        (
+            "10,000 ingresses in one namespace",
+            format!(
+                "namespace n {{\n  app a {{\n    port http 80\n  }}\n{}}}\n",
+                (0..10_000)
+                    .map(|i| format!("  ingress w{i} {{\n    host h{i}.example.com {{\n      / -> a:http\n    }}\n  }}\n"))
+                    .collect::<String>()
+            ),
+            true,
         ),
         (
             // Each namespace's checks once, not once per namespace for the whole model

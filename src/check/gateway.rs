@@ -13,7 +13,7 @@
 //! listeners), `E0345` (a path the Gateway API rejects), `E0118` (two HTTPRoutes with one
 //! name), `W0205` (what Gateway API output does not use).
 
-use crate::collections::IndexMap;
+use crate::collections::{HashMap, IndexMap};
 
 use super::{rules, values, Diagnostics};
 use crate::diagnostic::{Code, Diagnostic};
@@ -44,8 +44,9 @@ pub fn check(
     let mut owned: IndexMap<GatewayRef, Building> = IndexMap::default();
     for ns in model.namespaces.values() {
         let mut route_names: IndexMap<String, Span> = IndexMap::default();
+        let asts = ingress_asts(blocks, &ns.name);
         for ingress in ns.ingresses.values() {
-            let Some(ast) = ast_ingress(blocks, &ns.name, &ingress.name) else {
+            let Some(&ast) = asts.get(ingress.name.as_str()) else {
                 continue;
             };
             let IngressOutput::HttpRoutes(gateway) = &ingress.output else {
@@ -187,19 +188,24 @@ pub fn check(
     model.flows.extend(flows);
 }
 
-fn ast_ingress<'a>(
+/// The namespace's ingresses by name (the first definition of each): looked up once
+/// per ingress, so a namespace may hold thousands.
+fn ingress_asts<'a>(
     blocks: &IndexMap<String, Vec<&'a ast::NamespaceBlock>>,
     namespace: &str,
-    name: &str,
-) -> Option<&'a ast::Ingress> {
-    blocks
-        .get(namespace)?
-        .iter()
-        .flat_map(|b| &b.items)
-        .find_map(|item| match item {
-            ast::NamespaceItem::Ingress(i) if i.name.node == name => Some(i),
-            _ => None,
-        })
+) -> HashMap<&'a str, &'a ast::Ingress> {
+    let mut asts: HashMap<&str, &ast::Ingress> = HashMap::default();
+    let items = blocks
+        .get(namespace)
+        .into_iter()
+        .flatten()
+        .flat_map(|b| &b.items);
+    for item in items {
+        if let ast::NamespaceItem::Ingress(ingress) = item {
+            asts.entry(&ingress.name.node).or_insert(ingress);
+        }
+    }
+    asts
 }
 
 fn unused(span: Span, note: &str, help: &str) -> Diagnostic {

@@ -147,7 +147,8 @@ impl IngressChecker<'_, '_> {
             output,
         };
         let mut seen_lines: Vec<(&str, Span)> = Vec::new();
-        let mut hosts: Vec<&ast::HostBlock> = Vec::new();
+        // By name: an ingress may hold thousands of hosts.
+        let mut hosts: HashMap<&str, &ast::HostBlock> = HashMap::default();
         let mut routes = SeenRoutes::default();
         let mut class_span = None;
         let mut class_annotation_span = None;
@@ -216,7 +217,7 @@ impl IngressChecker<'_, '_> {
                 // Read by `output`, before the routes.
                 IngressLine::Routes(_) | IngressLine::Gateway(_) => {}
                 IngressLine::Host(block) => {
-                    if let Some(first) = hosts.iter().find(|h| h.host.node == block.host.node) {
+                    if let Some(first) = hosts.get(block.host.node.as_str()) {
                         self.diags.push(
                             Diagnostic::new(
                                 Code::DuplicateHost,
@@ -232,7 +233,7 @@ impl IngressChecker<'_, '_> {
                         );
                         continue;
                     }
-                    hosts.push(block);
+                    hosts.insert(&block.host.node, block);
                     let rule = self.host_block(block, &mut routes, &mut out.tls);
                     out.rules.push(rule);
                 }
