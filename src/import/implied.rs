@@ -14,7 +14,7 @@
 use crate::collections::{HashMap, HashSet, IndexMap};
 
 use super::apps::App;
-use super::connect::{Connections, FlowPorts, Side};
+use super::connect::{Connections, Flow, FlowPorts, Side};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::Protocol;
 use crate::kube::objects::{Ingress, Labels, PortValue};
@@ -49,13 +49,53 @@ pub fn simplify(
         .cloned()
         .collect();
     let ingresses = ingresses.as_slice();
-    out.controller = infer_controller(out, apps, ingresses);
+    // The flows to each app, found once: each route and each exposed Service asks for
+    // those of its backend, and a scan of every flow for each was quadratic. None is
+    // added or removed until the routes and exposures have taken their ports; the ones
+    // left with no port are dropped after (they match no port, so no later question
+    // sees them).
+    let into = FlowsInto::new(&out.flows);
+    out.controller = infer_controller(out, &into, apps, ingresses);
     controller_peer(out);
-    routes(out, apps, ingresses, diags);
-    exposure(out, apps, diags);
+    routes(out, &into, apps, ingresses, diags);
+    exposure(out, &into, apps, diags);
+    if into.taken.get() {
+        out.flows
+            .retain(|f| !matches!(&f.ports, FlowPorts::App(list) if list.is_empty()));
+    }
     let dns_on = dns(out, apps);
     forget_unused(out);
     dns_on
+}
+
+/// The flows to each app of the input, by (namespace, app index): indices into the
+/// flows.
+struct FlowsInto {
+    into: HashMap<(String, usize), Vec<usize>>,
+    /// Whether [`take`] has taken ports (and may have left flows without any).
+    taken: std::cell::Cell<bool>,
+}
+
+impl FlowsInto {
+    fn new(flows: &[Flow]) -> Self {
+        let mut into: HashMap<(String, usize), Vec<usize>> = HashMap::default();
+        for (at, flow) in flows.iter().enumerate() {
+            if let Side::App(ns, index) = &flow.to {
+                into.entry((ns.clone(), *index)).or_default().push(at);
+            }
+        }
+        FlowsInto {
+            into,
+            taken: std::cell::Cell::new(false),
+        }
+    }
+
+    /// The flows to app `index` of `ns`, in order.
+    fn of(&self, ns: &str, index: usize) -> &[usize] {
+        self.into
+            .get(&(ns.to_string(), index))
+            .map_or(&[][..], Vec::as_slice)
+    }
 }
 
 /// The ingress controller's pods: knet's default (`ingress-nginx`), unless the routes'
@@ -63,6 +103,7 @@ pub fn simplify(
 /// none lets in the default: then those pods are the controller (a `cluster` setting).
 fn infer_controller(
     out: &Connections,
+    into: &FlowsInto,
     apps: &IndexMap<String, Vec<App>>,
     ingresses: &[Ingress],
 ) -> Option<(String, Labels)> {
@@ -75,11 +116,10 @@ fn infer_controller(
             let Some(index) = index else {
                 continue;
             };
-            let to = Side::App(ingress.namespace.clone(), index);
-            let sources: Vec<(String, String)> = out
-                .flows
+            let sources: Vec<(String, String)> = into
+                .of(&ingress.namespace, index)
                 .iter()
-                .filter(|f| f.to == to)
+                .map(|&at| &out.flows[at])
                 .filter_map(|f| match &f.from {
                     Side::Unmanaged(ns, app) => Some((ns.clone(), app.clone())),
                     _ => None,
@@ -138,16 +178,18 @@ fn controller_peer(out: &mut Connections) {
 }
 
 /// Removes `ports` from the flows `from -> App(ns, index)`; `true` when every one of
-/// them was there, or is allowed from `any`.
+/// them was there, or is allowed from `any`. (A flow left with no port stays, for the
+/// caller to drop.)
 fn take(
     out: &mut Connections,
+    into: &FlowsInto,
     from: &Side,
     ns: &str,
     index: usize,
     ports: &[(Protocol, u16)],
 ) -> bool {
-    let to = Side::App(ns.to_string(), index);
-    // What `any` lets in needs no route or exposure.
+    into.taken.set(true);
+    let flows_to = into.of(ns, index);
     // What `any` lets in needs no route or exposure; nor does what `*/*` or the
     // controller's namespace lets in, for the controller.
     let controller_namespace = out
@@ -164,9 +206,8 @@ fn take(
     let mut found: Vec<bool> = ports
         .iter()
         .map(|port| {
-            out.flows.iter().any(|f| {
+            flows_to.iter().map(|&at| &out.flows[at]).any(|f| {
                 wider(&f.from)
-                    && f.to == to
                     && match &f.ports {
                         FlowPorts::All => true,
                         FlowPorts::App(list) => list.contains(port),
@@ -175,11 +216,11 @@ fn take(
             })
         })
         .collect();
-    for flow in out
-        .flows
-        .iter_mut()
-        .filter(|f| &f.from == from && f.to == to)
-    {
+    for &at in flows_to {
+        let flow = &mut out.flows[at];
+        if &flow.from != from {
+            continue;
+        }
         match &mut flow.ports {
             FlowPorts::All => found.iter_mut().for_each(|f| *f = true),
             FlowPorts::App(list) => {
@@ -193,19 +234,18 @@ fn take(
             FlowPorts::Numbers(_) => {}
         }
     }
-    out.flows
-        .retain(|f| !matches!(&f.ports, FlowPorts::App(list) if list.is_empty()));
     found.iter().all(|f| *f)
 }
 
 fn routes(
     out: &mut Connections,
+    into: &FlowsInto,
     apps: &IndexMap<String, Vec<App>>,
     ingresses: &[Ingress],
     diags: &mut Vec<Diagnostic>,
 ) {
     // Several routes may lead to one port: the first takes the flow.
-    let mut taken: Vec<(String, usize, (Protocol, u16))> = Vec::new();
+    let mut taken: HashSet<(String, usize, (Protocol, u16))> = HashSet::default();
     for ingress in ingresses {
         let Some(list) = apps.get(&ingress.namespace) else {
             continue;
@@ -225,12 +265,17 @@ fn routes(
                 continue;
             };
             let key = (ingress.namespace.clone(), index, target);
-            if taken.contains(&key) {
+            if !taken.insert(key) {
                 continue;
             }
-            taken.push(key);
-            if !take(out, &Side::Ingress, &ingress.namespace, index, &[target])
-                && isolated_in(out, &ingress.namespace)
+            if !take(
+                out,
+                into,
+                &Side::Ingress,
+                &ingress.namespace,
+                index,
+                &[target],
+            ) && isolated_in(out, &ingress.namespace)
             {
                 diags.push(
                     Diagnostic::new(
@@ -252,7 +297,12 @@ fn isolated_in(out: &Connections, ns: &str) -> bool {
     !out.open.get(ns).is_some_and(|(ingress, _)| *ingress)
 }
 
-fn exposure(out: &mut Connections, apps: &IndexMap<String, Vec<App>>, diags: &mut Vec<Diagnostic>) {
+fn exposure(
+    out: &mut Connections,
+    into: &FlowsInto,
+    apps: &IndexMap<String, Vec<App>>,
+    diags: &mut Vec<Diagnostic>,
+) {
     for (ns, list) in apps {
         for (index, app) in list.iter().enumerate() {
             let exposed: Vec<(Protocol, u16)> = app
@@ -274,7 +324,7 @@ fn exposure(out: &mut Connections, apps: &IndexMap<String, Vec<App>>, diags: &mu
             if exposed.is_empty() {
                 continue;
             }
-            if !take(out, &Side::World, ns, index, &exposed) && isolated_in(out, ns) {
+            if !take(out, into, &Side::World, ns, index, &exposed) && isolated_in(out, ns) {
                 let span = app.services.first().map(|s| s.span).unwrap_or_default();
                 diags.push(
                     Diagnostic::new(
