@@ -22,45 +22,18 @@ enum Opening {
     InPlace,
 }
 
-/// The entries of one block map.
-pub struct Map<'o> {
+/// What a map and a sequence share: where they write, at which indentation, how their
+/// first entry starts, and how many entries they have.
+struct Block<'o> {
     out: &'o mut String,
     indent: usize,
     opening: Opening,
     entries: usize,
 }
 
-/// The items of one block sequence.
-pub struct Seq<'o> {
-    out: &'o mut String,
-    indent: usize,
-    opening: Opening,
-    items: usize,
-}
-
-/// One document, starting with `---`, whose top level is the map `write` fills.
-pub fn document(out: &mut Sink, write: impl FnOnce(&mut Map)) {
-    let out: &mut String = out;
-    out.push_str("---\n");
-    let mut map = Map::new(out, 0, Opening::InPlace);
-    write(&mut map);
-    if map.entries == 0 {
-        map.out.push_str("{}\n");
-    }
-}
-
-/// An empty container: `{}` or `[]`, after a key (` {}`) or in place.
-fn close_empty(out: &mut String, opening: Opening, empty: &str) {
-    if opening == Opening::AfterKey {
-        out.push(' ');
-    }
-    out.push_str(empty);
-    out.push('\n');
-}
-
-impl<'o> Map<'o> {
+impl<'o> Block<'o> {
     fn new(out: &'o mut String, indent: usize, opening: Opening) -> Self {
-        Map {
+        Block {
             out,
             indent,
             opening,
@@ -68,7 +41,7 @@ impl<'o> Map<'o> {
         }
     }
 
-    /// Starts an entry: the line break and indentation before its key.
+    /// Starts an entry: the line break and indentation before it.
     fn start(&mut self) {
         if self.entries > 0 || self.opening == Opening::AfterKey {
             if self.entries == 0 {
@@ -79,20 +52,49 @@ impl<'o> Map<'o> {
         self.entries += 1;
     }
 
+    /// Ends the block: `empty` (`{}` or `[]`) when nothing was written in it.
+    fn end(self, empty: &str) {
+        if self.entries > 0 {
+            return;
+        }
+        if self.opening == Opening::AfterKey {
+            self.out.push(' ');
+        }
+        self.out.push_str(empty);
+        self.out.push('\n');
+    }
+}
+
+/// The entries of one block map.
+pub struct Map<'o>(Block<'o>);
+
+/// The items of one block sequence.
+pub struct Seq<'o>(Block<'o>);
+
+/// One document, starting with `---`, whose top level is the map `write` fills.
+pub fn document(out: &mut Sink, write: impl FnOnce(&mut Map)) {
+    let out: &mut String = out;
+    out.push_str("---\n");
+    let mut map = Map(Block::new(out, 0, Opening::InPlace));
+    write(&mut map);
+    map.0.end("{}");
+}
+
+impl Map<'_> {
     /// `key:` for a field name of the Kubernetes API (fixed and plain).
     fn field(&mut self, key: &'static str) {
         debug_assert!(plain_is_safe(key), "field `{key}` needs quoting");
-        self.start();
-        self.out.push_str(key);
-        self.out.push(':');
+        self.0.start();
+        self.0.out.push_str(key);
+        self.0.out.push(':');
     }
 
     /// `key: value`.
     pub fn str(&mut self, key: &'static str, value: &str) {
         self.field(key);
-        self.out.push(' ');
-        push_scalar(self.out, value);
-        self.out.push('\n');
+        self.0.out.push(' ');
+        push_scalar(self.0.out, value);
+        self.0.out.push('\n');
     }
 
     /// `key: value` when there is a value.
@@ -105,9 +107,11 @@ impl<'o> Map<'o> {
     /// `key: 123`.
     pub fn int(&mut self, key: &'static str, value: impl Into<i64>) {
         self.field(key);
-        self.out.push(' ');
-        self.out.push_str(itoa::Buffer::new().format(value.into()));
-        self.out.push('\n');
+        self.0.out.push(' ');
+        self.0
+            .out
+            .push_str(itoa::Buffer::new().format(value.into()));
+        self.0.out.push('\n');
     }
 
     /// `key: 123` when there is a value.
@@ -119,33 +123,47 @@ impl<'o> Map<'o> {
 
     /// `key: VALUE` for a key of the model (a label's), quoted when YAML needs it.
     pub fn text(&mut self, key: &str, value: &str) {
-        self.start();
-        push_scalar(self.out, key);
-        self.out.push_str(": ");
-        push_scalar(self.out, value);
-        self.out.push('\n');
+        self.0.start();
+        push_scalar(self.0.out, key);
+        self.0.out.push_str(": ");
+        push_scalar(self.0.out, value);
+        self.0.out.push('\n');
+    }
+
+    /// `key:` and the map `write` fills, not yet ended.
+    fn map_under(&mut self, key: &'static str, write: impl FnOnce(&mut Map)) -> Block<'_> {
+        self.field(key);
+        let mut inner = Map(Block::new(self.0.out, self.0.indent + 2, Opening::AfterKey));
+        write(&mut inner);
+        inner.0
+    }
+
+    /// `key:` and the sequence `write` fills, not yet ended: at the key's indentation.
+    fn seq_under(&mut self, key: &'static str, write: impl FnOnce(&mut Seq)) -> Block<'_> {
+        self.field(key);
+        let mut inner = Seq(Block::new(self.0.out, self.0.indent, Opening::AfterKey));
+        write(&mut inner);
+        inner.0
+    }
+
+    /// Runs `write`, which writes one entry and says how many entries its map or
+    /// sequence got; with none, the entry is taken back, key and all.
+    fn unless_empty(&mut self, write: impl FnOnce(&mut Self) -> usize) {
+        let (mark, entries) = (self.0.out.len(), self.0.entries);
+        if write(self) == 0 {
+            self.0.out.truncate(mark);
+            self.0.entries = entries;
+        }
     }
 
     /// A nested map (`{}` when `write` adds nothing).
     pub fn map(&mut self, key: &'static str, write: impl FnOnce(&mut Map)) {
-        self.field(key);
-        let mut inner = Map::new(self.out, self.indent + 2, Opening::AfterKey);
-        write(&mut inner);
-        if inner.entries == 0 {
-            close_empty(inner.out, Opening::AfterKey, "{}");
-        }
+        self.map_under(key, write).end("{}");
     }
 
     /// A nested map, left out when `write` adds nothing.
     pub fn map_if_any(&mut self, key: &'static str, write: impl FnOnce(&mut Map)) {
-        let (mark, entries) = (self.out.len(), self.entries);
-        self.field(key);
-        let mut inner = Map::new(self.out, self.indent + 2, Opening::AfterKey);
-        write(&mut inner);
-        if inner.entries == 0 {
-            self.out.truncate(mark);
-            self.entries = entries;
-        }
+        self.unless_empty(|map| map.map_under(key, write).entries);
     }
 
     /// A map of strings (labels, selectors, annotations); `{}` when empty.
@@ -161,64 +179,35 @@ impl<'o> Map<'o> {
 
     /// A sequence (`[]` when `write` adds nothing), at the key's indentation.
     pub fn seq(&mut self, key: &'static str, write: impl FnOnce(&mut Seq)) {
-        self.field(key);
-        let mut inner = Seq::new(self.out, self.indent, Opening::AfterKey);
-        write(&mut inner);
-        if inner.items == 0 {
-            close_empty(inner.out, Opening::AfterKey, "[]");
-        }
+        self.seq_under(key, write).end("[]");
     }
 
     /// A sequence, left out when `write` adds nothing.
     pub fn seq_if_any(&mut self, key: &'static str, write: impl FnOnce(&mut Seq)) {
-        let (mark, entries) = (self.out.len(), self.entries);
-        self.field(key);
-        let mut inner = Seq::new(self.out, self.indent, Opening::AfterKey);
-        write(&mut inner);
-        if inner.items == 0 {
-            self.out.truncate(mark);
-            self.entries = entries;
-        }
+        self.unless_empty(|map| map.seq_under(key, write).entries);
     }
 }
 
-impl<'o> Seq<'o> {
-    fn new(out: &'o mut String, indent: usize, opening: Opening) -> Self {
-        Seq {
-            out,
-            indent,
-            opening,
-            items: 0,
-        }
-    }
-
+impl Seq<'_> {
     /// Starts an item: the line break and indentation, then `- `.
     fn start(&mut self) {
-        if self.items > 0 || self.opening == Opening::AfterKey {
-            if self.items == 0 {
-                self.out.push('\n');
-            }
-            pad(self.out, self.indent);
-        }
-        self.items += 1;
-        self.out.push_str("- ");
+        self.0.start();
+        self.0.out.push_str("- ");
     }
 
     /// `- value`.
     pub fn str(&mut self, value: &str) {
         self.start();
-        push_scalar(self.out, value);
-        self.out.push('\n');
+        push_scalar(self.0.out, value);
+        self.0.out.push('\n');
     }
 
     /// `- ` and a map (`- {}` when `write` adds nothing).
     pub fn map(&mut self, write: impl FnOnce(&mut Map)) {
         self.start();
-        let mut inner = Map::new(self.out, self.indent + 2, Opening::InPlace);
+        let mut inner = Map(Block::new(self.0.out, self.0.indent + 2, Opening::InPlace));
         write(&mut inner);
-        if inner.entries == 0 {
-            close_empty(inner.out, Opening::InPlace, "{}");
-        }
+        inner.0.end("{}");
     }
 }
 
