@@ -19,6 +19,7 @@ use crate::collections::{HashMap, HashSet, IndexMap};
 use std::collections::hash_map::Entry;
 
 use crate::ir::{Labels, Model, Peer, PolicyPort};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -43,9 +44,9 @@ impl Direction {
     }
 }
 
-/// One NetworkPolicy to emit.
+/// One NetworkPolicy to emit. Its peers are the model's, borrowed.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PolicyPlan {
+pub struct PolicyPlan<'m> {
     pub namespace: String,
     pub name: String,
     /// `None` selects every pod of the namespace (`podSelector: {}`). Shared with the
@@ -54,15 +55,17 @@ pub struct PolicyPlan {
     /// The app the policy is for, if any.
     pub app: Option<String>,
     pub types: Vec<Direction>,
-    pub rules: Vec<PolicyRule>,
+    pub rules: Vec<PolicyRule<'m>>,
     /// Which direction `rules` are for (empty for `default-deny`).
     pub direction: Option<Direction>,
 }
 
-/// Peers and the ports they may use (empty ports: all ports).
+/// Peers and the ports they may use (empty ports: all ports). The peers of flows are
+/// borrowed from the model (a large model has a peer per flow, cloned and dropped by
+/// the thousand otherwise); the cluster DNS peer of `allow-dns` is made here.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PolicyRule {
-    pub peers: Vec<Peer>,
+pub struct PolicyRule<'m> {
+    pub peers: Vec<Cow<'m, Peer>>,
     pub ports: Vec<PolicyPort>,
 }
 
@@ -177,7 +180,7 @@ type Key<'a> = (&'a str, Subject<'a>, Direction);
 /// at 100,000 apps the whole plan is a quarter of a gigabyte).
 pub fn each_plan<R>(
     model: &Model,
-    consume: impl FnOnce(&mut dyn Iterator<Item = PolicyPlan>) -> R,
+    consume: impl for<'p> FnOnce(&mut dyn Iterator<Item = PolicyPlan<'p>>) -> R,
 ) -> R {
     let components = components(model);
     let planner = Planner::new(model, &components, true);
@@ -348,14 +351,14 @@ impl<'a> Planner<'a> {
     }
 
     /// The policy as the output writes it.
-    fn plan_of(&self, namespace: &str, policy: Policy) -> PolicyPlan {
+    fn plan_of(&self, namespace: &str, policy: Policy<'a, '_>) -> PolicyPlan<'a> {
         let (pod_selector, types, rules, direction) = match policy {
             Policy::DefaultDeny { isolated } => {
                 (None, isolated.directions().collect(), Vec::new(), None)
             }
             Policy::AllowDns => {
                 let dns = PolicyRule {
-                    peers: vec![Peer::Pods(self.model.cluster.dns.clone())],
+                    peers: vec![Cow::Owned(Peer::Pods(self.model.cluster.dns.clone()))],
                     ports: self.model.cluster.dns_ports(),
                 };
                 let egress = Some(Direction::Egress);
@@ -438,10 +441,10 @@ fn subject_of<'a>(
 /// Indexed by port set and by peer, as one statement may list thousands of peers. A
 /// rule with `any` among its peers has no peers at all (no `from`/`to`: every source
 /// or destination), which includes the others.
-fn group(flows: &[(&Peer, &Vec<PolicyPort>)]) -> Vec<PolicyRule> {
-    // Per port set: the peers, the peers seen, and whether `any` opened it.
-    let mut rules: IndexMap<Vec<PolicyPort>, (Vec<Peer>, HashSet<crate::ir::PeerKey>, bool)> =
-        IndexMap::default();
+fn group<'m>(flows: &[(&'m Peer, &'m Vec<PolicyPort>)]) -> Vec<PolicyRule<'m>> {
+    /// One port set's peers, the peers seen, and whether `any` opened it.
+    type Grouped<'m> = (Vec<Cow<'m, Peer>>, HashSet<crate::ir::PeerKey<'m>>, bool);
+    let mut rules: IndexMap<Vec<PolicyPort>, Grouped<'m>> = IndexMap::default();
     for (peer, ports) in flows {
         let mut ports = (*ports).clone();
         ports.sort();
@@ -454,7 +457,7 @@ fn group(flows: &[(&Peer, &Vec<PolicyPort>)]) -> Vec<PolicyRule> {
             continue;
         }
         if !*open && seen.insert(peer.key()) {
-            peers.push((*peer).clone());
+            peers.push(Cow::Borrowed(*peer));
         }
     }
     rules

@@ -2,6 +2,7 @@
 //! (policy.go `syncNetworkPolicyChains`, `processIngressRules`, `processEgressRules`,
 //! `appendRuleToPolicyChain`; reference §6.5).
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
@@ -73,7 +74,7 @@ struct Port {
 
 /// The chains of `plans`, in order. Plans given by value are dropped one by one as their
 /// chains are built, so that the two are not both held whole.
-pub fn build<P: std::borrow::Borrow<PolicyPlan>>(
+pub fn build<'p, P: std::borrow::Borrow<PolicyPlan<'p>>>(
     plans: impl IntoIterator<Item = P>,
     pods: &PodIndex<'_>,
     family: Family,
@@ -131,7 +132,7 @@ pub fn build<P: std::borrow::Borrow<PolicyPlan>>(
 
 /// Writes one policy's chain rules and sets.
 struct Writer<'a> {
-    plan: &'a PolicyPlan,
+    plan: &'a PolicyPlan<'a>,
     chain: &'a str,
     family: Family,
     pods: &'a PodIndex<'a>,
@@ -198,11 +199,11 @@ impl Writer<'_> {
     }
 
     /// The addresses of the pods knet knows that the rule's pod peers select, each once.
-    fn peer_pods(&self, peers: &[Peer]) -> Vec<IpAddr> {
+    fn peer_pods(&self, peers: &[Cow<Peer>]) -> Vec<IpAddr> {
         let mut addresses: Vec<IpAddr> = Vec::new();
         let mut seen: BTreeSet<IpAddr> = BTreeSet::new();
         for peer in peers {
-            let selected = match peer {
+            let selected = match &**peer {
                 Peer::App {
                     namespace, labels, ..
                 } => self.pods.select(namespace, Some(labels)),
@@ -291,10 +292,10 @@ fn numeric(port: &crate::ir::PolicyPort) -> Option<Port> {
 /// The `hash:net` members of the rule's ipBlock peers of this family (`evalIPBlockPeer`):
 /// the CIDR, then each exception with `nomatch`; a `/0` is split in two halves, which
 /// `hash:net` can store.
-fn block_members(peers: &[Peer], family: Family) -> Vec<(String, bool)> {
+fn block_members(peers: &[Cow<Peer>], family: Family) -> Vec<(String, bool)> {
     let mut members = Vec::new();
     for peer in peers {
-        let Peer::Addresses(blocks) = peer else {
+        let Peer::Addresses(blocks) = &**peer else {
             continue;
         };
         for IpBlock { cidr, except } in blocks {

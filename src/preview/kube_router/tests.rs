@@ -53,7 +53,7 @@ namespace default {
 
 /// Reference §6.5: `default/allow-frontend` selects app=backend, ingress from
 /// app=frontend on TCP 80.
-fn allow_frontend() -> PolicyPlan {
+fn allow_frontend() -> PolicyPlan<'static> {
     PolicyPlan {
         namespace: "default".into(),
         name: "allow-frontend".into(),
@@ -61,11 +61,11 @@ fn allow_frontend() -> PolicyPlan {
         app: Some("backend".into()),
         types: vec![Direction::Ingress],
         rules: vec![PolicyRule {
-            peers: vec![Peer::App {
+            peers: vec![std::borrow::Cow::Owned(Peer::App {
                 namespace: "default".into(),
                 app: "frontend".into(),
                 labels: std::sync::Arc::new(labels(&[("app", "frontend")])),
-            }],
+            })],
             ports: vec![PolicyPort {
                 protocol: Protocol::Tcp,
                 port: TargetPort::Number(80),
@@ -338,9 +338,9 @@ namespace default {
     // A named port resolves to nothing: no rule; a numbered port beside it stays.
     let named = |ports: Vec<TargetPort>| PolicyPlan {
         rules: vec![PolicyRule {
-            peers: vec![Peer::Namespace {
+            peers: vec![std::borrow::Cow::Owned(Peer::Namespace {
                 namespace: "default".into(),
-            }],
+            })],
             ports: ports
                 .into_iter()
                 .map(|port| PolicyPort {
