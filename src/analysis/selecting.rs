@@ -8,59 +8,26 @@
 //! looks up its own labels; a policy without `matchLabels` is tried for every pod of
 //! its namespace. The answer is the scan's: every policy that selects the pod, in order.
 
-use crate::collections::HashMap;
+use crate::kube::label_lists::LabelLists;
 use crate::kube::objects::{Labels, Policy};
 
 /// The policies of each namespace by the first label of their pod selector.
 #[derive(Debug, Clone, Default)]
-pub struct PolicyIndex {
-    namespaces: HashMap<String, Namespace>,
-}
-
-#[derive(Debug, Clone, Default)]
-struct Namespace {
-    /// Key, then value: the policies whose first `matchLabels` entry it is.
-    by_label: HashMap<String, HashMap<String, Vec<usize>>>,
-    /// Policies whose selector has no `matchLabels` (every pod, or expressions only).
-    unlabelled: Vec<usize>,
-}
+pub struct PolicyIndex(LabelLists);
 
 impl PolicyIndex {
     pub fn new(policies: &[Policy]) -> Self {
-        let mut index = PolicyIndex::default();
+        let mut index = LabelLists::default();
         for (at, policy) in policies.iter().enumerate() {
-            let space = index
-                .namespaces
-                .entry(policy.namespace.clone())
-                .or_default();
-            match policy.pod_selector.labels.first() {
-                Some((key, value)) => space
-                    .by_label
-                    .entry(key.clone())
-                    .or_default()
-                    .entry(value.clone())
-                    .or_default()
-                    .push(at),
-                None => space.unlabelled.push(at),
-            }
+            index.add_first(&policy.namespace, &policy.pod_selector.labels, at);
         }
-        index
+        PolicyIndex(index)
     }
 
     /// The policies (indices into `policies`, ascending) that select a pod of
     /// `namespace` labelled `labels`.
     pub fn selecting(&self, policies: &[Policy], namespace: &str, labels: &Labels) -> Vec<usize> {
-        let Some(space) = self.namespaces.get(namespace) else {
-            return Vec::new();
-        };
-        let mut found: Vec<usize> = space.unlabelled.clone();
-        for (key, value) in labels {
-            if let Some(list) = space.by_label.get(key).and_then(|values| values.get(value)) {
-                found.extend_from_slice(list);
-            }
-        }
-        // Each policy is under one label, and a pod has one value per key: no repeats.
-        found.sort_unstable();
+        let mut found = self.0.under_any(namespace, labels);
         found.retain(|&at| policies[at].pod_selector.matches(labels));
         found
     }

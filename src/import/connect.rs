@@ -113,24 +113,26 @@ pub fn connect(
             .map(|(ns, list)| (ns.as_str(), list.iter().map(|a| &a.pod_labels).collect())),
         &ns_labels,
     );
-    let selected = index.selecting(&input.policies);
-    let isolated = |policies: &[&Policy], ingress: bool| {
-        policies.iter().any(|p| {
+    let policies = &input.policies;
+    // Per app: the policies that select it, as indices into `policies`.
+    let selected = index.selecting(policies);
+    let isolated = |at: &[usize], ingress: bool| {
+        at.iter().any(|&i| {
             if ingress {
-                p.ingress.is_some()
+                policies[i].ingress.is_some()
             } else {
-                p.egress.is_some()
+                policies[i].egress.is_some()
             }
         })
     };
     let in_iso: Vec<bool> = selected.iter().map(|p| isolated(p, true)).collect();
     let out_iso: Vec<bool> = selected.iter().map(|p| isolated(p, false)).collect();
-    let pairs = pairs(&index, &keys, &selected, &in_iso, &out_iso);
+    let pairs = pairs(&index, policies, &selected, &in_iso, &out_iso);
     drop(index);
     // Peers that are not apps of the input (first, so that a range is reported at the
     // policy that allows it; their flows are written last).
-    for (key, policies) in keys.iter().zip(&selected) {
-        for policy in policies {
+    for (key, at) in keys.iter().zip(&selected) {
+        for policy in at.iter().map(|&i| &policies[i]) {
             for (rules, ingress) in [(&policy.ingress, true), (&policy.egress, false)] {
                 for rule in rules.iter().flatten() {
                     one_sided(&mut out, apps, key, policy, rule, ingress, diags);
@@ -144,12 +146,12 @@ pub fn connect(
         let (s, d) = (&keys[si], &keys[di]);
         let (src, dst) = (&apps[&s.0][s.1], &apps[&d.0][d.1]);
         let egress = if out_iso[si] {
-            allowed(&selected[si], &pod(dst, &ns_labels), false, dst)
+            allowed(policies, &selected[si], &pod(dst, &ns_labels), false, dst)
         } else {
             PortSet::all()
         };
         let ingress = if in_iso[di] {
-            allowed(&selected[di], &pod(src, &ns_labels), true, dst)
+            allowed(policies, &selected[di], &pod(src, &ns_labels), true, dst)
         } else {
             PortSet::all()
         };
@@ -208,23 +210,26 @@ pub fn connect(
 /// nothing, and one of which neither is needs no flow.
 fn pairs(
     index: &PodIndex,
-    keys: &[(String, usize)],
-    selected: &[Vec<&Policy>],
+    policies: &[Policy],
+    selected: &[Vec<usize>],
     in_iso: &[bool],
     out_iso: &[bool],
 ) -> Vec<(usize, usize)> {
-    let mut picked: HashMap<(*const Rule, bool), Picked> = HashMap::default();
+    let apps_count = selected.len();
+    // What each rule picks, found once: (policy, direction, rule).
+    let mut picked: HashMap<(usize, bool, usize), Picked> = HashMap::default();
     let mut picked_by = |app: usize, ingress: bool| -> Picked {
         let mut apps = Vec::new();
-        for policy in &selected[app] {
+        for &at in &selected[app] {
+            let policy = &policies[at];
             let rules = if ingress {
                 &policy.ingress
             } else {
                 &policy.egress
             };
-            for rule in rules.iter().flatten() {
+            for (number, rule) in rules.iter().flatten().enumerate() {
                 let entry = picked
-                    .entry((rule as *const Rule, ingress))
+                    .entry((at, ingress, number))
                     .or_insert_with(|| index.picked(rule, &policy.namespace));
                 match entry {
                     Picked::Every => return Picked::Every,
@@ -237,11 +242,11 @@ fn pairs(
         Picked::Apps(apps)
     };
     let every = |picked: Picked| match picked {
-        Picked::Every => (0..keys.len()).collect(),
+        Picked::Every => (0..apps_count).collect(),
         Picked::Apps(list) => list,
     };
     let mut pairs = Vec::new();
-    for app in 0..keys.len() {
+    for app in 0..apps_count {
         if in_iso[app] {
             pairs.extend(every(picked_by(app, true)).into_iter().map(|s| (s, app)));
         }
@@ -276,11 +281,18 @@ fn pod<'a>(app: &'a App, namespace_labels: &'a IndexMap<&str, Labels>) -> Pod<'a
     }
 }
 
-/// What the policies that select an app allow to or from `other` (ingress: from it;
-/// egress: to it); named ports resolve against `destination`'s container ports.
-fn allowed(policies: &[&Policy], other: &Pod, ingress: bool, destination: &App) -> PortSet {
+/// What the policies that select an app (`selecting`, indices into `policies`) allow to or
+/// from `other` (ingress: from it; egress: to it); named ports resolve against
+/// `destination`'s container ports.
+fn allowed(
+    policies: &[Policy],
+    selecting: &[usize],
+    other: &Pod,
+    ingress: bool,
+    destination: &App,
+) -> PortSet {
     let mut set = PortSet::default();
-    for policy in policies {
+    for policy in selecting.iter().map(|&at| &policies[at]) {
         let rules = if ingress {
             &policy.ingress
         } else {

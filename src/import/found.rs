@@ -6,16 +6,10 @@
 //! first in order.
 
 use crate::collections::{HashMap, HashSet};
+use crate::kube::label_lists::LabelLists;
 use crate::kube::objects::Labels;
 
 use super::apps::App;
-
-/// `(namespace, key, value)`.
-type Label = (String, String, String);
-
-fn label(namespace: &str, key: &str, value: &str) -> Label {
-    (namespace.to_string(), key.to_string(), value.to_string())
-}
 
 /// The names taken, per namespace.
 #[derive(Default)]
@@ -31,16 +25,13 @@ impl Names {
     }
 }
 
-/// The apps of Services by their selector, and by one label of it: the apps a pod's
-/// labels can belong to.
+/// The apps of Services by their selector, and by the first label of it (one it must
+/// share with any pod it selects): the apps a pod's labels can belong to.
 #[derive(Default)]
 pub struct Selectors {
     /// `(namespace, selector as sorted pairs)`: the first app with it.
     exact: HashMap<(String, Vec<(String, String)>), usize>,
-    /// Each app under the first label of its selector (one it must share with any pod
-    /// it selects), and those with an empty selector under the namespace alone.
-    by_first: HashMap<Label, Vec<usize>>,
-    empty: HashMap<String, Vec<usize>>,
+    by_first: LabelLists,
 }
 
 fn sorted(labels: &Labels) -> Vec<(String, String)> {
@@ -63,30 +54,13 @@ impl Selectors {
         self.exact
             .entry((app.namespace.clone(), sorted(&app.labels)))
             .or_insert(index);
-        match app.labels.first() {
-            Some((key, value)) => self
-                .by_first
-                .entry(label(&app.namespace, key, value))
-                .or_default()
-                .push(index),
-            None => self
-                .empty
-                .entry(app.namespace.clone())
-                .or_default()
-                .push(index),
-        }
+        self.by_first.add_first(&app.namespace, &app.labels, index);
     }
 
     /// The first app of `namespace` whose selector picks pods labelled `pod`.
     pub fn owner(&self, apps: &[App], namespace: &str, pod: &Labels) -> Option<usize> {
-        let mut candidates: Vec<usize> = self.empty.get(namespace).cloned().unwrap_or_default();
-        for (key, value) in pod {
-            if let Some(list) = self.by_first.get(&label(namespace, key, value)) {
-                candidates.extend_from_slice(list);
-            }
-        }
-        candidates.sort_unstable();
-        candidates
+        self.by_first
+            .under_any(namespace, pod)
             .into_iter()
             .find(|&i| apps[i].labels.iter().all(|(k, v)| pod.get(k) == Some(v)))
     }
@@ -94,38 +68,18 @@ impl Selectors {
 
 /// The apps by the labels of their pods.
 #[derive(Default)]
-pub struct PodLabels {
-    by_label: HashMap<Label, Vec<usize>>,
-}
+pub struct PodLabels(LabelLists);
 
 impl PodLabels {
     pub fn add(&mut self, index: usize, app: &App) {
-        for (key, value) in &app.pod_labels {
-            self.by_label
-                .entry(label(&app.namespace, key, value))
-                .or_default()
-                .push(index);
-        }
+        self.0.add_all(&app.namespace, &app.pod_labels, index);
     }
 
     /// Whether an app of `namespace` has pods that carry every label of `selector`
     /// (not empty).
     pub fn any_carries(&self, apps: &[App], namespace: &str, selector: &Labels) -> bool {
-        let rarest = selector
-            .iter()
-            .map(|(k, v)| {
-                self.by_label
-                    .get(&label(namespace, k, v))
-                    .map_or(0, Vec::len)
-            })
-            .enumerate()
-            .min_by_key(|&(_, len)| len);
-        let Some((at, _)) = rarest else {
-            return false;
-        };
-        let (key, value) = selector.get_index(at).expect("an index of the selector");
-        self.by_label
-            .get(&label(namespace, key, value))
+        self.0
+            .rarest(namespace, selector)
             .into_iter()
             .flatten()
             .any(|&i| {

@@ -11,22 +11,23 @@
 
 use std::ops::Range;
 
-use crate::collections::{HashMap, IndexMap};
+use crate::collections::IndexMap;
+use crate::kube::label_lists::LabelLists;
 use crate::kube::objects::{Labels, Policy, PolicyPeer, Rule, Selector};
 
 /// The apps of the input, numbered in the importer's order (namespace by namespace).
 pub struct PodIndex<'a> {
     /// Each app's pod labels, by number.
     labels: Vec<&'a Labels>,
-    /// Per namespace: its labels (with its name), its apps' numbers, and its apps'
-    /// numbers by label.
+    /// Per namespace: its labels (with its name) and its apps' numbers.
     namespaces: IndexMap<&'a str, Namespace<'a>>,
+    /// The apps' numbers under each label their pods carry.
+    by_label: LabelLists,
 }
 
 struct Namespace<'a> {
     labels: &'a Labels,
     apps: Range<usize>,
-    by_label: HashMap<(&'a str, &'a str), Vec<usize>>,
 }
 
 /// The apps a rule's peers pick.
@@ -48,17 +49,12 @@ impl<'a> PodIndex<'a> {
         let mut index = PodIndex {
             labels: Vec::new(),
             namespaces: IndexMap::default(),
+            by_label: LabelLists::default(),
         };
         for (namespace, pods) in apps {
             let start = index.labels.len();
-            let mut by_label: HashMap<(&str, &str), Vec<usize>> = HashMap::default();
             for (offset, labels) in pods.iter().enumerate() {
-                for (key, value) in labels.iter() {
-                    by_label
-                        .entry((key.as_str(), value.as_str()))
-                        .or_default()
-                        .push(start + offset);
-                }
+                index.by_label.add_all(namespace, labels, start + offset);
             }
             index.labels.extend(pods);
             index.namespaces.insert(
@@ -66,7 +62,6 @@ impl<'a> PodIndex<'a> {
                 Namespace {
                     labels: &namespace_labels[namespace],
                     apps: start..index.labels.len(),
-                    by_label,
                 },
             );
         }
@@ -78,29 +73,19 @@ impl<'a> PodIndex<'a> {
         let Some(space) = self.namespaces.get(namespace) else {
             return Vec::new();
         };
-        let rarest = selector
-            .labels
-            .iter()
-            .map(|(key, value)| {
-                space
-                    .by_label
-                    .get(&(key.as_str(), value.as_str()))
-                    .map_or(&[][..], Vec::as_slice)
-            })
-            .min_by_key(|apps| apps.len());
         let matches = |&app: &usize| selector.matches(self.labels[app]);
-        match rarest {
+        match self.by_label.rarest(namespace, &selector.labels) {
             Some(apps) => apps.iter().copied().filter(matches).collect(),
             None => space.apps.clone().filter(matches).collect(),
         }
     }
 
-    /// The policies that select each app, in the input's order.
-    pub fn selecting<'p>(&self, policies: &'p [Policy]) -> Vec<Vec<&'p Policy>> {
+    /// The policies that select each app, as indices into `policies`, ascending.
+    pub fn selecting(&self, policies: &[Policy]) -> Vec<Vec<usize>> {
         let mut selected = vec![Vec::new(); self.labels.len()];
-        for policy in policies {
+        for (at, policy) in policies.iter().enumerate() {
             for app in self.select(&policy.namespace, &policy.pod_selector) {
-                selected[app].push(policy);
+                selected[app].push(at);
             }
         }
         selected
@@ -212,13 +197,13 @@ mod tests {
             }
             let selected = index.selecting(&policies);
             for (app, found) in selected.iter().enumerate() {
-                let expected: Vec<*const Policy> = policies
-                    .iter()
-                    .filter(|p| p.namespace == namespace_of(app) && p.pod_selector.matches(&pods[app].1))
-                    .map(|p| p as *const Policy)
+                let expected: Vec<usize> = (0..policies.len())
+                    .filter(|&at| {
+                        let p = &policies[at];
+                        p.namespace == namespace_of(app) && p.pod_selector.matches(&pods[app].1)
+                    })
                     .collect();
-                let found: Vec<*const Policy> = found.iter().map(|p| *p as *const Policy).collect();
-                prop_assert_eq!(found, expected);
+                prop_assert_eq!(found, &expected);
             }
             let rule = Rule { peers, ports: None };
             let expected = match &rule.peers {

@@ -9,4 +9,5 @@
 
 pub mod documents;
 mod gateway;
+pub mod label_lists;
 pub mod objects;
