@@ -14,7 +14,7 @@ fn json(path: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not valid JSON: {e}"))
 }
 
-/// The words of the `kw_*` rules: `kw_node_port = @{ "node-port" ~ !name_char }`.
+/// The words of the `kw_*` rules: `kw_node_port = @{ "node-port" ~ keyword_end }`.
 fn keywords() -> Vec<String> {
     let pest = std::fs::read_to_string(root().join("grammar/knet.pest")).expect("grammar");
     let words: Vec<String> = pest
