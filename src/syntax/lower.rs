@@ -1,16 +1,15 @@
-//! Pest pairs to AST, one function per grammar rule.
+//! The parse tree (`tree`, pest's pairs read once) to AST, one function per grammar rule.
 //!
 //! The grammar guarantees the shape of every pair, so the functions here match on rule
 //! names and skip what they do not expect instead of failing: a mismatch would be a bug
 //! in this file, caught by the tests over every construct, never a panic on user input.
 
-use pest::iterators::Pair;
-
 use super::ast::*;
+use super::tree::Node;
 use super::Rule;
 use crate::source::{FileId, Span};
 
-type P<'i> = Pair<'i, Rule>;
+type P<'t> = Node<'t>;
 
 /// Where the text pest was given sits in its file. Pest's offsets are relative to that
 /// text, which is one piece of the file when it is parsed a piece at a time (`pieces`).
@@ -41,7 +40,6 @@ fn statement_span(file: Origin, pair: &P) -> Span {
     let whole = pair.as_span();
     // From the end: the line end is the last child, if any.
     let end = pair
-        .clone()
         .into_inner()
         .rev()
         .find(|p| !matches!(p.as_rule(), Rule::eol | Rule::EOI))
@@ -93,7 +91,7 @@ fn is_keyword(rule: Rule) -> bool {
 
 /// The span of a block's closing `}`.
 fn close(file: Origin, pair: &P) -> Span {
-    pair.clone()
+    pair
         .into_inner()
         .rev()
         .find(|p| p.as_rule() == Rule::rbrace)
@@ -228,7 +226,6 @@ fn clauses<'i>(file: Origin, pairs: impl Iterator<Item = P<'i>>) -> Clauses {
 
 fn routes_mode(file: Origin, pair: P) -> Spanned<RoutesMode> {
     let api = pair
-        .clone()
         .into_inner()
         .any(|p| p.as_rule() == Rule::kw_gateway_api);
     let mode = if api {
@@ -254,7 +251,6 @@ fn gateway_ref(file: Origin, pair: P) -> Option<GatewayRef> {
 
 fn switch(file: Origin, pair: P) -> Spanned<bool> {
     let on = pair
-        .clone()
         .into_inner()
         .any(|p| p.as_rule() == Rule::kw_on);
     Spanned::new(on, span(file, &pair))
@@ -387,7 +383,6 @@ fn app_line(file: Origin, pair: P) -> Option<Spanned<AppLine>> {
     let block_close = (rule == Rule::service_block).then(|| close(file, &pair));
     let has_local = rule == Rule::endpoint_line
         && pair
-            .clone()
             .into_inner()
             .any(|p| p.as_rule() == Rule::kw_local);
     let mut vals = values(pair);
@@ -456,7 +451,7 @@ fn port_decl<'i>(
     for value in vals {
         match value.as_rule() {
             Rule::port_target => {
-                let inner = value.clone().into_inner().next()?;
+                let inner = value.into_inner().next()?;
                 let node = if inner.as_rule() == Rule::number {
                     PortTarget::Number(number(file, &inner).node)
                 } else {
@@ -684,7 +679,7 @@ fn route(file: Origin, pair: P) -> Option<Route> {
     for part in parts(pair) {
         match part.as_rule() {
             Rule::path_type => {
-                let kind = match part.clone().into_inner().next().map(|p| p.as_rule()) {
+                let kind = match part.into_inner().next().map(|p| p.as_rule()) {
                     Some(Rule::kw_exact) => PathType::Exact,
                     Some(Rule::kw_implementation_specific) => PathType::ImplementationSpecific,
                     _ => PathType::Prefix,

@@ -17,6 +17,7 @@ pub mod ast;
 mod expected;
 mod lower;
 mod pieces;
+mod tree;
 
 use pest::Parser;
 use pest_derive::Parser;
@@ -42,8 +43,9 @@ pub fn parse(file: FileId, text: &str) -> Result<ast::File, Vec<Diagnostic>> {
 /// Parses the file as one: the tree, or the syntax errors with recovery.
 fn parse_whole(file: FileId, text: &str) -> Result<ast::File, Vec<Diagnostic>> {
     let error = match KnetParser::parse(Rule::file, text) {
-        Ok(mut pairs) => {
-            return match pairs.next() {
+        Ok(pairs) => {
+            let tree = tree::Tree::new(pairs);
+            return match tree.root() {
                 Some(root) => Ok(lower::file(file, root)),
                 // The `file` rule always produces one pair; an empty result is a bug,
                 // reported as a syntax error at the start rather than a panic.

@@ -16,11 +16,11 @@
 //! gives `None`, and the caller parses the whole file as one: that is where syntax errors
 //! come from, so their wording and recovery do not depend on this module.
 
-use pest::iterators::Pair;
 use pest::Parser;
 
 use super::ast::{File, Item};
 use super::lower::{self, Origin};
+use super::tree::Tree;
 use super::{KnetParser, Rule};
 use crate::source::{FileId, Span};
 
@@ -46,10 +46,13 @@ pub(super) fn parse(file: FileId, text: &str) -> Option<File> {
             at.piece(Rule::namespace_head)
         };
         let item = match head {
-            Some((origin, head)) => Item::Namespace(at.namespace(origin, head)?),
+            Some((origin, head)) => {
+                let block = lower::namespace_head(origin, head.root()?);
+                Item::Namespace(at.namespace(block)?)
+            }
             None => {
-                let (origin, pair) = at.piece(Rule::other_top_piece)?;
-                lower::top_item(origin, pair)?
+                let (origin, tree) = at.piece(Rule::other_top_piece)?;
+                lower::top_item(origin, tree.root()?)?
             }
         };
         items.push(item);
@@ -118,25 +121,21 @@ impl<'i> Cursor<'i> {
     }
 
     /// Parses one piece with `rule` from here and moves past it.
-    fn piece(&mut self, rule: Rule) -> Option<(Origin, Pair<'i, Rule>)> {
-        let pair = KnetParser::parse(rule, &self.text[self.pos..])
-            .ok()?
-            .next()?;
+    fn piece(&mut self, rule: Rule) -> Option<(Origin, Tree<'i>)> {
+        let tree = Tree::new(KnetParser::parse(rule, &self.text[self.pos..]).ok()?);
         let origin = Origin {
             file: self.file,
             base: self.pos,
         };
-        self.pos += pair.as_span().end();
-        Some((origin, pair))
+        self.pos += tree.root()?.as_span().end();
+        Some((origin, tree))
     }
 
     /// The items of a namespace after its header, up to and including its `}`.
     fn namespace(
         &mut self,
-        origin: Origin,
-        head: Pair<'i, Rule>,
+        mut block: super::ast::NamespaceBlock,
     ) -> Option<super::ast::NamespaceBlock> {
-        let mut block = lower::namespace_head(origin, head);
         loop {
             self.skip_layout();
             if self.next_byte() == Some(b'}') {
@@ -145,8 +144,10 @@ impl<'i> Cursor<'i> {
                 block.items.shrink_to_fit();
                 return Some(block);
             }
-            let (origin, pair) = self.piece(Rule::namespace_piece)?;
-            block.items.extend(lower::namespace_piece(origin, pair));
+            let (origin, tree) = self.piece(Rule::namespace_piece)?;
+            block
+                .items
+                .extend(lower::namespace_piece(origin, tree.root()?));
         }
     }
 }
