@@ -141,11 +141,24 @@ fn found_at(text: &str, offset: usize) -> (String, usize) {
     (crate::diagnostic::shown::quoted(&token), token.len())
 }
 
+/// A comment is layout: when the parse stops at one, what was missing is missing at
+/// the end of its line, and that is where the error points ("found end of line").
+/// (The grammar reads comments as part of line ends, so that pest does not try one
+/// between every two tokens; pest itself then stops at the `#`.)
+fn past_comment(text: &str, offset: usize) -> usize {
+    let rest = text.get(offset..).unwrap_or("");
+    if !rest.starts_with('#') {
+        return offset;
+    }
+    offset + rest.find(['\n', '\r']).unwrap_or(rest.len())
+}
+
 pub(super) fn syntax_error(file: FileId, text: &str, error: &Error<Rule>) -> Diagnostic {
     let offset = match error.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((start, _)) => start,
     };
+    let offset = past_comment(text, offset);
     let (found, found_len) = found_at(text, offset);
     let mut expected: Vec<String> = Vec::new();
     if let ErrorVariant::ParsingError { positives, .. } = &error.variant {
