@@ -20,6 +20,7 @@ use super::values;
 use super::Diagnostics;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{self, Peer, PolicyPort, TargetPort};
+use crate::source::Span;
 use crate::syntax::ast::{self, PeerTarget, PortRef, Spanned};
 
 /// `world`: every address of the cluster's family: `0.0.0.0/0`, or `::/0` when the pod
@@ -249,10 +250,19 @@ enum Side<'a, 's> {
 }
 
 impl Side<'_, '_> {
-    fn peer(&self) -> &Peer {
+    fn into_peer(self) -> Peer {
         match self {
             Side::App(_, p) | Side::External(_, p) | Side::Other(p) => p,
         }
+    }
+}
+
+/// Where a flow of an `allow` statement comes from.
+fn declared(flow: &ast::Flow, from: Span, destination: &ast::Peer) -> ir::FlowOrigin {
+    ir::FlowOrigin::Declared {
+        statement: flow.span,
+        from,
+        to: destination.span,
     }
 }
 
@@ -274,7 +284,7 @@ impl<'a, 's> Resolver<'a, 's> {
                 );
             }
             if let Some(side) = self.side(diags, source, true) {
-                sources.push((side.peer().clone(), source.target.span));
+                sources.push((side.into_peer(), source.target.span));
             }
         }
         let mut destinations = Vec::new();
@@ -285,8 +295,12 @@ impl<'a, 's> Resolver<'a, 's> {
             let Some(ports) = self.ports(diags, &side, destination) else {
                 continue;
             };
-            destinations.push((side.peer().clone(), ports, destination));
+            destinations.push((side.into_peer(), ports, destination));
         }
+        // Every source with every destination; the last pair takes its peers and ports
+        // instead of copying them (most statements are one source and one destination).
+        let pairs = sources.len() * destinations.len();
+        let mut made = 0;
         for (from, from_span) in &sources {
             for (to, ports, destination) in &destinations {
                 if !self.in_knet(from) && !self.in_knet(to) {
@@ -303,17 +317,27 @@ impl<'a, 's> Resolver<'a, 's> {
                     );
                     return;
                 }
+                made += 1;
+                if made == pairs {
+                    break;
+                }
                 flows.push(ir::Flow {
                     from: from.clone(),
                     to: to.clone(),
                     ports: ports.clone(),
-                    origin: ir::FlowOrigin::Declared {
-                        statement: flow.span,
-                        from: *from_span,
-                        to: destination.span,
-                    },
+                    origin: declared(flow, *from_span, destination),
                 });
             }
+        }
+        if let (Some((from, from_span)), Some((to, ports, destination))) =
+            (sources.pop(), destinations.pop())
+        {
+            flows.push(ir::Flow {
+                from,
+                to,
+                ports,
+                origin: declared(flow, from_span, destination),
+            });
         }
     }
 

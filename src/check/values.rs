@@ -284,9 +284,10 @@ pub fn label_key(diags: &mut Diagnostics, key: &Spanned<String>) -> bool {
 
 /// A label set: keys and values checked, duplicate keys reported.
 pub fn labels(diags: &mut Diagnostics, written: &[ast::Label]) -> Labels {
-    let mut labels = Labels::default();
-    // Indexed by key: a `labels` line may hold tens of thousands of labels.
-    let mut seen: HashMap<&str, &ast::Label> = HashMap::default();
+    let mut labels = Labels::with_capacity_and_hasher(written.len(), Default::default());
+    // Indexed by key: a `labels` line may hold tens of thousands of labels. (A short one
+    // is searched: most hold two or three, and a map costs an allocation.)
+    let mut seen = SeenKeys::new(written.len());
     for label in written {
         let mut ok = label_key(diags, &label.key);
         if let Err(reasons) = rules::label_value(&label.value.node) {
@@ -301,7 +302,7 @@ pub fn labels(diags: &mut Diagnostics, written: &[ast::Label]) -> Labels {
             );
             ok = false;
         }
-        if let Some(first) = seen.get(label.key.node.as_str()) {
+        if let Some(first) = seen.first(label) {
             diags.push(
                 Diagnostic::new(
                     Code::DuplicateLabelKey,
@@ -314,12 +315,53 @@ pub fn labels(diags: &mut Diagnostics, written: &[ast::Label]) -> Labels {
             );
             ok = false;
         }
-        seen.entry(&label.key.node).or_insert(label);
+        seen.add(label);
         if ok {
             labels.insert(label.key.node.clone(), label.value.node.clone());
         }
     }
     labels
+}
+
+/// The labels of a `labels` line seen so far, by key: the first label of each key.
+enum SeenKeys<'a> {
+    Few(Vec<&'a ast::Label>),
+    Many(HashMap<&'a str, &'a ast::Label>),
+}
+
+impl<'a> SeenKeys<'a> {
+    /// Up to this many labels are searched in a list.
+    const FEW: usize = 8;
+
+    fn new(labels: usize) -> Self {
+        if labels <= Self::FEW {
+            SeenKeys::Few(Vec::with_capacity(labels))
+        } else {
+            SeenKeys::Many(HashMap::default())
+        }
+    }
+
+    /// The first label seen with `label`'s key.
+    fn first(&self, label: &ast::Label) -> Option<&'a ast::Label> {
+        let key = label.key.node.as_str();
+        match self {
+            SeenKeys::Few(list) => list.iter().copied().find(|l| l.key.node == key),
+            SeenKeys::Many(map) => map.get(key).copied(),
+        }
+    }
+
+    fn add(&mut self, label: &'a ast::Label) {
+        match self {
+            SeenKeys::Few(list) => {
+                if !list.iter().any(|l| l.key.node == label.key.node) {
+                    list.push(label);
+                }
+            }
+            SeenKeys::Many(map) => {
+                map.entry(&label.key.node).or_insert(label);
+            }
+        }
+    }
 }
 
 /// Annotations: keys checked; the total size limit is checked by the caller.
@@ -366,5 +408,45 @@ pub fn annotations_size(
             .note(format!("Kubernetes limits the annotations of an object, keys and values together, to {ANNOTATIONS_MAX_BYTES} bytes"))
             .help("keep large data out of annotations: put it in a ConfigMap and annotate with its name"),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{FileId, Span};
+
+    fn label(key: &str, value: &str, at: usize) -> ast::Label {
+        let span = Span::new(FileId(0), at, at + 1);
+        ast::Label {
+            key: Spanned::new(key.to_string(), span),
+            value: Spanned::new(value.to_string(), span),
+        }
+    }
+
+    /// A key given twice is reported against its first label, and the first value is
+    /// kept, whether the line is short (searched) or long (indexed).
+    #[test]
+    fn a_key_given_twice_is_reported_in_short_and_long_lines() {
+        for others in [0, 2, 20] {
+            let mut written: Vec<ast::Label> = (0..others)
+                .map(|i| label(&format!("k{i}"), "v", 100 + i))
+                .collect();
+            written.insert(0, label("app", "first", 1));
+            written.push(label("app", "second", 2));
+            written.push(label("app", "third", 3));
+            let mut diags = Diagnostics::new();
+            let labels = labels(&mut diags, &written);
+            assert_eq!(labels.get("app").map(String::as_str), Some("first"));
+            assert_eq!(labels.len(), others + 1);
+            let firsts: Vec<usize> = diags
+                .iter()
+                .map(|d| {
+                    assert_eq!(d.code, Code::DuplicateLabelKey);
+                    d.secondary[0].span.start()
+                })
+                .collect();
+            assert_eq!(firsts, vec![1, 1], "{others} other labels");
+        }
     }
 }

@@ -91,8 +91,7 @@ fn is_keyword(rule: Rule) -> bool {
 
 /// The span of a block's closing `}`.
 fn close(file: Origin, pair: &P) -> Span {
-    pair
-        .into_inner()
+    pair.into_inner()
         .rev()
         .find(|p| p.as_rule() == Rule::rbrace)
         .map_or_else(|| span(file, pair), |p| span(file, &p))
@@ -250,9 +249,7 @@ fn gateway_ref(file: Origin, pair: P) -> Option<GatewayRef> {
 }
 
 fn switch(file: Origin, pair: P) -> Spanned<bool> {
-    let on = pair
-        .into_inner()
-        .any(|p| p.as_rule() == Rule::kw_on);
+    let on = pair.into_inner().any(|p| p.as_rule() == Rule::kw_on);
     Spanned::new(on, span(file, &pair))
 }
 
@@ -381,10 +378,8 @@ fn app_line(file: Origin, pair: P) -> Option<Spanned<AppLine>> {
     let whole = statement_span(file, &pair);
     let rule = pair.as_rule();
     let block_close = (rule == Rule::service_block).then(|| close(file, &pair));
-    let has_local = rule == Rule::endpoint_line
-        && pair
-            .into_inner()
-            .any(|p| p.as_rule() == Rule::kw_local);
+    let has_local =
+        rule == Rule::endpoint_line && pair.into_inner().any(|p| p.as_rule() == Rule::kw_local);
     let mut vals = values(pair);
     let line = match rule {
         Rule::labels_line => AppLine::Labels(label_list(file, vals.next()?)),

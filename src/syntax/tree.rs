@@ -128,7 +128,10 @@ impl<'t> Node<'t> {
 
     pub fn as_str(&self) -> &'t str {
         let data = self.data();
-        self.tree.input.get(data.start..data.end).unwrap_or_default()
+        self.tree
+            .input
+            .get(data.start..data.end)
+            .unwrap_or_default()
     }
 
     pub fn as_span(&self) -> Extent {
@@ -208,7 +211,12 @@ mod tests {
     /// The tree as nested text: rule, text and children, read with pest's own pairs.
     fn shown_by_pest(pair: pest::iterators::Pair<Rule>) -> String {
         let children: Vec<String> = pair.clone().into_inner().map(shown_by_pest).collect();
-        format!("{:?}{:?}[{}]", pair.as_rule(), pair.as_str(), children.join(","))
+        format!(
+            "{:?}{:?}[{}]",
+            pair.as_rule(),
+            pair.as_str(),
+            children.join(",")
+        )
     }
 
     /// The same, read through the tree, forwards and backwards.
@@ -218,7 +226,12 @@ mod tests {
         backwards.reverse();
         assert_eq!(children, backwards, "{:?}", node.as_rule());
         assert_eq!(node.into_inner().len(), children.len());
-        format!("{:?}{:?}[{}]", node.as_rule(), node.as_str(), children.join(","))
+        format!(
+            "{:?}{:?}[{}]",
+            node.as_rule(),
+            node.as_str(),
+            children.join(",")
+        )
     }
 
     /// Every construct, nested blocks and empty ones: the tree has the pairs pest gives,

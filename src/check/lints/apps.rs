@@ -36,7 +36,7 @@ pub fn check(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
 /// `W0102`: app A's labels are a subset of app B's, so A's Service and policies also
 /// select B's pods. Indexed by label: B must carry A's rarest label.
 fn label_subsets(diags: &mut Diagnostics, ns: &ir::Namespace, blocks: &Blocks) {
-    let mut by_label: IndexMap<(&str, &str), Vec<&ir::App>> = IndexMap::default();
+    let mut by_label: HashMap<(&str, &str), Vec<&ir::App>> = HashMap::default();
     for app in ns.apps.values() {
         for (k, v) in app.labels.iter() {
             by_label.entry((k, v)).or_default().push(app);
@@ -234,19 +234,23 @@ fn unreachable(diags: &mut Diagnostics, flows: &[&ir::Flow], ns: &ir::Namespace,
             );
             continue;
         }
-        let decls: HashMap<&str, &ast::PortDecl> = ast_app
-            .lines
-            .iter()
-            .filter_map(|line| match &line.node {
-                ast::AppLine::Port(decl) => Some((decl.name.node.as_str(), decl)),
-                _ => None,
-            })
-            .rev() // the first declaration wins
-            .collect();
+        // The port lines by name, made only for an app with a port nothing reaches.
+        let mut decls: Option<HashMap<&str, &ast::PortDecl>> = None;
         for port in &app.ports {
             if covers(port) {
                 continue;
             }
+            let decls = decls.get_or_insert_with(|| {
+                ast_app
+                    .lines
+                    .iter()
+                    .filter_map(|line| match &line.node {
+                        ast::AppLine::Port(decl) => Some((decl.name.node.as_str(), decl)),
+                        _ => None,
+                    })
+                    .rev() // the first declaration wins
+                    .collect()
+            });
             let Some(decl) = decls.get(port.name.as_str()) else {
                 continue;
             };
@@ -273,31 +277,50 @@ fn unreachable(diags: &mut Diagnostics, flows: &[&ir::Flow], ns: &ir::Namespace,
     }
 }
 
-/// The ports flows open to an app: single ports in a set, ranges in a list.
+/// The ports flows open to an app: single ports in a set (or, when there are few, a
+/// list: most apps are opened on a port or two, and a set costs an allocation and a
+/// hash), ranges in a list.
 struct Opened<'m> {
-    single: HashSet<(ir::Protocol, &'m TargetPort)>,
+    single: Single<'m>,
     ranges: Vec<&'m ir::PolicyPort>,
 }
 
+type OpenPort<'m> = (ir::Protocol, &'m TargetPort);
+
+enum Single<'m> {
+    Few(Vec<OpenPort<'m>>),
+    Many(HashSet<OpenPort<'m>>),
+}
+
+/// Up to this many single ports are looked up in a list.
+const FEW_PORTS: usize = 8;
+
 impl<'m> Opened<'m> {
     fn new(ports: &[&'m ir::PolicyPort]) -> Self {
-        let mut opened = Opened {
-            single: HashSet::default(),
-            ranges: Vec::new(),
+        let single = ports
+            .iter()
+            .filter(|port| port.end_port.is_none())
+            .map(|port| (port.protocol, &port.port));
+        let single = if ports.len() <= FEW_PORTS {
+            Single::Few(single.collect())
+        } else {
+            Single::Many(single.collect())
         };
-        for port in ports {
-            match port.end_port {
-                None => {
-                    opened.single.insert((port.protocol, &port.port));
-                }
-                Some(_) => opened.ranges.push(port),
-            }
-        }
-        opened
+        let ranges = ports
+            .iter()
+            .copied()
+            .filter(|port| port.end_port.is_some())
+            .collect();
+        Opened { single, ranges }
     }
 
     fn covers(&self, port: &ir::ServicePort) -> bool {
-        self.single.contains(&(port.protocol, &port.target))
+        let key = (port.protocol, &port.target);
+        let single = match &self.single {
+            Single::Few(list) => list.contains(&key),
+            Single::Many(set) => set.contains(&key),
+        };
+        single
             || self.ranges.iter().any(|p| {
                 p.protocol == port.protocol
                     && match (&p.port, &port.target) {
