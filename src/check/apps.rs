@@ -6,7 +6,7 @@
 
 use std::collections::hash_map::Entry;
 
-use crate::collections::HashMap;
+use crate::collections::{FirstSeen, HashMap};
 
 use super::cluster::setting_twice;
 use super::declare::{port_name, reserved};
@@ -80,7 +80,7 @@ pub fn check(
     let mut explicit_service: Option<&ast::Name> = None;
     let mut seen: Vec<&Spanned<AppLine>> = Vec::new();
     let mut port_decls: Vec<&ast::PortDecl> = Vec::new();
-    let mut port_names: HashMap<&str, &ast::Name> = HashMap::default();
+    let mut port_names: FirstSeen<&ast::Name> = FirstSeen::new();
     let mut labels_written = false;
     let mut extra_services: Vec<&ast::ServiceBlock> = Vec::new();
     for line in &app.lines {
@@ -110,10 +110,9 @@ pub fn check(
             AppLine::Port(decl) => {
                 if decl.named {
                     // Only the first port of that name, if any: an app may have thousands.
-                    let first: Option<&ast::Name> =
-                        port_names.get(decl.name.node.as_str()).copied();
+                    let first = port_names.get(&decl.name.node);
                     port_name(diags, first.as_slice(), &decl.name);
-                    port_names.entry(&decl.name.node).or_insert(&decl.name);
+                    port_names.add(&decl.name.node, &decl.name);
                 }
                 port_decls.push(decl);
                 if let Some(port) = service_port(diags, decl) {

@@ -3,7 +3,7 @@
 //! Each function takes what was written, reports what is wrong with it (codes `E01xx`
 //! and `E02xx`) and returns the value the IR uses, or `None` when it is invalid.
 
-use crate::collections::HashMap;
+use crate::collections::FirstSeen;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
@@ -285,9 +285,8 @@ pub fn label_key(diags: &mut Diagnostics, key: &Spanned<String>) -> bool {
 /// A label set: keys and values checked, duplicate keys reported.
 pub fn labels(diags: &mut Diagnostics, written: &[ast::Label]) -> Labels {
     let mut labels = Labels::with_capacity_and_hasher(written.len(), Default::default());
-    // Indexed by key: a `labels` line may hold tens of thousands of labels. (A short one
-    // is searched: most hold two or three, and a map costs an allocation.)
-    let mut seen = SeenKeys::new(written.len());
+    // By key: a `labels` line may hold tens of thousands of labels.
+    let mut seen: FirstSeen<&ast::Label> = FirstSeen::new();
     for label in written {
         let mut ok = label_key(diags, &label.key);
         if let Err(reasons) = rules::label_value(&label.value.node) {
@@ -302,7 +301,7 @@ pub fn labels(diags: &mut Diagnostics, written: &[ast::Label]) -> Labels {
             );
             ok = false;
         }
-        if let Some(first) = seen.first(label) {
+        if let Some(first) = seen.get(&label.key.node) {
             diags.push(
                 Diagnostic::new(
                     Code::DuplicateLabelKey,
@@ -315,53 +314,12 @@ pub fn labels(diags: &mut Diagnostics, written: &[ast::Label]) -> Labels {
             );
             ok = false;
         }
-        seen.add(label);
+        seen.add(&label.key.node, label);
         if ok {
             labels.insert(label.key.node.clone(), label.value.node.clone());
         }
     }
     labels
-}
-
-/// The labels of a `labels` line seen so far, by key: the first label of each key.
-enum SeenKeys<'a> {
-    Few(Vec<&'a ast::Label>),
-    Many(HashMap<&'a str, &'a ast::Label>),
-}
-
-impl<'a> SeenKeys<'a> {
-    /// Up to this many labels are searched in a list.
-    const FEW: usize = 8;
-
-    fn new(labels: usize) -> Self {
-        if labels <= Self::FEW {
-            SeenKeys::Few(Vec::with_capacity(labels))
-        } else {
-            SeenKeys::Many(HashMap::default())
-        }
-    }
-
-    /// The first label seen with `label`'s key.
-    fn first(&self, label: &ast::Label) -> Option<&'a ast::Label> {
-        let key = label.key.node.as_str();
-        match self {
-            SeenKeys::Few(list) => list.iter().copied().find(|l| l.key.node == key),
-            SeenKeys::Many(map) => map.get(key).copied(),
-        }
-    }
-
-    fn add(&mut self, label: &'a ast::Label) {
-        match self {
-            SeenKeys::Few(list) => {
-                if !list.iter().any(|l| l.key.node == label.key.node) {
-                    list.push(label);
-                }
-            }
-            SeenKeys::Many(map) => {
-                map.entry(&label.key.node).or_insert(label);
-            }
-        }
-    }
 }
 
 /// Annotations: keys checked; the total size limit is checked by the caller.
