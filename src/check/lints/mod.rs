@@ -27,7 +27,12 @@ pub struct Blocks<'a> {
 
 impl<'a> Blocks<'a> {
     fn new(by_namespace: &'a IndexMap<String, Vec<&'a ast::NamespaceBlock>>) -> Self {
-        let count = by_namespace.values().flatten().map(|b| b.items.len()).sum();
+        let count = by_namespace
+            .values()
+            .flatten()
+            .flat_map(|b| &b.items)
+            .filter(|item| matches!(item, ast::NamespaceItem::App(_)))
+            .count();
         let mut apps = IndexMap::with_capacity_and_hasher(count, Default::default());
         for (namespace, blocks) in by_namespace {
             for item in blocks.iter().flat_map(|b| &b.items) {

@@ -349,9 +349,7 @@ struct Index<'m> {
 
 impl<'m> Index<'m> {
     fn new(model: &'m ir::Model) -> Self {
-        // Sized once: a destination's entry is large, and each doubling moves them all.
-        let mut by_destination: HashMap<PeerKey, Candidates> =
-            HashMap::with_capacity_and_hasher(model.flows.len(), Default::default());
+        let mut by_destination: HashMap<PeerKey, Candidates> = HashMap::default();
         for (index, flow) in model.flows.iter().enumerate() {
             by_destination
                 .entry(flow.to.key())
