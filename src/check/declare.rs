@@ -39,6 +39,9 @@ pub struct Declared<'a, A, I> {
     /// For an app: its ports by the names flows use, made on first use
     /// ([`super::flows::app_port`]).
     pub port_names: std::cell::OnceCell<super::flows::PortNames>,
+    /// For an app: the peer that stands for it, made on first use
+    /// ([`super::flows::declared_peer`]).
+    pub peer: std::cell::OnceCell<ir::Peer>,
 }
 
 impl<'a, A, I> Declared<'a, A, I> {
@@ -47,6 +50,7 @@ impl<'a, A, I> Declared<'a, A, I> {
             ast,
             ir,
             port_names: std::cell::OnceCell::new(),
+            peer: std::cell::OnceCell::new(),
         }
     }
 }

@@ -96,7 +96,7 @@ fn exposure_flows(
         };
         flows.push(ir::Flow {
             from: Peer::Addresses(sources),
-            to: app_peer(namespace, &declared.ir),
+            to: declared_peer(namespace, declared),
             ports: app.ports.iter().map(policy_port).collect(),
             origin: ir::FlowOrigin::Exposure {
                 app: declared.ast.name.span,
@@ -122,6 +122,13 @@ pub fn app_peer(namespace: &str, app: &ir::App) -> Peer {
         app: app.name.as_str().into(),
         labels: app.labels.clone(),
     }
+}
+
+/// The peer that stands for a declared app of `namespace`, made once and then copied:
+/// every flow naming the app shares its names and labels, instead of allocating the
+/// names again for each.
+pub fn declared_peer(namespace: &str, app: &Declared<ast::App, ir::App>) -> Peer {
+    app.peer.get_or_init(|| app_peer(namespace, &app.ir)).clone()
 }
 
 /// A Service port as a NetworkPolicy sees it: the pod's target port (principle 4).
@@ -427,7 +434,7 @@ impl<'a, 's> Resolver<'a, 's> {
                     return None;
                 };
                 if let Some(declared) = other.apps.get(&app.node) {
-                    return Some(Side::App(declared, app_peer(&namespace.node, &declared.ir)));
+                    return Some(Side::App(declared, declared_peer(&namespace.node, declared)));
                 }
                 if let Some(external) = other.externals.get(&app.node) {
                     diags.push(self.external_elsewhere(namespace, app, external));
@@ -461,7 +468,7 @@ impl<'a, 's> Resolver<'a, 's> {
                     )));
                 }
                 if let Some(app) = self.ns.apps.get(name) {
-                    return Some(Side::App(app, app_peer(self.namespace, &app.ir)));
+                    return Some(Side::App(app, declared_peer(self.namespace, app)));
                 }
                 if let Some(external) = self.ns.externals.get(name) {
                     let has_cidr_line = external
