@@ -782,11 +782,12 @@ fn peer(file: Origin, pair: P) -> Option<Peer> {
             }
         }
     };
-    let ports = exact(
-        parts
-            .filter(|p| p.as_rule() == Rule::port_set)
-            .flat_map(|set| values(set).map(|p| port_ref(file, p))),
-    );
+    // (The one port set, collected on its own: through `flat_map` the list could not be
+    // sized from the set's children, and grew and shrank again for every peer.)
+    let ports = parts
+        .find(|p| p.as_rule() == Rule::port_set)
+        .map(|set| exact(values(set).map(|p| port_ref(file, p))))
+        .unwrap_or_default();
     Some(Peer {
         target: Spanned::new(target, target_span),
         ports,
