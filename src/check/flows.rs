@@ -128,7 +128,9 @@ pub fn app_peer(namespace: &str, app: &ir::App) -> Peer {
 /// every flow naming the app shares its names and labels, instead of allocating the
 /// names again for each.
 pub fn declared_peer(namespace: &str, app: &Declared<ast::App, ir::App>) -> Peer {
-    app.peer.get_or_init(|| app_peer(namespace, &app.ir)).clone()
+    app.peer
+        .get_or_init(|| app_peer(namespace, &app.ir))
+        .clone()
 }
 
 /// A Service port as a NetworkPolicy sees it: the pod's target port (principle 4).
@@ -434,7 +436,10 @@ impl<'a, 's> Resolver<'a, 's> {
                     return None;
                 };
                 if let Some(declared) = other.apps.get(&app.node) {
-                    return Some(Side::App(declared, declared_peer(&namespace.node, declared)));
+                    return Some(Side::App(
+                        declared,
+                        declared_peer(&namespace.node, declared),
+                    ));
                 }
                 if let Some(external) = other.externals.get(&app.node) {
                     diags.push(self.external_elsewhere(namespace, app, external));

@@ -102,13 +102,16 @@ fn text(file: Origin, pair: &P) -> Spanned<String> {
 }
 
 fn number(file: Origin, pair: &P) -> Number {
-    // Digits only (the grammar says so); too many digits saturate and are reported by
-    // the checker as out of range.
-    let value = pair.as_str().bytes().fold(0u64, |acc, digit| {
+    Spanned::new(decimal(pair.as_str()), span(file, pair))
+}
+
+/// The value of a run of digits (the grammar says they are digits); too many digits
+/// saturate and are reported by the checker as out of range.
+fn decimal(digits: &str) -> u64 {
+    digits.bytes().fold(0u64, |acc, digit| {
         acc.saturating_mul(10)
             .saturating_add(u64::from(digit.wrapping_sub(b'0')))
-    });
-    Spanned::new(value, span(file, pair))
+    })
 }
 
 pub fn file(file_id: FileId, root: P) -> File {
@@ -468,33 +471,27 @@ fn port_decl<'i>(
 }
 
 fn port_number(file: Origin, pair: P) -> PortNumber {
-    let (numbers, protocol) = split_port(file, &pair);
-    PortNumber {
-        number: numbers
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| Spanned::new(0, span(file, &pair))),
-        protocol,
-    }
+    let (number, _, protocol) = split_port(file, &pair);
+    PortNumber { number, protocol }
 }
 
 fn port_range(file: Origin, pair: P) -> PortRange {
     let whole = span(file, &pair);
-    let (numbers, protocol) = split_port(file, &pair);
-    let zero = Spanned::new(0, whole);
+    let (low, high, protocol) = split_port(file, &pair);
     PortRange {
-        low: numbers.first().cloned().unwrap_or_else(|| zero.clone()),
-        high: numbers.get(1).cloned().unwrap_or(zero),
+        low,
+        high: high.unwrap_or_else(|| Spanned::new(0, whole)),
         protocol,
         span: whole,
     }
 }
 
-/// `30000-30100/udp` -> the numbers with their spans, and the protocol.
-fn split_port(file: Origin, pair: &P) -> (Vec<Number>, Option<Name>) {
+/// `30000-30100/udp` -> the first number, the second (of a range), and the protocol,
+/// each with its span. (The grammar makes the numbers digits.)
+fn split_port(file: Origin, pair: &P) -> (Number, Option<Number>, Option<Name>) {
     let text = pair.as_str();
     let start = pair.as_span().start();
-    let (numbers_text, protocol) = match text.split_once('/') {
+    let (numbers, protocol) = match text.split_once('/') {
         Some((numbers, protocol)) => {
             let at = start + numbers.len() + 1;
             let name = Spanned::new(protocol.to_string(), file.span(at, at + protocol.len()));
@@ -502,20 +499,17 @@ fn split_port(file: Origin, pair: &P) -> (Vec<Number>, Option<Name>) {
         }
         None => (text, None),
     };
-    let mut numbers = Vec::new();
-    let mut offset = start;
-    for digits in numbers_text.split('-') {
-        let value = digits.bytes().fold(0u64, |acc, digit| {
-            acc.saturating_mul(10)
-                .saturating_add(u64::from(digit.wrapping_sub(b'0')))
-        });
-        numbers.push(Spanned::new(
-            value,
-            file.span(offset, offset + digits.len()),
-        ));
-        offset += digits.len() + 1;
+    let digits = |from: usize, digits: &str| {
+        Spanned::new(decimal(digits), file.span(from, from + digits.len()))
+    };
+    match numbers.split_once('-') {
+        Some((low, high)) => (
+            digits(start, low),
+            Some(digits(start + low.len() + 1, high)),
+            protocol,
+        ),
+        None => (digits(start, numbers), None, protocol),
     }
-    (numbers, protocol)
 }
 
 fn label_list(file: Origin, pair: P) -> Vec<Label> {
