@@ -78,8 +78,8 @@ pub fn check(
         },
     };
     let mut explicit_service: Option<&ast::Name> = None;
-    let mut seen: Vec<&Spanned<AppLine>> = Vec::new();
-    let mut port_decls: Vec<&ast::PortDecl> = Vec::new();
+    let mut seen: Vec<&Spanned<AppLine>> = Vec::with_capacity(app.lines.len());
+    let mut port_decls: Vec<&ast::PortDecl> = Vec::with_capacity(out.ports.capacity());
     let mut port_names: FirstSeen<&ast::Name> = FirstSeen::new();
     let mut labels_written = false;
     let mut extra_services: Vec<&ast::ServiceBlock> = Vec::new();

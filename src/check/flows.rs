@@ -179,39 +179,41 @@ impl PortNames {
 }
 
 /// The port `name` of an app, or an error whose help lists the app's ports.
-pub fn app_port(
+pub fn app_port<'d>(
     diags: &mut Diagnostics,
-    app: &Declared<ast::App, ir::App>,
-    name: &ast::Name,
-) -> Option<ir::ServicePort> {
+    app: &'d Declared<ast::App, ir::App>,
+    name: &str,
+    span: Span,
+) -> Option<&'d ir::ServicePort> {
     let ports = &app.ir.ports;
     // A few ports are scanned; more are looked up.
     let found = if ports.len() <= 8 {
-        ports.iter().position(|p| p.answers_to(&name.node))
+        ports.iter().position(|p| p.answers_to(name))
     } else {
         app.port_names
             .get_or_init(|| PortNames::new(ports))
-            .first(&name.node)
+            .first(name)
     };
     if let Some(at) = found {
-        return Some(ports[at].clone());
+        return ports.get(at);
     }
     // Declared, but invalid: its declaration was reported, and every use would repeat it.
-    let declared =
-        app.ast.lines.iter().any(
-            |line| matches!(&line.node, ast::AppLine::Port(decl) if decl.name.node == name.node),
-        );
+    let declared = app
+        .ast
+        .lines
+        .iter()
+        .any(|line| matches!(&line.node, ast::AppLine::Port(decl) if decl.name.node == name));
     if declared {
         return None;
     }
     let listed = super::ingress::port_list(&app.ir.ports);
     let unnamed = app.ir.ports.iter().any(|p| p.name.is_empty());
-    if looks_numeric(&name.node) && !unnamed {
+    if looks_numeric(name) && !unnamed {
         diags.push(
             Diagnostic::new(
                 Code::PortNumberForName,
-                format!("app ports are named, not numbered: `{}`", name.node),
-                name.span,
+                format!("app ports are named, not numbered: `{}`", name),
+                span,
             )
             .label("a port name is required here")
             .secondary(app.ast.name.span, format!("app `{}` declared here", app.ir.name))
@@ -226,13 +228,13 @@ pub fn app_port(
         .iter()
         .filter(|p| !p.name.is_empty())
         .map(|p| p.name.as_str());
-    let suggestion = did_you_mean(&name.node, candidates)
+    let suggestion = did_you_mean(name, candidates)
         .map(|n| format!("did you mean `{n}`? the app's ports are {listed}"));
     diags.push(
         Diagnostic::new(
             Code::UnknownPort,
-            format!("app `{}` has no port `{}`", app.ir.name, name.node),
-            name.span,
+            format!("app `{}` has no port `{}`", app.ir.name, name),
+            span,
         )
         .label("unknown port")
         .secondary(
@@ -277,7 +279,7 @@ fn declared(flow: &ast::Flow, from: Span, destination: &ast::Peer) -> ir::FlowOr
 
 impl<'a, 's> Resolver<'a, 's> {
     fn flow(&self, diags: &mut Diagnostics, flow: &ast::Flow, flows: &mut Vec<ir::Flow>) {
-        let mut sources = Vec::new();
+        let mut sources = Vec::with_capacity(flow.sources.len());
         for source in &flow.sources {
             if let Some(first) = source.ports.first() {
                 let last = source.ports.last().unwrap_or(first);
@@ -296,7 +298,7 @@ impl<'a, 's> Resolver<'a, 's> {
                 sources.push((side.into_peer(), source.target.span));
             }
         }
-        let mut destinations = Vec::new();
+        let mut destinations = Vec::with_capacity(flow.destinations.len());
         for destination in &flow.destinations {
             let Some(side) = self.side(diags, destination, false) else {
                 continue;
@@ -616,26 +618,26 @@ impl<'a, 's> Resolver<'a, 's> {
         port: &Spanned<PortRef>,
     ) -> Option<PolicyPort> {
         if let Side::App(app, _) = side {
+            let number;
             let name = match &port.node {
-                PortRef::Name(name) => Spanned::new(name.clone(), port.span),
+                PortRef::Name(name) => name.as_str(),
                 // An unnamed port answers to its number (`web:80`).
                 PortRef::Number {
-                    port: number,
+                    port: written,
                     protocol,
-                } if unnamed_port(app, *number, protocol.as_ref()) => {
-                    Spanned::new(number.to_string(), port.span)
+                } if unnamed_port(app, *written, protocol.as_ref()) => {
+                    number = written.to_string();
+                    number.as_str()
                 }
                 // Handled by `ports`: `*` stands alone.
                 PortRef::All => return None,
                 // `api:443`: the number as written, so the error can say so.
                 PortRef::Number { .. } | PortRef::Range { .. } => {
-                    let text = port_text(&port.node);
-                    let number_for_name = Spanned::new(text, port.span);
-                    let _ = app_port(diags, app, &number_for_name);
+                    let _ = app_port(diags, app, &port_text(&port.node), port.span);
                     return None;
                 }
             };
-            return app_port(diags, app, &name).map(|p| policy_port(&p));
+            return app_port(diags, app, name, port.span).map(policy_port);
         }
         match &port.node {
             PortRef::All => None,

@@ -426,7 +426,7 @@ impl IngressChecker<'_, '_> {
             return None;
         }
         let port = match &backend.port {
-            Some(name) => super::flows::app_port(self.diags, app, name)?,
+            Some(name) => super::flows::app_port(self.diags, app, &name.node, name.span)?.clone(),
             None => match app_ir.ports.as_slice() {
                 [only] => only.clone(),
                 ports => {
