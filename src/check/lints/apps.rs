@@ -49,22 +49,27 @@ fn label_subsets(diags: &mut Diagnostics, ns: &ir::Namespace, blocks: &Blocks) {
             .filter_map(|(k, v)| by_label.get(&(k.as_str(), v.as_str())))
             .min_by_key(|apps| apps.len());
         let Some(candidates) = rarest else { continue };
-        let at = ns.apps.get_index_of(&app.name);
         // Identical labels are one problem: reported once for each later app, against
         // the first app with those labels (a hundred apps labelled alike are 99
         // warnings, not 4,950).
         // (The candidates come in the namespace's order, so the first is the first.)
         let mut alike_reported = false;
         for other in candidates {
+            // The app itself is a candidate (most often the only one): it is skipped
+            // before its labels are compared.
+            if other.name == app.name {
+                continue;
+            }
             let subset = app
                 .labels
                 .iter()
                 .all(|(k, v)| other.labels.get(k) == Some(v));
-            if other.name == app.name || !subset {
+            if !subset {
                 continue;
             }
             let same = app.labels.len() == other.labels.len();
-            if same && (alike_reported || ns.apps.get_index_of(&other.name) > at) {
+            let later = || ns.apps.get_index_of(&other.name) > ns.apps.get_index_of(&app.name);
+            if same && (alike_reported || later()) {
                 continue;
             }
             alike_reported |= same;
