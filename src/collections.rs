@@ -12,48 +12,68 @@ pub type IndexSet<T> = indexmap::IndexSet<T, BuildHasher>;
 pub type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasher>;
 pub type HashSet<T> = std::collections::HashSet<T, BuildHasher>;
 
-/// The first value seen under each name, for "given twice" checks. A few names are
-/// searched in a list: most lines and blocks hold two or three, and a map would cost an
-/// allocation and a hash each. Past [`FirstSeen::FEW`] they move into a map, so that a
-/// line of tens of thousands stays linear.
-pub struct FirstSeen<'a, V> {
-    few: Vec<(&'a str, V)>,
-    many: Option<HashMap<&'a str, V>>,
+/// A map that is a list while it holds few entries. Most maps of this kind (the keys of
+/// one `labels` line, the port names of one app, the sources of the flows to one
+/// destination) hold one to three, and a hash map costs an allocation and a hash each.
+/// Past [`SmallMap::FEW`] entries the list moves into a hash map, so that a large one
+/// stays linear. Lookups only: it has no order to iterate in but its values'.
+pub struct SmallMap<K, V> {
+    few: Vec<(K, V)>,
+    many: Option<HashMap<K, V>>,
 }
 
-impl<'a, V: Copy> FirstSeen<'a, V> {
-    /// Up to this many names are searched.
+impl<K: std::hash::Hash + Eq, V> SmallMap<K, V> {
+    /// Up to this many entries are searched.
     pub const FEW: usize = 8;
 
     pub fn new() -> Self {
-        FirstSeen {
+        SmallMap {
             few: Vec::new(),
             many: None,
         }
     }
 
-    /// The value first seen under `name`.
-    pub fn get(&self, name: &str) -> Option<V> {
+    pub fn get<Q>(&self, key: &Q) -> Option<&V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
         match &self.many {
-            Some(map) => map.get(name).copied(),
-            None => self.few.iter().find(|(n, _)| *n == name).map(|&(_, v)| v),
+            Some(map) => map.get(key),
+            None => self
+                .few
+                .iter()
+                .find(|(k, _)| k.borrow() == key)
+                .map(|(_, v)| v),
         }
     }
 
-    /// Records `value` under `name`, unless a value came first.
-    pub fn add(&mut self, name: &'a str, value: V) {
-        if let Some(map) = &mut self.many {
-            map.entry(name).or_insert(value);
-        } else if self.get(name).is_none() {
-            self.few.push((name, value));
-            if self.few.len() > Self::FEW {
-                self.many = Some(self.few.drain(..).collect());
-            }
+    /// The value under `key`, made by `make` if there is none yet.
+    pub fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
+        if self.many.is_none() && self.few.len() >= Self::FEW && self.get(&key).is_none() {
+            self.many = Some(self.few.drain(..).collect());
         }
+        if let Some(map) = &mut self.many {
+            return map.entry(key).or_insert_with(make);
+        }
+        let at = match self.few.iter().position(|(k, _)| *k == key) {
+            Some(at) => at,
+            None => {
+                self.few.push((key, make()));
+                self.few.len() - 1
+            }
+        };
+        &mut self.few[at].1
+    }
+
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
+        // One of the two is empty: the list is drained into the map.
+        let few = self.few.iter_mut().map(|(_, v)| v);
+        few.chain(self.many.iter_mut().flat_map(|map| map.values_mut()))
     }
 }
 
-impl<V: Copy> Default for FirstSeen<'_, V> {
+impl<K: std::hash::Hash + Eq, V> Default for SmallMap<K, V> {
     fn default() -> Self {
         Self::new()
     }
@@ -63,20 +83,29 @@ impl<V: Copy> Default for FirstSeen<'_, V> {
 mod tests {
     use super::*;
 
-    /// The first value of each name is kept, before and after the list becomes a map.
+    /// Values are found, kept and changed in place, before and after the list becomes
+    /// a map; the first value under a key stays.
     #[test]
-    fn first_seen_keeps_the_first_value_of_each_name() {
-        let names: Vec<String> = (0..3 * FirstSeen::<usize>::FEW)
+    fn a_small_map_keeps_its_values_as_it_grows() {
+        let names: Vec<String> = (0..3 * SmallMap::<&str, usize>::FEW)
             .map(|i| format!("n{i}"))
             .collect();
-        let mut seen = FirstSeen::new();
+        let mut map: SmallMap<&str, usize> = SmallMap::new();
         for (i, name) in names.iter().enumerate() {
-            assert_eq!(seen.get(name), None);
-            seen.add(name, i);
-            seen.add(name, i + 1000);
-            assert_eq!(seen.get(name), Some(i), "after {i} names");
-            assert_eq!(seen.get(&names[0]), Some(0), "after {i} names");
+            assert_eq!(map.get(name.as_str()), None);
+            assert_eq!(*map.get_or_insert_with(name, || i), i);
+            assert_eq!(*map.get_or_insert_with(name, || i + 1000), i);
+            *map.get_or_insert_with(names[0].as_str(), || 1000) += 0;
+            assert_eq!(map.get(names[0].as_str()), Some(&0), "after {i} names");
+            assert_eq!(map.get(name.as_str()), Some(&i), "after {i} names");
         }
-        assert_eq!(seen.get("other"), None);
+        assert_eq!(map.get("other"), None);
+        map.values_mut().for_each(|v| *v += 1);
+        let mut values: Vec<usize> = names
+            .iter()
+            .filter_map(|n| map.get(n.as_str()).copied())
+            .collect();
+        values.sort_unstable();
+        assert_eq!(values, (1..=names.len()).collect::<Vec<_>>());
     }
 }

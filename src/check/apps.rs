@@ -6,7 +6,7 @@
 
 use std::collections::hash_map::Entry;
 
-use crate::collections::{FirstSeen, HashMap};
+use crate::collections::{HashMap, SmallMap};
 
 use super::cluster::setting_twice;
 use super::declare::{port_name, reserved};
@@ -80,7 +80,7 @@ pub fn check(
     let mut explicit_service: Option<&ast::Name> = None;
     let mut seen: Vec<&Spanned<AppLine>> = Vec::with_capacity(app.lines.len());
     let mut port_decls: Vec<&ast::PortDecl> = Vec::with_capacity(out.ports.capacity());
-    let mut port_names: FirstSeen<&ast::Name> = FirstSeen::new();
+    let mut port_names: SmallMap<&str, &ast::Name> = SmallMap::new();
     let mut labels_written = false;
     let mut extra_services: Vec<&ast::ServiceBlock> = Vec::new();
     for line in &app.lines {
@@ -110,9 +110,9 @@ pub fn check(
             AppLine::Port(decl) => {
                 if decl.named {
                     // Only the first port of that name, if any: an app may have thousands.
-                    let first = port_names.get(&decl.name.node);
+                    let first = port_names.get(decl.name.node.as_str()).copied();
                     port_name(diags, first.as_slice(), &decl.name);
-                    port_names.add(&decl.name.node, &decl.name);
+                    port_names.get_or_insert_with(&decl.name.node, || &decl.name);
                 }
                 port_decls.push(decl);
                 if let Some(port) = service_port(diags, decl) {

@@ -3,7 +3,7 @@
 //! Each function takes what was written, reports what is wrong with it (codes `E01xx`
 //! and `E02xx`) and returns the value the IR uses, or `None` when it is invalid.
 
-use crate::collections::FirstSeen;
+use crate::collections::SmallMap;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
@@ -286,7 +286,7 @@ pub fn label_key(diags: &mut Diagnostics, key: &Spanned<String>) -> bool {
 pub fn labels(diags: &mut Diagnostics, written: &[ast::Label]) -> Labels {
     let mut labels = Labels::with_capacity_and_hasher(written.len(), Default::default());
     // By key: a `labels` line may hold tens of thousands of labels.
-    let mut seen: FirstSeen<&ast::Label> = FirstSeen::new();
+    let mut seen: SmallMap<&str, &ast::Label> = SmallMap::new();
     for label in written {
         let mut ok = label_key(diags, &label.key);
         if let Err(reasons) = rules::label_value(&label.value.node) {
@@ -301,7 +301,7 @@ pub fn labels(diags: &mut Diagnostics, written: &[ast::Label]) -> Labels {
             );
             ok = false;
         }
-        if let Some(first) = seen.get(&label.key.node) {
+        if let Some(first) = seen.get(label.key.node.as_str()) {
             diags.push(
                 Diagnostic::new(
                     Code::DuplicateLabelKey,
@@ -314,7 +314,7 @@ pub fn labels(diags: &mut Diagnostics, written: &[ast::Label]) -> Labels {
             );
             ok = false;
         }
-        seen.add(&label.key.node, label);
+        seen.get_or_insert_with(&label.key.node, || label);
         if ok {
             labels.insert(label.key.node.clone(), label.value.node.clone());
         }

@@ -8,7 +8,7 @@
 //! can be, so that a statement listing thousands of peers, ports or externals stays
 //! near linear. The tests check the index against a scan of every flow.
 
-use crate::collections::{HashMap, HashSet};
+use crate::collections::{HashMap, HashSet, SmallMap};
 
 use ipnet::IpNet;
 
@@ -86,7 +86,8 @@ fn ports_cover(outer: &[ir::PolicyPort], inner: &[ir::PolicyPort]) -> bool {
 /// first), so a statement that repeats one peer thousands of times stays linear too.
 #[derive(Default)]
 struct Candidates<'m> {
-    by_source: HashMap<PeerKey<'m>, PairFlows<'m>>,
+    /// Most destinations are reached from one to three sources: a list until more.
+    by_source: SmallMap<PeerKey<'m>, PairFlows<'m>>,
     from_addresses: AddressFlows<'m>,
 }
 
@@ -297,8 +298,7 @@ impl<'m> Candidates<'m> {
             Peer::Addresses(blocks) => self.from_addresses.add(index, flow, blocks),
             _ => self
                 .by_source
-                .entry(flow.from.key())
-                .or_default()
+                .get_or_insert_with(flow.from.key(), PairFlows::default)
                 .add(index, flow),
         }
     }
