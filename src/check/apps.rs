@@ -4,9 +4,7 @@
 //! session affinity (`E0214`), external IPs (`E0210`), annotations (`E0323`), and the
 //! preview lines (`E0217`, `E0220`, `E0317`).
 
-use std::collections::hash_map::Entry;
-
-use crate::collections::{HashMap, SmallMap};
+use crate::collections::SmallMap;
 
 use super::cluster::setting_twice;
 use super::declare::{port_name, reserved};
@@ -525,22 +523,21 @@ fn service_rules(
 /// protocols: inside one Service, ports share a node port only when they share a port
 /// number (`443/tcp` and `443/udp`); `80/tcp` and `53/udp` on one node port fail with
 /// `provided port is already allocated`. Indexed, as an app may have thousands of ports.
-fn duplicate_ports(diags: &mut Diagnostics, port_decls: &[&ast::PortDecl]) {
-    let protocol = |decl: &ast::PortDecl| {
+fn duplicate_ports<'a>(diags: &mut Diagnostics, port_decls: &[&'a ast::PortDecl]) {
+    let protocol = |decl: &'a ast::PortDecl| {
         decl.port
             .protocol
             .as_ref()
             .map_or("tcp", |p| p.node.as_str())
-            .to_string()
     };
-    let mut ports: HashMap<(String, u64), &ast::PortDecl> = HashMap::default();
-    let mut node_ports: HashMap<u64, &ast::PortDecl> = HashMap::default();
-    for decl in port_decls {
+    let mut ports: SmallMap<(&str, u64), &ast::PortDecl> = SmallMap::new();
+    let mut node_ports: SmallMap<u64, &ast::PortDecl> = SmallMap::new();
+    for &decl in port_decls {
         let number = decl.port.number.node;
-        match ports.entry((protocol(decl), number)) {
-            Entry::Occupied(first) => {
-                let (protocol, number) = first.key();
-                let first = first.get();
+        let key = (protocol(decl), number);
+        match ports.get(&key) {
+            Some(first) => {
+                let (protocol, number) = key;
                 diags.push(
                     Diagnostic::new(
                         Code::DuplicateServicePort,
@@ -555,8 +552,8 @@ fn duplicate_ports(diags: &mut Diagnostics, port_decls: &[&ast::PortDecl]) {
                     .help("a Service can serve one port number once per protocol"),
                 );
             }
-            Entry::Vacant(slot) => {
-                slot.insert(decl);
+            None => {
+                ports.get_or_insert_with(key, || decl);
             }
         }
         let Some(node_port) = &decl.node_port else {
@@ -577,7 +574,7 @@ fn duplicate_ports(diags: &mut Diagnostics, port_decls: &[&ast::PortDecl]) {
             }
             Some(_) => {}
             None => {
-                node_ports.insert(node_port.node, decl);
+                node_ports.get_or_insert_with(node_port.node, || decl);
             }
         }
     }
