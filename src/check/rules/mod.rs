@@ -50,6 +50,13 @@ fn non_empty(s: &str, max: usize) -> Option<Vec<String>> {
 
 /// DNS-1123 label (§1.1): namespaces and Service port names.
 pub fn dns1123_label(s: &str) -> Result<(), Vec<String>> {
+    if plain_label(s, false) {
+        return Ok(());
+    }
+    dns1123_label_reasons(s)
+}
+
+fn dns1123_label_reasons(s: &str) -> Result<(), Vec<String>> {
     let Some(mut reasons) = non_empty(s, LABEL_MAX) else {
         return finish(vec![EMPTY.to_owned()]);
     };
@@ -75,6 +82,13 @@ pub fn dns1123_subdomain(s: &str) -> Result<(), Vec<String>> {
 /// DNS-1035 label (§1.3): Service names, and the Service an Ingress backend names.
 /// Like a DNS-1123 label, but the first character must be a letter.
 pub fn dns1035_label(s: &str) -> Result<(), Vec<String>> {
+    if plain_label(s, true) {
+        return Ok(());
+    }
+    dns1035_label_reasons(s)
+}
+
+fn dns1035_label_reasons(s: &str) -> Result<(), Vec<String>> {
     let Some(mut reasons) = non_empty(s, LABEL_MAX) else {
         return finish(vec![EMPTY.to_owned()]);
     };
@@ -125,6 +139,13 @@ pub fn wildcard_subdomain(s: &str) -> Result<(), Vec<String>> {
 /// IANA service name (§1.6): named ports in Ingress backends and NetworkPolicies, and
 /// string `targetPort`s. Every failing check is reported, as the server does.
 pub fn iana_service_name(s: &str) -> Result<(), Vec<String>> {
+    if plain_service_name(s) {
+        return Ok(());
+    }
+    iana_service_name_reasons(s)
+}
+
+fn iana_service_name_reasons(s: &str) -> Result<(), Vec<String>> {
     let Some(mut reasons) = non_empty(s, IANA_SVC_NAME_MAX) else {
         return finish(vec![EMPTY.to_owned()]);
     };
@@ -478,6 +499,60 @@ pub fn external_ip(ip: IpAddr) -> Result<(), Vec<String>> {
 // ---------------------------------------------------------------------------------------
 // Shared pieces
 
+// The valid names, recognised in one pass over their bytes. Almost every name a
+// model holds is valid, and the rules above build their reasons in several passes;
+// these say exactly when those find none (a test compares them on every input shape),
+// so the rules run only for the names they reject.
+
+/// A valid DNS-1123 label, or with `letter_first` a DNS-1035 label.
+fn plain_label(s: &str, letter_first: bool) -> bool {
+    let bytes = s.as_bytes();
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    let first_ok = if letter_first {
+        first.is_ascii_lowercase()
+    } else {
+        first != b'-'
+    };
+    first_ok
+        && last != b'-'
+        && bytes.len() <= LABEL_MAX
+        && bytes
+            .iter()
+            .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// A valid IANA service name.
+fn plain_service_name(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    first != b'-'
+        && last != b'-'
+        && bytes.len() <= IANA_SVC_NAME_MAX
+        && bytes.iter().any(u8::is_ascii_lowercase)
+        && !has_pair(s, *b"--")
+        && bytes
+            .iter()
+            .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// A valid name part of a label key, or a valid non-empty label value.
+fn plain_qualified_name(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    first.is_ascii_alphanumeric()
+        && last.is_ascii_alphanumeric()
+        && bytes.len() <= LABEL_MAX
+        && bytes
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
 /// Whether `s` holds these two bytes in a row. (`str::contains` with a string sets up
 /// a substring search first, which costs more than scanning a name of a few bytes.)
 fn has_pair(s: &str, pair: [u8; 2]) -> bool {
@@ -601,6 +676,13 @@ fn check_subdomain_structure(s: &str, reasons: &mut Vec<String>) {
 
 /// The name part of a label key, or a non-empty label value (§1.7, §1.8).
 fn qualified_name_part(s: &str) -> Vec<String> {
+    if plain_qualified_name(s) {
+        return Vec::new();
+    }
+    qualified_name_part_reasons(s)
+}
+
+fn qualified_name_part_reasons(s: &str) -> Vec<String> {
     let mut reasons = Vec::new();
     reasons.extend(too_long(s, LABEL_MAX));
     if s.is_empty() {

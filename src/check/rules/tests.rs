@@ -634,6 +634,17 @@ mod properties {
             }
         }
 
+        /// The one-pass recognisers of valid names agree with the rules that give
+        /// reasons, on names of every shape: letters of both cases, digits, `-`, `_`,
+        /// `.`, `/`, a non-ASCII letter, and lengths around the limits.
+        #[test]
+        fn plain_names_are_exactly_the_valid_ones(s in "[-a-zA-Z0-9._/é]{0,70}|[-a-z0-9]{10,20}|[a-z][-a-z0-9]{60,64}") {
+            prop_assert_eq!(plain_label(&s, false), dns1123_label_reasons(&s).is_ok(), "{:?}", s);
+            prop_assert_eq!(plain_label(&s, true), dns1035_label_reasons(&s).is_ok(), "{:?}", s);
+            prop_assert_eq!(plain_service_name(&s), iana_service_name_reasons(&s).is_ok(), "{:?}", s);
+            prop_assert_eq!(plain_qualified_name(&s), qualified_name_part_reasons(&s).is_empty(), "{:?}", s);
+        }
+
         #[test]
         fn rejections_always_give_a_reason(s in "[-a-zA-Z0-9._/]{0,70}") {
             for result in [dns1123_label(&s), dns1123_subdomain(&s), label_key(&s)] {
