@@ -33,6 +33,8 @@ pub mod routes;
 pub mod sink;
 pub mod source;
 pub mod syntax;
+#[cfg(test)]
+mod testing;
 
 use diagnostic::Diagnostic;
 use source::Sources;

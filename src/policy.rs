@@ -508,27 +508,12 @@ fn group<'m>(flows: &[(&'m Peer, &'m Vec<PolicyPort>)]) -> Vec<PolicyRule<'m>> {
 mod tests {
     use super::*;
 
-    fn knet_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                knet_files(&path, out);
-            } else if path.extension().is_some_and(|e| e == "knet") {
-                out.push(path);
-            }
-        }
-    }
-
     /// Every model of the repository that compiles, checked with the shortcut: the walk
     /// over the whole plan finds no collision the shortcut would have let through, and
     /// the shortcut is taken on most of them.
     #[test]
     fn the_shortcut_never_hides_a_collision() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut files = Vec::new();
-        for dir in ["examples", "tests", "book"] {
-            knet_files(&root.join(dir), &mut files);
-        }
+        let files = crate::testing::repository_knet_files();
         let (mut models, mut skipped) = (0, 0);
         for path in &files {
             let mut sources = crate::source::Sources::new();

@@ -167,30 +167,12 @@ mod tests {
         (pieces, whole)
     }
 
-    fn knet_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                knet_files(&path, out);
-            } else if path.extension().is_some_and(|e| e == "knet") {
-                out.push(path);
-            }
-        }
-    }
-
     /// Every `.knet` file of the repository (the UI cases hold syntax errors of every
     /// kind): where the whole-file parse succeeds, the pieces give the same tree; where
     /// it fails, the pieces give up, so that the errors come from the whole parse.
     #[test]
     fn pieces_agree_with_the_whole_file_parse_on_every_file() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut files = Vec::new();
-        for dir in ["examples", "tests", "book"] {
-            knet_files(&root.join(dir), &mut files);
-        }
+        let files = crate::testing::repository_knet_files();
         assert!(files.len() > 150, "found {} files", files.len());
         let mut failing = 0;
         for path in &files {

@@ -506,8 +506,7 @@ pub fn external_ip(ip: IpAddr) -> Result<(), Vec<String>> {
 
 /// A valid DNS-1123 label, or with `letter_first` a DNS-1035 label.
 fn plain_label(s: &str, letter_first: bool) -> bool {
-    let bytes = s.as_bytes();
-    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+    let Some((first, last)) = edges(s) else {
         return false;
     };
     let first_ok = if letter_first {
@@ -515,42 +514,43 @@ fn plain_label(s: &str, letter_first: bool) -> bool {
     } else {
         first != b'-'
     };
-    first_ok
-        && last != b'-'
-        && bytes.len() <= LABEL_MAX
-        && bytes
-            .iter()
-            .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    first_ok && last != b'-' && s.len() <= LABEL_MAX && label_bytes(s)
 }
 
 /// A valid IANA service name.
 fn plain_service_name(s: &str) -> bool {
-    let bytes = s.as_bytes();
-    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+    let Some((first, last)) = edges(s) else {
         return false;
     };
     first != b'-'
         && last != b'-'
-        && bytes.len() <= IANA_SVC_NAME_MAX
-        && bytes.iter().any(u8::is_ascii_lowercase)
+        && s.len() <= IANA_SVC_NAME_MAX
+        && s.bytes().any(|b| b.is_ascii_lowercase())
         && !has_pair(s, *b"--")
-        && bytes
-            .iter()
-            .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && label_bytes(s)
 }
 
 /// A valid name part of a label key, or a valid non-empty label value.
 fn plain_qualified_name(s: &str) -> bool {
-    let bytes = s.as_bytes();
-    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+    let Some((first, last)) = edges(s) else {
         return false;
     };
     first.is_ascii_alphanumeric()
         && last.is_ascii_alphanumeric()
-        && bytes.len() <= LABEL_MAX
-        && bytes
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && s.len() <= LABEL_MAX
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// The first and last bytes of a non-empty `s`.
+fn edges(s: &str) -> Option<(u8, u8)> {
+    Some((*s.as_bytes().first()?, *s.as_bytes().last()?))
+}
+
+/// Whether every byte is a lower-case letter, a digit or `-`.
+fn label_bytes(s: &str) -> bool {
+    s.bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// Whether `s` holds these two bytes in a row. (`str::contains` with a string sets up
