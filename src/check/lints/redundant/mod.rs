@@ -88,7 +88,9 @@ fn ports_cover(outer: &[ir::PolicyPort], inner: &[ir::PolicyPort]) -> bool {
 struct Candidates<'m> {
     /// Most destinations are reached from one to three sources: a list until more.
     by_source: SmallMap<PeerKey<'m>, PairFlows<'m>>,
-    from_addresses: AddressFlows<'m>,
+    /// Boxed, and only when there is one: few destinations are reached from addresses,
+    /// and the index holds an entry for every destination.
+    from_addresses: Option<Box<AddressFlows<'m>>>,
 }
 
 /// The flows from addresses to one destination. A flow from addresses is covered only
@@ -295,7 +297,10 @@ impl<'m> PairFlows<'m> {
 impl<'m> Candidates<'m> {
     fn add(&mut self, index: usize, flow: &'m ir::Flow) {
         match &flow.from {
-            Peer::Addresses(blocks) => self.from_addresses.add(index, flow, blocks),
+            Peer::Addresses(blocks) => self
+                .from_addresses
+                .get_or_insert_default()
+                .add(index, flow, blocks),
             _ => self
                 .by_source
                 .get_or_insert_with(flow.from.key(), PairFlows::default)
@@ -305,7 +310,9 @@ impl<'m> Candidates<'m> {
 
     fn seal(&mut self) {
         self.by_source.values_mut().for_each(PairFlows::seal);
-        self.from_addresses.seal();
+        if let Some(from_addresses) = &mut self.from_addresses {
+            from_addresses.seal();
+        }
     }
 
     fn covering<'a>(
@@ -317,7 +324,9 @@ impl<'m> Candidates<'m> {
             Peer::Addresses(blocks) => (
                 None,
                 None,
-                Some(self.from_addresses.covering(blocks, &flow.ports)),
+                self.from_addresses
+                    .as_ref()
+                    .map(|from| from.covering(blocks, &flow.ports)),
             ),
             Peer::App { namespace, .. } => (
                 Some(flow.from.key()),
