@@ -48,6 +48,17 @@ impl<K: std::hash::Hash + Eq, V> SmallMap<K, V> {
         }
     }
 
+    /// The value that came first under `key`; if none did, `value` is kept under it and
+    /// the answer is `None`. For "given twice" checks, which report against the first.
+    pub fn first_or_insert(&mut self, key: K, value: V) -> Option<&V> {
+        let mut inserted = false;
+        let slot = self.get_or_insert_with(key, || {
+            inserted = true;
+            value
+        });
+        (!inserted).then_some(&*slot)
+    }
+
     /// The value under `key`, made by `make` if there is none yet.
     pub fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
         if self.many.is_none() && self.few.len() >= Self::FEW && self.get(&key).is_none() {
@@ -84,7 +95,7 @@ mod tests {
     use super::*;
 
     /// Values are found, kept and changed in place, before and after the list becomes
-    /// a map; the first value under a key stays.
+    /// a map; the first value under a key stays, and is what a second insertion finds.
     #[test]
     fn a_small_map_keeps_its_values_as_it_grows() {
         let names: Vec<String> = (0..3 * SmallMap::<&str, usize>::FEW)
@@ -93,7 +104,8 @@ mod tests {
         let mut map: SmallMap<&str, usize> = SmallMap::new();
         for (i, name) in names.iter().enumerate() {
             assert_eq!(map.get(name.as_str()), None);
-            assert_eq!(*map.get_or_insert_with(name, || i), i);
+            assert_eq!(map.first_or_insert(name, i), None);
+            assert_eq!(map.first_or_insert(name, i + 2000), Some(&i));
             assert_eq!(*map.get_or_insert_with(name, || i + 1000), i);
             *map.get_or_insert_with(names[0].as_str(), || 1000) += 0;
             assert_eq!(map.get(names[0].as_str()), Some(&0), "after {i} names");

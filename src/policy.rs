@@ -556,9 +556,9 @@ mod tests {
         for (text, expected) in cases {
             let mut sources = crate::source::Sources::new();
             sources.add("case.knet", text);
-            let parsed = crate::parse(&sources);
-            let (model, _) = crate::check::check_with(&parsed.trees, crate::Options::default());
-            let model = model.unwrap_or_else(|| panic!("{text} checks"));
+            let model = crate::compile(&sources)
+                .model
+                .unwrap_or_else(|| panic!("{text} checks"));
             assert_eq!(
                 names_may_collide(&model, &components(&model)),
                 expected,

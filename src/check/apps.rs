@@ -108,9 +108,8 @@ pub fn check(
             AppLine::Port(decl) => {
                 if decl.named {
                     // Only the first port of that name, if any: an app may have thousands.
-                    let first = port_names.get(decl.name.node.as_str()).copied();
-                    port_name(diags, first.as_slice(), &decl.name);
-                    port_names.get_or_insert_with(&decl.name.node, || &decl.name);
+                    let first = port_names.first_or_insert(&decl.name.node, &decl.name);
+                    port_name(diags, first.copied().as_slice(), &decl.name);
                 }
                 port_decls.push(decl);
                 if let Some(port) = service_port(diags, decl) {
@@ -534,32 +533,26 @@ fn duplicate_ports<'a>(diags: &mut Diagnostics, port_decls: &[&'a ast::PortDecl]
     let mut node_ports: SmallMap<u64, &ast::PortDecl> = SmallMap::new();
     for &decl in port_decls {
         let number = decl.port.number.node;
-        let key = (protocol(decl), number);
-        match ports.get(&key) {
-            Some(first) => {
-                let (protocol, number) = key;
-                diags.push(
-                    Diagnostic::new(
-                        Code::DuplicateServicePort,
-                        format!("port {number}/{protocol} is declared twice"),
-                        decl.port.number.span,
-                    )
-                    .label(format!("`{}` uses {number}/{protocol}", decl.name.node))
-                    .secondary(
-                        first.port.number.span,
-                        format!("`{}` already uses it", first.name.node),
-                    )
-                    .help("a Service can serve one port number once per protocol"),
-                );
-            }
-            None => {
-                ports.get_or_insert_with(key, || decl);
-            }
+        let protocol = protocol(decl);
+        if let Some(first) = ports.first_or_insert((protocol, number), decl) {
+            diags.push(
+                Diagnostic::new(
+                    Code::DuplicateServicePort,
+                    format!("port {number}/{protocol} is declared twice"),
+                    decl.port.number.span,
+                )
+                .label(format!("`{}` uses {number}/{protocol}", decl.name.node))
+                .secondary(
+                    first.port.number.span,
+                    format!("`{}` already uses it", first.name.node),
+                )
+                .help("a Service can serve one port number once per protocol"),
+            );
         }
         let Some(node_port) = &decl.node_port else {
             continue;
         };
-        match node_ports.get(&node_port.node) {
+        match node_ports.first_or_insert(node_port.node, decl) {
             Some(first) if first.port.number.node != number => {
                 let first_node_port = first.node_port.as_ref().map_or(first.name.span, |n| n.span);
                 diags.push(duplicate_node_port(
@@ -572,10 +565,7 @@ fn duplicate_ports<'a>(diags: &mut Diagnostics, port_decls: &[&'a ast::PortDecl]
                     ),
                 ));
             }
-            Some(_) => {}
-            None => {
-                node_ports.get_or_insert_with(node_port.node, || decl);
-            }
+            _ => {}
         }
     }
 }

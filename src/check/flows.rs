@@ -116,7 +116,7 @@ fn cluster_dns_flow(cluster: &ir::Cluster, namespace: crate::source::Span) -> ir
     }
 }
 
-pub fn app_peer(namespace: &str, app: &ir::App) -> Peer {
+fn app_peer(namespace: &str, app: &ir::App) -> Peer {
     Peer::App {
         namespace: namespace.into(),
         app: app.name.as_str().into(),

@@ -301,7 +301,7 @@ pub fn labels(diags: &mut Diagnostics, written: &[ast::Label]) -> Labels {
             );
             ok = false;
         }
-        if let Some(first) = seen.get(label.key.node.as_str()) {
+        if let Some(first) = seen.first_or_insert(&label.key.node, label) {
             diags.push(
                 Diagnostic::new(
                     Code::DuplicateLabelKey,
@@ -314,7 +314,6 @@ pub fn labels(diags: &mut Diagnostics, written: &[ast::Label]) -> Labels {
             );
             ok = false;
         }
-        seen.get_or_insert_with(&label.key.node, || label);
         if ok {
             labels.insert(label.key.node.clone(), label.value.node.clone());
         }

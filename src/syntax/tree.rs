@@ -162,18 +162,22 @@ pub(super) struct Children<'t> {
     left: u32,
 }
 
+impl<'t> Children<'t> {
+    /// The child at `at`, one of those left at either end, or `None` when none are.
+    fn take(&mut self, at: u32) -> Option<Node<'t>> {
+        self.left = self.left.checked_sub(1)?;
+        Some(Node {
+            tree: self.tree,
+            at,
+        })
+    }
+}
+
 impl<'t> Iterator for Children<'t> {
     type Item = Node<'t>;
 
     fn next(&mut self) -> Option<Node<'t>> {
-        if self.left == 0 {
-            return None;
-        }
-        self.left -= 1;
-        let node = Node {
-            tree: self.tree,
-            at: self.front,
-        };
+        let node = self.take(self.front)?;
         self.front = node.data().after;
         Some(node)
     }
@@ -186,14 +190,7 @@ impl<'t> Iterator for Children<'t> {
 
 impl DoubleEndedIterator for Children<'_> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        if self.left == 0 {
-            return None;
-        }
-        self.left -= 1;
-        let node = Node {
-            tree: self.tree,
-            at: self.back,
-        };
+        let node = self.take(self.back)?;
         self.back = node.data().previous;
         Some(node)
     }

@@ -2,9 +2,7 @@
 //! (`W0107`) and apps (`W0108`) that nothing may reach in a namespace that isolates
 //! ingress.
 
-use crate::collections::{HashMap, HashSet};
-
-use crate::collections::IndexMap;
+use crate::collections::{HashMap, IndexMap, SmallMap};
 
 use super::{app_ast, labels_span, Blocks};
 use crate::check::Diagnostics;
@@ -282,50 +280,34 @@ fn unreachable(diags: &mut Diagnostics, flows: &[&ir::Flow], ns: &ir::Namespace,
     }
 }
 
-/// The ports flows open to an app: single ports in a set (or, when there are few, a
-/// list: most apps are opened on a port or two, and a set costs an allocation and a
-/// hash), ranges in a list.
+/// The ports flows open to an app: single ports in a set (a small one: most apps are
+/// opened on a port or two), ranges in a list.
 struct Opened<'m> {
-    single: Single<'m>,
+    single: SmallMap<(ir::Protocol, &'m TargetPort), ()>,
     ranges: Vec<&'m ir::PolicyPort>,
 }
 
-type OpenPort<'m> = (ir::Protocol, &'m TargetPort);
-
-enum Single<'m> {
-    Few(Vec<OpenPort<'m>>),
-    Many(HashSet<OpenPort<'m>>),
-}
-
-/// Up to this many single ports are looked up in a list.
-const FEW_PORTS: usize = 8;
-
 impl<'m> Opened<'m> {
     fn new(ports: &[&'m ir::PolicyPort]) -> Self {
-        let single = ports
-            .iter()
-            .filter(|port| port.end_port.is_none())
-            .map(|port| (port.protocol, &port.port));
-        let single = if ports.len() <= FEW_PORTS {
-            Single::Few(single.collect())
-        } else {
-            Single::Many(single.collect())
+        let mut opened = Opened {
+            single: SmallMap::new(),
+            ranges: Vec::new(),
         };
-        let ranges = ports
-            .iter()
-            .copied()
-            .filter(|port| port.end_port.is_some())
-            .collect();
-        Opened { single, ranges }
+        for port in ports {
+            match port.end_port {
+                None => {
+                    opened
+                        .single
+                        .get_or_insert_with((port.protocol, &port.port), || ());
+                }
+                Some(_) => opened.ranges.push(port),
+            }
+        }
+        opened
     }
 
     fn covers(&self, port: &ir::ServicePort) -> bool {
-        let key = (port.protocol, &port.target);
-        let single = match &self.single {
-            Single::Few(list) => list.contains(&key),
-            Single::Many(set) => set.contains(&key),
-        };
-        single
+        self.single.get(&(port.protocol, &port.target)).is_some()
             || self.ranges.iter().any(|p| {
                 p.protocol == port.protocol
                     && match (&p.port, &port.target) {
