@@ -60,10 +60,8 @@ impl<'a> Scope<'a> {
         self,
         cluster: ir::Cluster,
         mut ingresses: IndexMap<String, IndexMap<String, ir::Ingress>>,
-        mut flows: Vec<ir::Flow>,
+        flows: Vec<ir::Flow>,
     ) -> ir::Model {
-        // The model lives until the output is written: no spare room in its largest list.
-        flows.shrink_to_fit();
         let unmanaged = self
             .unmanaged
             .into_iter()

@@ -110,7 +110,7 @@ fn exposure_flows(
 fn cluster_dns_flow(cluster: &ir::Cluster, namespace: crate::source::Span) -> ir::Flow {
     ir::Flow {
         from: Peer::AnyNamespace,
-        to: Peer::Pods(cluster.dns.clone()),
+        to: Peer::Pods(Box::new(cluster.dns.clone())),
         ports: cluster.dns_ports(),
         origin: ir::FlowOrigin::ClusterDns { namespace },
     }
@@ -360,7 +360,7 @@ impl<'a, 's> Resolver<'a, 's> {
             Peer::Namespace { namespace } => self.scope.namespaces.contains_key(&**namespace),
             // The ingress controller gets policies when its namespace is declared.
             Peer::Pods(selector) => {
-                *selector == self.cluster.ingress_controller
+                **selector == self.cluster.ingress_controller
                     && self.scope.namespaces.contains_key(&selector.namespace)
             }
             // One-sided peers: they never add rules to other namespaces' pods.
@@ -390,7 +390,7 @@ impl<'a, 's> Resolver<'a, 's> {
                 let group = &self.scope.groups[&ns.node];
                 Some(Side::Other(Peer::NamespaceGroup {
                     group: ns.node.clone(),
-                    labels: group.labels.clone(),
+                    labels: Box::new(group.labels.clone()),
                 }))
             }
             PeerTarget::NamespacePods(ns) => values::name(
@@ -470,9 +470,9 @@ impl<'a, 's> Resolver<'a, 's> {
                     return Some(Side::Other(Peer::Any));
                 }
                 if name == "ingress" {
-                    return Some(Side::Other(Peer::Pods(
+                    return Some(Side::Other(Peer::Pods(Box::new(
                         self.cluster.ingress_controller.clone(),
-                    )));
+                    ))));
                 }
                 if let Some(app) = self.ns.apps.get(name) {
                     return Some(Side::App(app, declared_peer(self.namespace, app)));
@@ -595,7 +595,9 @@ impl<'a, 's> Resolver<'a, 's> {
                 _ => Vec::new(),
             });
         }
-        let mut ports = Vec::new();
+        // Sized for the ports as written: most peers name one, and a `Vec` grown from
+        // empty holds four.
+        let mut ports = Vec::with_capacity(written.len());
         let mut ok = true;
         for port in written {
             match self.port(diags, side, &destination.target.node, port) {
