@@ -70,7 +70,7 @@ impl<K: std::hash::Hash + Eq, V> SmallMap<K, V> {
         let at = match self.few.iter().position(|(k, _)| *k == key) {
             Some(at) => at,
             None => {
-                self.few.push((key, make()));
+                push_small(&mut self.few, (key, make()));
                 self.few.len() - 1
             }
         };
@@ -82,6 +82,16 @@ impl<K: std::hash::Hash + Eq, V> SmallMap<K, V> {
         let few = self.few.iter_mut().map(|(_, v)| v);
         few.chain(self.many.iter_mut().flat_map(|map| map.values_mut()))
     }
+}
+
+/// Pushes onto a list that usually stays short, making room for one more at a time
+/// while it is (1, 2, 4, 8...): a `Vec` grown from empty makes room for four. A large
+/// model keeps tens of thousands of such lists, most holding one or two entries.
+pub fn push_small<T>(list: &mut Vec<T>, item: T) {
+    if list.len() == list.capacity() {
+        list.reserve_exact(list.len().max(1));
+    }
+    list.push(item);
 }
 
 impl<K: std::hash::Hash + Eq, V> Default for SmallMap<K, V> {

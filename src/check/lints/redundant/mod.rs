@@ -8,7 +8,7 @@
 //! can be, so that a statement listing thousands of peers, ports or externals stays
 //! near linear. The tests check the index against a scan of every flow.
 
-use crate::collections::{HashMap, HashSet, SmallMap};
+use crate::collections::{push_small, HashMap, HashSet, SmallMap};
 
 use ipnet::IpNet;
 
@@ -246,7 +246,7 @@ impl<'m> PairFlows<'m> {
     fn add(&mut self, index: usize, flow: &'m ir::Flow) {
         match single_port(&flow.ports) {
             // Identical ones are folded by `seal`, once they are sorted.
-            Some(port) => self.one_port.push((port, (index, flow))),
+            Some(port) => push_small(&mut self.one_port, (port, (index, flow))),
             None => self.other.get_or_insert_default().add(index, flow),
         }
     }
