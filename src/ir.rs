@@ -529,13 +529,15 @@ pub enum Peer {
     /// Every pod of every namespace (`namespaceSelector: {}`): the clients of cluster DNS.
     AnyNamespace,
     /// Pods picked by labels in a namespace (the ingress controller, cluster DNS).
-    Pods(Selector),
+    /// Boxed, as is a group's label map: every flow holds two peers, and these two
+    /// rare ones would double the size of the rest.
+    Pods(Box<Selector>),
     /// Addresses outside the cluster (`world`, externals, source ranges).
     Addresses(Vec<IpBlock>),
     /// Anything at all, in the cluster or outside (`any`): a rule with no `from`/`to`.
     Any,
     /// Every pod of the namespaces of a namespace group (`GROUP/*`).
-    NamespaceGroup { group: String, labels: Labels },
+    NamespaceGroup { group: String, labels: Box<Labels> },
 }
 
 /// What tells two peers apart, cheap to hash and compare. `Peer` holds maps, so it has

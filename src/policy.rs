@@ -396,7 +396,9 @@ impl<'a> Planner<'a> {
             }
             Policy::AllowDns => {
                 let dns = PolicyRule {
-                    peers: vec![Cow::Owned(Peer::Pods(self.model.cluster.dns.clone()))],
+                    peers: vec![Cow::Owned(Peer::Pods(Box::new(
+                        self.model.cluster.dns.clone(),
+                    )))],
                     ports: self.model.cluster.dns_ports(),
                 };
                 let egress = Some(Direction::Egress);
@@ -468,7 +470,7 @@ fn subject_of<'a>(
         Peer::Pods(selector) if model.namespaces.contains_key(&selector.namespace) => {
             let component = components
                 .iter()
-                .find(|known| known.selector == *selector)?;
+                .find(|known| known.selector == **selector)?;
             Some((&selector.namespace, Subject::Component(&component.name)))
         }
         _ => None,

@@ -167,7 +167,7 @@ pub fn check(
             .collect();
         flows.push(ir::Flow {
             from: ir::Peer::Addresses(vec![super::flows::world(&model.cluster)]),
-            to: ir::Peer::Pods(model.cluster.gateway_pods(&gateway)),
+            to: ir::Peer::Pods(Box::new(model.cluster.gateway_pods(&gateway))),
             ports,
             origin: ir::FlowOrigin::Route {
                 route: building.first,

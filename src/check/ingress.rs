@@ -62,8 +62,12 @@ pub fn check(
         first_spans.insert(ingress.name.node.clone(), ingress.name.span);
         let output = output(diags, namespace, cluster, ingress);
         let route_source = match &output {
-            ir::IngressOutput::Ingress => ir::Peer::Pods(cluster.ingress_controller.clone()),
-            ir::IngressOutput::HttpRoutes(gateway) => ir::Peer::Pods(cluster.gateway_pods(gateway)),
+            ir::IngressOutput::Ingress => {
+                ir::Peer::Pods(Box::new(cluster.ingress_controller.clone()))
+            }
+            ir::IngressOutput::HttpRoutes(gateway) => {
+                ir::Peer::Pods(Box::new(cluster.gateway_pods(gateway)))
+            }
         };
         let checked = IngressChecker {
             diags: &mut *diags,
