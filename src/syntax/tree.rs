@@ -29,7 +29,8 @@ struct NodeData {
     rule: Rule,
     start: usize,
     end: usize,
-    /// The node after this one's subtree: its next sibling, if it has one.
+    /// The node after this one's subtree: its next sibling, if it has one. While the
+    /// tree is read and this node is open, its parent (no stack of open nodes).
     after: u32,
     /// The previous sibling, or `NONE`.
     previous: u32,
@@ -45,15 +46,15 @@ impl<'i> Tree<'i> {
         let tokens = pairs.tokens();
         // Two tokens a node: sized once, not grown by doubling.
         let mut nodes: Vec<NodeData> = Vec::with_capacity(tokens.len() / 2);
-        // The nodes open at this point, innermost last.
-        let mut open: Vec<u32> = Vec::with_capacity(16);
+        // The innermost node open at this point (its parent is in `after` until it
+        // closes), or `NONE` at the top.
+        let mut open = NONE;
         for token in tokens {
             match token {
                 Token::Start { rule, pos } => {
                     let index = index(nodes.len());
                     let mut previous = NONE;
-                    if let Some(&parent) = open.last() {
-                        let parent = &mut nodes[parent as usize];
+                    if let Some(parent) = nodes.get_mut(open as usize) {
                         previous = parent.last_child;
                         parent.last_child = index;
                         parent.children += 1;
@@ -62,19 +63,18 @@ impl<'i> Tree<'i> {
                         rule,
                         start: pos.pos(),
                         end: pos.pos(),
-                        after: NONE,
+                        after: open,
                         previous,
                         last_child: NONE,
                         children: 0,
                     });
-                    open.push(index);
+                    open = index;
                 }
                 Token::End { pos, .. } => {
                     let after = index(nodes.len());
-                    if let Some(node) = open.pop() {
-                        let node = &mut nodes[node as usize];
+                    if let Some(node) = nodes.get_mut(open as usize) {
                         node.end = pos.pos();
-                        node.after = after;
+                        open = std::mem::replace(&mut node.after, after);
                     }
                 }
             }
