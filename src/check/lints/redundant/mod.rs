@@ -354,25 +354,36 @@ fn redundant(diags: &mut Diagnostics, model: &ir::Model) {
 /// Every flow, by destination.
 struct Index<'m> {
     by_destination: HashMap<PeerKey<'m>, Candidates<'m>>,
+    /// Whether any flow goes to a namespace's every pod, `*/*` or `any`: the wider
+    /// destinations that [`destinations`] lists after a flow's own. Most models have
+    /// none, and then each flow needs one lookup instead of four.
+    any_wider: bool,
 }
 
 impl<'m> Index<'m> {
     fn new(model: &'m ir::Model) -> Self {
         let mut by_destination: HashMap<PeerKey, Candidates> = HashMap::default();
+        let mut any_wider = false;
         for (index, flow) in model.flows.iter().enumerate() {
-            by_destination
-                .entry(flow.to.key())
-                .or_default()
-                .add(index, flow);
+            let key = flow.to.key();
+            any_wider |= matches!(
+                key,
+                PeerKey::Namespace(_) | PeerKey::AnyNamespace | PeerKey::Any
+            );
+            by_destination.entry(key).or_default().add(index, flow);
         }
         by_destination.values_mut().for_each(Candidates::seal);
-        Index { by_destination }
+        Index {
+            by_destination,
+            any_wider,
+        }
     }
 
     /// The first flow (by index) that already allows `flow`, at the most specific
     /// destination that has one.
     fn covering(&self, model: &ir::Model, flow: &'m ir::Flow) -> Option<&'m ir::Flow> {
-        destinations(flow).find_map(|destination| {
+        let looked_up = if self.any_wider { usize::MAX } else { 1 };
+        destinations(flow).take(looked_up).find_map(|destination| {
             let (_, other) = self
                 .by_destination
                 .get(&destination)?
