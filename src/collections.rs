@@ -106,6 +106,18 @@ mod tests {
 
     /// Values are found, kept and changed in place, before and after the list becomes
     /// a map; the first value under a key stays, and is what a second insertion finds.
+    /// A short list makes room for one entry at a time (1, 2, 4, 8), where a `Vec`
+    /// pushed from empty makes room for four, and keeps its entries in order.
+    #[test]
+    fn a_short_list_grows_one_entry_at_a_time() {
+        let mut list = Vec::new();
+        for (item, room) in [(10, 1), (11, 2), (12, 4), (13, 4), (14, 8)] {
+            push_small(&mut list, item);
+            assert_eq!(list.capacity(), room, "after pushing {item}");
+        }
+        assert_eq!(list, [10, 11, 12, 13, 14]);
+    }
+
     #[test]
     fn a_small_map_keeps_its_values_as_it_grows() {
         let names: Vec<String> = (0..3 * SmallMap::<&str, usize>::FEW)

@@ -574,3 +574,25 @@ pub struct PolicyPort {
     pub port: TargetPort,
     pub end_port: Option<u16>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A large model holds tens of thousands of flows, two peers each, from `check` to
+    /// the output: a peer stays the size of an app's shared names (two `Arc<str>` and
+    /// its labels), with the rare selector and group peers boxed.
+    #[test]
+    fn peers_and_flows_stay_small() {
+        assert!(
+            std::mem::size_of::<Peer>() <= 48,
+            "{}",
+            std::mem::size_of::<Peer>()
+        );
+        assert!(
+            std::mem::size_of::<Flow>() <= 160,
+            "{}",
+            std::mem::size_of::<Flow>()
+        );
+    }
+}
