@@ -208,9 +208,6 @@ fn unreachable(diags: &mut Diagnostics, flows: &[&ir::Flow], ns: &ir::Namespace,
         if app.ports.is_empty() || everything_open {
             continue;
         }
-        let Some(ast_app) = app_ast(blocks, &ns.name, &app.name) else {
-            continue;
-        };
         // Indexed: one flow may open tens of thousands of ports.
         let reaching = match opened.get(app.name.as_str()) {
             Some(None) => None,
@@ -220,6 +217,13 @@ fn unreachable(diags: &mut Diagnostics, flows: &[&ir::Flow], ns: &ir::Namespace,
         let covers = |port: &ir::ServicePort| {
             reaching.as_ref().is_none_or(|o| o.covers(port))
                 || to_all_index.as_ref().is_some_and(|o| o.covers(port))
+        };
+        if app.ports.iter().all(&covers) {
+            continue;
+        }
+        // Looked up only now: most apps are reached on every port.
+        let Some(ast_app) = app_ast(blocks, &ns.name, &app.name) else {
+            continue;
         };
         if !app.ports.iter().any(&covers) {
             diags.push(

@@ -22,27 +22,42 @@ use crate::syntax::ast;
 /// The blocks of every namespace, and their apps by (namespace, name).
 pub struct Blocks<'a> {
     by_namespace: &'a IndexMap<String, Vec<&'a ast::NamespaceBlock>>,
-    apps: IndexMap<(&'a str, &'a str), &'a ast::App>,
+    /// Made when a warning first needs an app's spans: a model without such warnings
+    /// never pays for an entry per app.
+    apps: std::cell::OnceCell<IndexMap<(&'a str, &'a str), &'a ast::App>>,
 }
 
 impl<'a> Blocks<'a> {
     fn new(by_namespace: &'a IndexMap<String, Vec<&'a ast::NamespaceBlock>>) -> Self {
-        let count = by_namespace
-            .values()
-            .flatten()
-            .flat_map(|b| &b.items)
-            .filter(|item| matches!(item, ast::NamespaceItem::App(_)))
-            .count();
-        let mut apps = IndexMap::with_capacity_and_hasher(count, Default::default());
-        for (namespace, blocks) in by_namespace {
-            for item in blocks.iter().flat_map(|b| &b.items) {
+        Blocks {
+            by_namespace,
+            apps: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// Every app's AST by (namespace, name): the first definition of each.
+    fn apps(&self) -> &IndexMap<(&'a str, &'a str), &'a ast::App> {
+        self.apps.get_or_init(|| {
+            let items = || {
+                self.by_namespace.iter().flat_map(|(namespace, blocks)| {
+                    blocks
+                        .iter()
+                        .flat_map(|b| &b.items)
+                        .map(move |item| (namespace, item))
+                })
+            };
+            let count = items()
+                .filter(|(_, item)| matches!(item, ast::NamespaceItem::App(_)))
+                .count();
+            let mut apps = IndexMap::with_capacity_and_hasher(count, Default::default());
+            for (namespace, item) in items() {
                 if let ast::NamespaceItem::App(app) = item {
                     apps.entry((namespace.as_str(), app.name.node.as_str()))
                         .or_insert(app);
                 }
             }
-        }
-        Blocks { by_namespace, apps }
+            apps
+        })
     }
 
     /// The blocks of each namespace.
@@ -75,7 +90,7 @@ pub fn check(
 
 /// The AST of an app (the first definition).
 pub fn app_ast<'a>(blocks: &Blocks<'a>, namespace: &str, app: &str) -> Option<&'a ast::App> {
-    blocks.apps.get(&(namespace, app)).copied()
+    blocks.apps().get(&(namespace, app)).copied()
 }
 
 /// Where an app's labels are written, or its name when it has the default labels.
