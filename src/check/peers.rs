@@ -90,8 +90,8 @@ pub fn not_a_namespace(
             .help(format!("write `{}/*` for every pod of the group's namespaces", namespace.node)),
         );
     }
-    let text = format!("{}/{}", namespace.node, app.node);
     if namespace.node.parse::<IpAddr>().is_ok() {
+        let text = format!("{}/{}", namespace.node, app.node);
         return Some(
             Diagnostic::new(
                 Code::UnknownPeer,
