@@ -261,7 +261,7 @@ fn unnamed_ports(diags: &mut Diagnostics, app: &ast::App, port_decls: &[&ast::Po
 
 fn service_port(diags: &mut Diagnostics, decl: &ast::PortDecl) -> Option<ir::ServicePort> {
     let port = values::port(diags, &decl.port.number, "port");
-    let protocol = values::protocol(diags, decl.port.protocol.as_ref());
+    let protocol = values::protocol(diags, decl.port.protocol.as_deref());
     let target = match &decl.target {
         None => port.map(TargetPort::Number),
         Some(Spanned {

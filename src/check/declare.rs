@@ -412,7 +412,7 @@ fn check_external(diags: &mut Diagnostics, external: &ast::External) -> ir::Exte
                 port_name(diags, &port_names, &decl.name);
                 port_names.push(&decl.name);
                 let number = values::port(diags, &decl.port.number, "port");
-                let protocol = values::protocol(diags, decl.port.protocol.as_ref());
+                let protocol = values::protocol(diags, decl.port.protocol.as_deref());
                 if let (Some(port), Some(protocol)) = (number, protocol) {
                     out.ports.push(ir::ExternalPort {
                         name: decl.name.node.clone(),

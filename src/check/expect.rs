@@ -173,7 +173,7 @@ fn port(
         PortRef::Number { port, protocol } => {
             let number = ast::Spanned::new(*port, written.span);
             let port = values::port(diags, &number, "port")?;
-            let protocol = values::protocol(diags, protocol.as_ref())?;
+            let protocol = values::protocol(diags, protocol.as_deref())?;
             if let Some(ExpectEnd::App { namespace, app }) = destination {
                 let app = app_of(scope, namespace, app)?;
                 if let Some(declared) = app

@@ -627,7 +627,7 @@ impl<'a, 's> Resolver<'a, 's> {
                 PortRef::Number {
                     port: written,
                     protocol,
-                } if unnamed_port(app, *written, protocol.as_ref()) => {
+                } if unnamed_port(app, *written, protocol.as_deref()) => {
                     number = written.to_string();
                     number.as_str()
                 }
@@ -706,7 +706,7 @@ impl<'a, 's> Resolver<'a, 's> {
                 port: number,
                 protocol,
             } => {
-                let protocol = values::protocol(diags, protocol.as_ref());
+                let protocol = values::protocol(diags, protocol.as_deref());
                 let number = values::port(diags, &Spanned::new(*number, port.span), "port");
                 Some(PolicyPort {
                     protocol: protocol?,
@@ -719,7 +719,7 @@ impl<'a, 's> Resolver<'a, 's> {
                 high,
                 protocol,
             } => {
-                let protocol = values::protocol(diags, protocol.as_ref());
+                let protocol = values::protocol(diags, protocol.as_deref());
                 let low = values::port(diags, &Spanned::new(*low, port.span), "port");
                 let high = values::port(diags, &Spanned::new(*high, port.span), "port");
                 let (low, high) = (low?, high?);
@@ -756,7 +756,7 @@ fn looks_numeric(text: &str) -> bool {
 }
 
 fn port_text(port: &PortRef) -> String {
-    let proto = |p: &Option<ast::Name>| {
+    let proto = |p: &ast::Protocol| {
         p.as_ref()
             .map(|p| format!("/{}", p.node))
             .unwrap_or_default()

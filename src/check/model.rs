@@ -80,7 +80,7 @@ fn node_ports(diags: &mut Diagnostics, apps: &[(&ast::App, Option<&ir::App>)]) {
         for line in &app.lines {
             let (number, health_check) = match &line.node {
                 AppLine::Port(decl) => match &decl.node_port {
-                    Some(n) => (n, false),
+                    Some(n) => (&**n, false),
                     None => continue,
                 },
                 AppLine::HealthCheckNodePort(n) => (n, true),

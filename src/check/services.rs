@@ -93,7 +93,7 @@ pub fn as_app(
             continue;
         };
         match selected.iter_mut().find(|(d, _)| d.name.node == port.node) {
-            Some((decl, _)) => decl.node_port = Some(number.clone()),
+            Some((decl, _)) => decl.node_port = Some(Box::new(number.clone())),
             None if find(diags, port).is_some() => diags.push(
                 Diagnostic::new(
                     Code::UnknownPort,

@@ -374,7 +374,7 @@ fn peer(peer: &Peer) -> String {
 }
 
 fn port_ref(port: &PortRef) -> String {
-    let protocol = |p: &Option<Name>| {
+    let protocol = |p: &crate::syntax::ast::Protocol| {
         p.as_ref()
             .map(|p| format!("/{}", p.node))
             .unwrap_or_default()

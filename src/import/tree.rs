@@ -36,8 +36,8 @@ fn number(n: u64) -> Number {
     at(n)
 }
 
-fn protocol(p: Protocol) -> Option<Name> {
-    (p != Protocol::Tcp).then(|| name(p.as_lower()))
+fn protocol(p: Protocol) -> crate::syntax::ast::Protocol {
+    (p != Protocol::Tcp).then(|| Box::new(name(p.as_lower())))
 }
 
 /// One namespace's part of the tree.
@@ -179,7 +179,7 @@ fn port_decl(
             protocol: protocol(p),
         },
         target,
-        node_port: node_port.map(|n| number(u64::from(n))),
+        node_port: node_port.map(|n| Box::new(number(u64::from(n)))),
     }
 }
 
@@ -472,7 +472,7 @@ fn peer(text: &str) -> Peer {
 
 fn port_ref(text: &str) -> PortRef {
     let (body, protocol_of) = match text.split_once('/') {
-        Some((b, p)) => (b, Some(name(p))),
+        Some((b, p)) => (b, Some(Box::new(name(p)))),
         None => (text, None),
     };
     if text == "*" {

@@ -286,11 +286,15 @@ pub struct Annotation {
     pub value: Spanned<String>,
 }
 
+/// A protocol written after a port (`/udp`). Boxed: most ports have none, and a port
+/// is part of every port line and flow peer of a large model.
+pub type Protocol = Option<Box<Name>>;
+
 /// A port number with its optional protocol: `443`, `53/udp`.
 #[derive(Debug, Clone)]
 pub struct PortNumber {
     pub number: Number,
-    pub protocol: Option<Name>,
+    pub protocol: Protocol,
 }
 
 /// `30000-30100[/udp]`
@@ -298,7 +302,7 @@ pub struct PortNumber {
 pub struct PortRange {
     pub low: Number,
     pub high: Number,
-    pub protocol: Option<Name>,
+    pub protocol: Protocol,
     pub span: Span,
 }
 
@@ -312,7 +316,8 @@ pub struct PortDecl {
     pub named: bool,
     pub port: PortNumber,
     pub target: Option<Spanned<PortTarget>>,
-    pub node_port: Option<Number>,
+    /// Boxed, as a protocol is: few ports have one.
+    pub node_port: Option<Box<Number>>,
 }
 
 /// The container port a Service port forwards to.
@@ -445,13 +450,28 @@ pub enum PortRef {
     /// `:http`: a declared port of the peer.
     Name(String),
     /// `:443`, `:443/udp`
-    Number { port: u64, protocol: Option<Name> },
+    Number { port: u64, protocol: Protocol },
     /// `:*`: every port and protocol.
     All,
     /// `:30000-30100/udp`
     Range {
         low: u64,
         high: u64,
-        protocol: Option<Name>,
+        protocol: Protocol,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A large file holds an app line per port and label line, and a port per flow
+    /// peer: the rare parts (a protocol, a node port) are boxed so that these stay small.
+    #[test]
+    fn lines_and_ports_stay_small() {
+        let line = std::mem::size_of::<Spanned<AppLine>>();
+        let port = std::mem::size_of::<Spanned<PortRef>>();
+        assert!(line <= 144, "an app line is {line} bytes");
+        assert!(port <= 48, "a port of a peer is {port} bytes");
+    }
 }

@@ -457,7 +457,7 @@ fn port_decl<'i>(
                 };
                 target = Some(Spanned::new(node, span(file, &value)));
             }
-            Rule::number => node_port = Some(number(file, &value)),
+            Rule::number => node_port = Some(Box::new(number(file, &value))),
             _ => {}
         }
     }
@@ -488,14 +488,14 @@ fn port_range(file: Origin, pair: P) -> PortRange {
 
 /// `30000-30100/udp` -> the first number, the second (of a range), and the protocol,
 /// each with its span. (The grammar makes the numbers digits.)
-fn split_port(file: Origin, pair: &P) -> (Number, Option<Number>, Option<Name>) {
+fn split_port(file: Origin, pair: &P) -> (Number, Option<Number>, Protocol) {
     let text = pair.as_str();
     let start = pair.as_span().start();
     let (numbers, protocol) = match text.split_once('/') {
         Some((numbers, protocol)) => {
             let at = start + numbers.len() + 1;
             let name = Spanned::new(protocol.to_string(), file.span(at, at + protocol.len()));
-            (numbers, Some(name))
+            (numbers, Some(Box::new(name)))
         }
         None => (text, None),
     };
