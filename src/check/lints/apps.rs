@@ -2,7 +2,7 @@
 //! (`W0107`) and apps (`W0108`) that nothing may reach in a namespace that isolates
 //! ingress.
 
-use crate::collections::{HashMap, IndexMap, SmallMap};
+use crate::collections::{HashMap, HashSet, IndexMap};
 
 use super::{app_ast, labels_span, Blocks};
 use crate::check::Diagnostics;
@@ -284,42 +284,118 @@ fn unreachable(diags: &mut Diagnostics, flows: &[&ir::Flow], ns: &ir::Namespace,
     }
 }
 
-/// The ports flows open to an app: single ports in a set (a small one: most apps are
-/// opened on a port or two), ranges in a list.
-struct Opened<'m> {
-    single: SmallMap<(ir::Protocol, &'m TargetPort), ()>,
-    ranges: Vec<&'m ir::PolicyPort>,
+/// The ports flows open to an app. Most apps are opened on a port or two, which are
+/// scanned as they are; past a few, single ports go in a set and ranges in a list, so
+/// that one flow opening tens of thousands of ports stays linear.
+enum Opened<'a, 'm> {
+    Few(&'a [&'m ir::PolicyPort]),
+    Many {
+        single: HashSet<(ir::Protocol, &'m TargetPort)>,
+        ranges: Vec<&'m ir::PolicyPort>,
+    },
 }
 
-impl<'m> Opened<'m> {
-    fn new(ports: &[&'m ir::PolicyPort]) -> Self {
-        let mut opened = Opened {
-            single: SmallMap::new(),
-            ranges: Vec::new(),
-        };
-        for port in ports {
-            match port.end_port {
-                None => {
-                    opened
-                        .single
-                        .get_or_insert_with((port.protocol, &port.port), || ());
-                }
-                Some(_) => opened.ranges.push(port),
-            }
+impl<'a, 'm> Opened<'a, 'm> {
+    /// Up to this many ports are scanned.
+    const FEW: usize = 8;
+
+    fn new(ports: &'a [&'m ir::PolicyPort]) -> Self {
+        if ports.len() <= Self::FEW {
+            return Opened::Few(ports);
         }
-        opened
+        let (single, ranges): (Vec<&'m ir::PolicyPort>, Vec<&'m ir::PolicyPort>) = ports
+            .iter()
+            .copied()
+            .partition(|port| port.end_port.is_none());
+        Opened::Many {
+            single: single
+                .into_iter()
+                .map(|port| (port.protocol, &port.port))
+                .collect(),
+            ranges,
+        }
     }
 
     fn covers(&self, port: &ir::ServicePort) -> bool {
-        self.single.get(&(port.protocol, &port.target)).is_some()
-            || self.ranges.iter().any(|p| {
-                p.protocol == port.protocol
-                    && match (&p.port, &port.target) {
-                        (TargetPort::Number(lo), TargetPort::Number(n)) => {
-                            lo <= n && Some(*n) <= p.end_port
-                        }
-                        (a, b) => a == b,
-                    }
-            })
+        match self {
+            Opened::Few(ports) => ports.iter().any(|p| opens(p, port)),
+            Opened::Many { single, ranges } => {
+                single.contains(&(port.protocol, &port.target))
+                    || ranges.iter().any(|p| opens(p, port))
+            }
+        }
+    }
+}
+
+/// Whether a port (or range) a flow opens is a Service port's target.
+fn opens(opened: &ir::PolicyPort, port: &ir::ServicePort) -> bool {
+    opened.protocol == port.protocol
+        && match (&opened.port, &port.target, opened.end_port) {
+            (TargetPort::Number(low), TargetPort::Number(n), Some(high)) => low <= n && *n <= high,
+            (a, b, _) => a == b,
+        }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ir::Protocol::{Tcp, Udp};
+
+    fn opened(protocol: ir::Protocol, port: TargetPort, end_port: Option<u16>) -> ir::PolicyPort {
+        ir::PolicyPort {
+            protocol,
+            port,
+            end_port,
+        }
+    }
+
+    fn service_port(protocol: ir::Protocol, target: TargetPort) -> ir::ServicePort {
+        ir::ServicePort {
+            name: String::new(),
+            port: 80,
+            protocol,
+            target,
+            node_port: None,
+        }
+    }
+
+    /// Scanned (a few ports) or indexed (many), the opened ports cover the same Service
+    /// ports: a port of the same protocol that is the same name or number, or a number
+    /// in a range.
+    #[test]
+    fn few_and_many_opened_ports_cover_the_same() {
+        let n = TargetPort::Number;
+        let name = |s: &str| TargetPort::Name(s.to_string());
+        let mut all = vec![
+            opened(Tcp, n(80), None),
+            opened(Udp, n(53), None),
+            opened(Tcp, name("http"), None),
+            opened(Tcp, n(9000), Some(9100)),
+            opened(Udp, n(30000), Some(30010)),
+        ];
+        all.extend((0..10).map(|i| opened(Tcp, n(2000 + i), None)));
+        let probes = [
+            (service_port(Tcp, n(80)), true),
+            (service_port(Udp, n(80)), false),
+            (service_port(Udp, n(53)), true),
+            (service_port(Tcp, name("http")), true),
+            (service_port(Udp, name("http")), false),
+            (service_port(Tcp, name("metrics")), false),
+            (service_port(Tcp, n(9050)), true),
+            (service_port(Tcp, n(9101)), false),
+            (service_port(Udp, n(30010)), true),
+            (service_port(Tcp, n(30005)), false),
+            (service_port(Tcp, n(2009)), true),
+        ];
+        let refs: Vec<&ir::PolicyPort> = all.iter().collect();
+        let few = Opened::new(&refs[..5]);
+        let many = Opened::new(&refs);
+        assert!(matches!(few, Opened::Few(_)));
+        assert!(matches!(many, Opened::Many { .. }));
+        for (port, covered) in &probes {
+            let among_first_five = *covered && port.target != n(2009);
+            assert_eq!(many.covers(port), *covered, "{port:?}, many");
+            assert_eq!(few.covers(port), among_first_five, "{port:?}, few");
+        }
     }
 }
