@@ -451,11 +451,8 @@ impl IngressChecker<'_, '_> {
         };
         self.flows.push(ir::Flow {
             from: self.route_source.clone(),
-            to: ir::Peer::App {
-                namespace: self.namespace.into(),
-                app: app_ir.name.as_str().into(),
-                labels: app_ir.labels.clone(),
-            },
+            // The app's one shared peer, as its `allow` flows have.
+            to: super::flows::declared_peer(self.namespace, app),
             ports: vec![super::flows::policy_port(&port)],
             origin: ir::FlowOrigin::Route {
                 route: backend.span,
