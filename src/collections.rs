@@ -22,9 +22,13 @@ pub struct SmallMap<K, V> {
     many: Option<HashMap<K, V>>,
 }
 
+/// Up to this many entries, a list is searched rather than indexed: [`SmallMap`], and
+/// the lists that are only looked at where they are (W0107's opened ports).
+pub const SCANNED: usize = 8;
+
 impl<K: std::hash::Hash + Eq, V> SmallMap<K, V> {
     /// Up to this many entries are searched.
-    pub const FEW: usize = 8;
+    pub const FEW: usize = SCANNED;
 
     pub fn new() -> Self {
         SmallMap {
@@ -104,8 +108,6 @@ impl<K: std::hash::Hash + Eq, V> Default for SmallMap<K, V> {
 mod tests {
     use super::*;
 
-    /// Values are found, kept and changed in place, before and after the list becomes
-    /// a map; the first value under a key stays, and is what a second insertion finds.
     /// A short list makes room for one entry at a time (1, 2, 4, 8), where a `Vec`
     /// pushed from empty makes room for four, and keeps its entries in order.
     #[test]
@@ -118,6 +120,8 @@ mod tests {
         assert_eq!(list, [10, 11, 12, 13, 14]);
     }
 
+    /// Values are found, kept and changed in place, before and after the list becomes
+    /// a map; the first value under a key stays, and is what a second insertion finds.
     #[test]
     fn a_small_map_keeps_its_values_as_it_grows() {
         let names: Vec<String> = (0..3 * SmallMap::<&str, usize>::FEW)

@@ -635,7 +635,7 @@ impl<'a, 's> Resolver<'a, 's> {
                 PortRef::All => return None,
                 // `api:443`: the number as written, so the error can say so.
                 PortRef::Number { .. } | PortRef::Range { .. } => {
-                    let _ = app_port(diags, app, &port_text(&port.node), port.span);
+                    let _ = app_port(diags, app, &port.node.to_string(), port.span);
                     return None;
                 }
             };
@@ -753,24 +753,6 @@ fn unnamed_port(
 fn looks_numeric(text: &str) -> bool {
     let number = text.split('/').next().unwrap_or("");
     !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit() || b == b'-')
-}
-
-fn port_text(port: &PortRef) -> String {
-    let proto = |p: &ast::Protocol| {
-        p.as_ref()
-            .map(|p| format!("/{}", p.node))
-            .unwrap_or_default()
-    };
-    match port {
-        PortRef::All => "*".to_string(),
-        PortRef::Name(name) => name.clone(),
-        PortRef::Number { port, protocol } => format!("{port}{}", proto(protocol)),
-        PortRef::Range {
-            low,
-            high,
-            protocol,
-        } => format!("{low}-{high}{}", proto(protocol)),
-    }
 }
 
 #[cfg(test)]

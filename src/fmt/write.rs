@@ -365,29 +365,11 @@ fn peer(peer: &Peer) -> String {
         PeerTarget::AnyNamespace => "*/*".to_string(),
         PeerTarget::AnyNamespaceApp(app) => format!("*/{}", app.node),
     };
-    let ports: Vec<String> = peer.ports.iter().map(|p| port_ref(&p.node)).collect();
+    let ports: Vec<String> = peer.ports.iter().map(|p| p.node.to_string()).collect();
     match ports.as_slice() {
         [] => target,
         [one] => format!("{target}:{one}"),
         many => format!("{target}:{{{}}}", many.join(", ")),
-    }
-}
-
-fn port_ref(port: &PortRef) -> String {
-    let protocol = |p: &crate::syntax::ast::Protocol| {
-        p.as_ref()
-            .map(|p| format!("/{}", p.node))
-            .unwrap_or_default()
-    };
-    match port {
-        PortRef::Name(name) => name.clone(),
-        PortRef::All => "*".to_string(),
-        PortRef::Number { port, protocol: p } => format!("{port}{}", protocol(p)),
-        PortRef::Range {
-            low,
-            high,
-            protocol: p,
-        } => format!("{low}-{high}{}", protocol(p)),
     }
 }
 

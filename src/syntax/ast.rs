@@ -461,9 +461,73 @@ pub enum PortRef {
     },
 }
 
+/// The port as written after `:` (`http`, `443/udp`, `*`, `30000-30100`): what the
+/// formatter prints and what diagnostics quote.
+impl std::fmt::Display for PortRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (text, protocol) = match self {
+            PortRef::All => return f.write_str("*"),
+            PortRef::Name(name) => return f.write_str(name),
+            PortRef::Number { port, protocol } => (port.to_string(), protocol),
+            PortRef::Range {
+                low,
+                high,
+                protocol,
+            } => (format!("{low}-{high}"), protocol),
+        };
+        match protocol {
+            Some(protocol) => write!(f, "{text}/{}", protocol.node),
+            None => f.write_str(&text),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each form of port prints as it is written after `:`.
+    #[test]
+    fn a_port_prints_as_written() {
+        let udp = || Some(Box::new(Spanned::new("udp".to_string(), Span::default())));
+        let ports = [
+            (PortRef::All, "*"),
+            (PortRef::Name("http".to_string()), "http"),
+            (
+                PortRef::Number {
+                    port: 443,
+                    protocol: None,
+                },
+                "443",
+            ),
+            (
+                PortRef::Number {
+                    port: 53,
+                    protocol: udp(),
+                },
+                "53/udp",
+            ),
+            (
+                PortRef::Range {
+                    low: 30000,
+                    high: 30100,
+                    protocol: None,
+                },
+                "30000-30100",
+            ),
+            (
+                PortRef::Range {
+                    low: 1,
+                    high: 2,
+                    protocol: udp(),
+                },
+                "1-2/udp",
+            ),
+        ];
+        for (port, written) in ports {
+            assert_eq!(port.to_string(), written);
+        }
+    }
 
     /// A large file holds an app line per port and label line, and a port per flow
     /// peer: the rare parts (a protocol, a node port) are boxed so that these stay small.

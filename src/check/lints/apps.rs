@@ -2,7 +2,7 @@
 //! (`W0107`) and apps (`W0108`) that nothing may reach in a namespace that isolates
 //! ingress.
 
-use crate::collections::{HashMap, HashSet, IndexMap};
+use crate::collections::{HashMap, HashSet, IndexMap, SCANNED};
 
 use super::{app_ast, labels_span, Blocks};
 use crate::check::Diagnostics;
@@ -296,24 +296,21 @@ enum Opened<'a, 'm> {
 }
 
 impl<'a, 'm> Opened<'a, 'm> {
-    /// Up to this many ports are scanned.
-    const FEW: usize = 8;
-
     fn new(ports: &'a [&'m ir::PolicyPort]) -> Self {
-        if ports.len() <= Self::FEW {
+        if ports.len() <= SCANNED {
             return Opened::Few(ports);
         }
-        let (single, ranges): (Vec<&'m ir::PolicyPort>, Vec<&'m ir::PolicyPort>) = ports
-            .iter()
-            .copied()
-            .partition(|port| port.end_port.is_none());
-        Opened::Many {
-            single: single
-                .into_iter()
-                .map(|port| (port.protocol, &port.port))
-                .collect(),
-            ranges,
+        let mut single = HashSet::default();
+        let mut ranges = Vec::new();
+        for &port in ports {
+            match port.end_port {
+                None => {
+                    single.insert((port.protocol, &port.port));
+                }
+                Some(_) => ranges.push(port),
+            }
         }
+        Opened::Many { single, ranges }
     }
 
     fn covers(&self, port: &ir::ServicePort) -> bool {

@@ -38,22 +38,17 @@ impl<'a> Blocks<'a> {
     /// Every app's AST by (namespace, name): the first definition of each.
     fn apps(&self) -> &IndexMap<(&'a str, &'a str), &'a ast::App> {
         self.apps.get_or_init(|| {
-            let items = || {
-                self.by_namespace.iter().flat_map(|(namespace, blocks)| {
-                    blocks
-                        .iter()
-                        .flat_map(|b| &b.items)
-                        .map(move |item| (namespace, item))
-                })
-            };
-            let count = items()
-                .filter(|(_, item)| matches!(item, ast::NamespaceItem::App(_)))
+            let count = self
+                .items()
+                .filter(|item| matches!(item, ast::NamespaceItem::App(_)))
                 .count();
             let mut apps = IndexMap::with_capacity_and_hasher(count, Default::default());
-            for (namespace, item) in items() {
-                if let ast::NamespaceItem::App(app) = item {
-                    apps.entry((namespace.as_str(), app.name.node.as_str()))
-                        .or_insert(app);
+            for (namespace, blocks) in self.by_namespace {
+                for item in blocks.iter().flat_map(|b| &b.items) {
+                    if let ast::NamespaceItem::App(app) = item {
+                        apps.entry((namespace.as_str(), app.name.node.as_str()))
+                            .or_insert(app);
+                    }
                 }
             }
             apps
