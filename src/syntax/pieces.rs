@@ -15,14 +15,51 @@
 //! tests compare the two on every file they have). Anything the driver does not expect
 //! gives `None`, and the caller parses the whole file as one: that is where syntax errors
 //! come from, so their wording and recovery do not depend on this module.
+//!
+//! The pieces are parsed by a parser of their own ([`PieceParser`]): the knet grammar,
+//! with a `name` rule that scans for the end of a name instead of testing a character
+//! class per character (`grammar/pieces-name.pest`). It takes more than `name` does, so
+//! every name it read is checked ([`strict_name`]); a piece with a name that `name` would
+//! not read gives `None`, and the whole-file parse, with `name`, says what is wrong.
 
 use pest::Parser;
 
 use super::ast::{File, Item};
 use super::lower::{self, Origin};
-use super::tree::Tree;
-use super::{KnetParser, Rule};
+use super::tree::{GrammarRule, Tree};
+use super::Rule;
 use crate::source::{FileId, Span};
+
+/// The parser of the pieces: `knet.pest` with `pieces-name.pest`.
+mod grammar {
+    #[derive(pest_derive::Parser)]
+    #[grammar = "../grammar/knet.pest"]
+    #[grammar = "../grammar/pieces-name.pest"]
+    pub struct PieceParser;
+}
+
+use grammar::PieceParser;
+
+/// The two grammars have the same rules in the same order (they differ only in the body
+/// of `name`, the last rule of each), so a rule is the knet rule at its own index.
+impl GrammarRule for grammar::Rule {
+    fn knet(self) -> Rule {
+        match (self as usize).checked_sub(1) {
+            None => Rule::EOI,
+            Some(index) => Rule::all_rules().get(index).copied().unwrap_or(Rule::EOI),
+        }
+    }
+}
+
+/// Whether `name.pest` reads this text, which the piece parser read as a name (and
+/// which starts with a character of `XID_Continue`, as in both): letters and digits of
+/// any script, `_`, `.` and `-` (never before `>`: the piece parser stops at `->`).
+fn strict_name(text: &str) -> bool {
+    let allowed = |c: char| pest::unicode::XID_CONTINUE(c) || matches!(c, '.' | '-');
+    text.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        || text.chars().all(allowed)
+}
 
 /// The file's tree, if every piece parses; `None` otherwise.
 pub(super) fn parse(file: FileId, text: &str) -> Option<File> {
@@ -43,7 +80,7 @@ pub(super) fn parse(file: FileId, text: &str) -> Option<File> {
         let head = if other {
             None
         } else {
-            at.piece(Rule::namespace_head)
+            at.piece(grammar::Rule::namespace_head)
         };
         let item = match head {
             Some((origin, head)) => {
@@ -51,7 +88,7 @@ pub(super) fn parse(file: FileId, text: &str) -> Option<File> {
                 Item::Namespace(at.namespace(block)?)
             }
             None => {
-                let (origin, tree) = at.piece(Rule::other_top_piece)?;
+                let (origin, tree) = at.piece(grammar::Rule::other_top_piece)?;
                 lower::top_item(origin, tree.root()?)?
             }
         };
@@ -121,8 +158,11 @@ impl<'i> Cursor<'i> {
     }
 
     /// Parses one piece with `rule` from here and moves past it.
-    fn piece(&mut self, rule: Rule) -> Option<(Origin, Tree<'i>)> {
-        let tree = Tree::new(KnetParser::parse(rule, &self.text[self.pos..]).ok()?);
+    fn piece(&mut self, rule: grammar::Rule) -> Option<(Origin, Tree<'i>)> {
+        let tree = Tree::new(PieceParser::parse(rule, &self.text[self.pos..]).ok()?);
+        if !tree.every(Rule::name, strict_name) {
+            return None;
+        }
         let origin = Origin {
             file: self.file,
             base: self.pos,
@@ -144,7 +184,7 @@ impl<'i> Cursor<'i> {
                 block.items.shrink_to_fit();
                 return Some(block);
             }
-            let (origin, tree) = self.piece(Rule::namespace_piece)?;
+            let (origin, tree) = self.piece(grammar::Rule::namespace_piece)?;
             block
                 .items
                 .extend(lower::namespace_piece(origin, tree.root()?));
@@ -206,6 +246,77 @@ mod tests {
         for text in cases {
             let (pieces, whole) = both(text);
             assert_eq!(pieces, whole, "{text:?}");
+        }
+    }
+
+    /// The piece parser's rules map to the knet grammar's by index: the two lists hold
+    /// the same rules in the same order.
+    #[test]
+    fn the_piece_grammar_has_the_knet_grammar_rules() {
+        let pieces = grammar::Rule::all_rules();
+        let knet = Rule::all_rules();
+        assert_eq!(pieces.len(), knet.len());
+        for (piece, rule) in pieces.iter().zip(knet) {
+            assert_eq!(format!("{piece:?}"), format!("{rule:?}"));
+            assert_eq!(piece.knet(), *rule);
+        }
+        assert_eq!(grammar::Rule::EOI.knet(), Rule::EOI);
+        assert!(knet.contains(&Rule::name) && knet.contains(&Rule::peer));
+    }
+
+    /// A name holding a character that `name.pest` does not read, wherever a name goes:
+    /// the piece parser reads it, the check turns it down, and the errors come from the
+    /// whole-file parse. Names of any script, which both read, give the same tree.
+    #[test]
+    fn a_name_only_the_piece_parser_reads_is_parsed_whole() {
+        let slots = ["NS", "APP", "PORT", "PEER", "BACKEND"];
+        let file = "namespace NS {\n  app APP {\n    port PORT 80\n  }\n  allow APP -> PEER:PORT\n  ingress web {\n    /x -> BACKEND:PORT\n  }\n}\n";
+        // The file with `name` in one slot and plain names in the others.
+        let with = |slot: &str, name: &str| {
+            slots.iter().fold(file.to_string(), |text, other| {
+                text.replace(other, if *other == slot { name } else { "x" })
+            })
+        };
+        for odd in [
+            "a$b", "a;", "x(y)", "a\u{a0}b", "a*", "a=b", "a\"b", "a>b", "a<-b", "x!",
+        ] {
+            for slot in slots {
+                let text = with(slot, odd);
+                let (pieces, whole) = both(&text);
+                assert_eq!(whole, None, "{text:?}");
+                assert_eq!(pieces, whole, "{text:?}");
+            }
+        }
+        for name in ["café", "имя", "a_b.c-d", "x--y", "d-"] {
+            for slot in slots {
+                let text = with(slot, name);
+                let (pieces, whole) = both(&text);
+                assert!(whole.is_some(), "{text:?}");
+                assert_eq!(pieces, whole, "{text:?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+        /// A character put anywhere into any `.knet` file of the repository: the pieces
+        /// give the whole-file parse's tree, or give up where it fails.
+        #[test]
+        fn pieces_agree_wherever_a_character_is_put(
+            file in 0usize..1000,
+            at in 0usize..100_000,
+            put in "[ -~]|[\u{a0}é\u{300}\t\r\n]",
+        ) {
+            let files = crate::testing::repository_knet_files();
+            let path = &files[file % files.len()];
+            let mut text = std::fs::read_to_string(path).unwrap_or_default();
+            let mut at = at % (text.len() + 1);
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            text.insert_str(at, &put);
+            let (pieces, whole) = both(&text);
+            proptest::prop_assert_eq!(pieces, whole, "{:?}", text);
         }
     }
 

@@ -16,6 +16,19 @@ use pest::Token;
 
 use super::Rule;
 
+/// The rules of a parser generated from the knet grammar: [`Rule`] itself, and those of
+/// the piece parser, whose grammar differs only in how it reads a name.
+pub(super) trait GrammarRule: pest::RuleType {
+    /// The same rule of the knet grammar.
+    fn knet(self) -> Rule;
+}
+
+impl GrammarRule for Rule {
+    fn knet(self) -> Rule {
+        self
+    }
+}
+
 /// No node: the end of a sibling chain.
 const NONE: u32 = u32::MAX;
 
@@ -41,7 +54,7 @@ struct NodeData {
 
 impl<'i> Tree<'i> {
     /// Reads pest's pairs (the tokens of one parse) into a tree.
-    pub fn new(pairs: Pairs<'i, Rule>) -> Tree<'i> {
+    pub fn new<R: GrammarRule>(pairs: Pairs<'i, R>) -> Tree<'i> {
         let input = pairs.get_input();
         let tokens = pairs.tokens();
         // Two tokens a node: sized once, not grown by doubling.
@@ -60,7 +73,7 @@ impl<'i> Tree<'i> {
                         parent.children += 1;
                     }
                     nodes.push(NodeData {
-                        rule,
+                        rule: rule.knet(),
                         start: pos.pos(),
                         end: pos.pos(),
                         after: open,
@@ -80,6 +93,14 @@ impl<'i> Tree<'i> {
             }
         }
         Tree { input, nodes }
+    }
+
+    /// Whether `accepts` takes the text of every node of `rule`.
+    pub fn every(&self, rule: Rule, accepts: impl Fn(&str) -> bool) -> bool {
+        self.nodes
+            .iter()
+            .filter(|node| node.rule == rule)
+            .all(|node| accepts(self.input.get(node.start..node.end).unwrap_or_default()))
     }
 
     /// The first pair of the parse (every entry rule gives one).
@@ -231,12 +252,15 @@ mod tests {
         )
     }
 
+    /// A file with every construct, nested blocks and empty ones.
+    const EVERY_CONSTRUCT: &str = "cluster {\n  dns namespace kube-system labels k8s-app=kube-dns port 53\n}\n\
+            namespace shop { # c\n  app api {\n    labels app=api, tier=\"a b\"\n    port http 80 -> 8080 node-port 30080\n    service p {\n      type NodePort\n    }\n  }\n  app empty {\n  }\n  external e {\n    cidr 10.0.0.0/8 except {10.1.0.0/16, 10.2.0.0/16}\n  }\n  ingress web {\n    host a.com {\n      tls cert\n      /x -> api:http\n    }\n  }\n  allow api, */* -> e:{80, 443/udp, 30000-30100}\n  expect deny api -> world\n}\n";
+
     /// Every construct, nested blocks and empty ones: the tree has the pairs pest gives,
     /// with the same rules, texts and children in the same order either way round.
     #[test]
     fn the_tree_holds_the_pairs_pest_gives() {
-        let text = "cluster {\n  dns namespace kube-system labels k8s-app=kube-dns port 53\n}\n\
-            namespace shop { # c\n  app api {\n    labels app=api, tier=\"a b\"\n    port http 80 -> 8080 node-port 30080\n    service p {\n      type NodePort\n    }\n  }\n  app empty {\n  }\n  external e {\n    cidr 10.0.0.0/8 except {10.1.0.0/16, 10.2.0.0/16}\n  }\n  ingress web {\n    host a.com {\n      tls cert\n      /x -> api:http\n    }\n  }\n  allow api, */* -> e:{80, 443/udp, 30000-30100}\n  expect deny api -> world\n}\n";
+        let text = EVERY_CONSTRUCT;
         let pest_root = KnetParser::parse(Rule::file, text)
             .expect("parses")
             .next()
