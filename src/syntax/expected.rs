@@ -35,7 +35,7 @@ fn describe(rule: Rule) -> Option<String> {
         Rule::path_type => "a path type",
         Rule::string => "a quoted string",
         Rule::label | Rule::labels | Rule::label_key => "a label (`key=value`)",
-        Rule::label_value | Rule::bare_value => "a label value",
+        Rule::bare_value => "a label value",
         Rule::switch => "`on` or `off`",
         Rule::backend => "an app name",
         Rule::peer | Rule::peer_list => {

@@ -523,12 +523,12 @@ fn label_list(file: Origin, pair: P) -> Vec<Label> {
 fn label(file: Origin, pair: P) -> Option<Label> {
     let mut inner = pair.into_inner();
     let key = text(file, &inner.next()?);
+    // A quoted string or a bare value (which may be empty, and is still a pair).
     let value_pair = inner.next()?;
-    let value_span = span(file, &value_pair);
-    let value = match value_pair.into_inner().next() {
-        Some(v) if v.as_rule() == Rule::string => string(file, v),
-        Some(v) => text(file, &v),
-        None => Spanned::new(String::new(), value_span),
+    let value = if value_pair.as_rule() == Rule::string {
+        string(file, value_pair)
+    } else {
+        text(file, &value_pair)
     };
     Some(Label { key, value })
 }
