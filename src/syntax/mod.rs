@@ -8,12 +8,12 @@
 //! independent mistakes of one file are reported together. A line that opens or closes a
 //! block is never blanked: the errors after it would only be echoes of the first.
 //!
-//! The grammar is `grammar/knet.pest`, with the `name` rule of `grammar/name.pest`;
+//! The grammar is `grammar/knet.pest`, with the tokens of `grammar/tokens.pest`;
 //! `lower` turns pest's pairs into the AST, one function per grammar rule. A file is
 //! parsed a piece at a time (`pieces`), which keeps pest's memory to a few items; when a
 //! piece does not parse, the whole file is parsed as one, and the errors come from that
-//! parse. (The pieces are read with a faster rule for names, checked afterwards: see
-//! `pieces`.)
+//! parse. (The pieces are read by a parser of their own, with silent punctuation and a
+//! faster rule for names: see `pieces`.)
 
 pub mod ast;
 mod expected;
@@ -29,7 +29,7 @@ use crate::source::FileId;
 
 #[derive(Parser)]
 #[grammar = "../grammar/knet.pest"]
-#[grammar = "../grammar/name.pest"]
+#[grammar = "../grammar/tokens.pest"]
 pub(crate) struct KnetParser;
 
 /// At most this many syntax errors are reported per file.

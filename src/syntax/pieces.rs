@@ -16,11 +16,15 @@
 //! gives `None`, and the caller parses the whole file as one: that is where syntax errors
 //! come from, so their wording and recovery do not depend on this module.
 //!
-//! The pieces are parsed by a parser of their own ([`PieceParser`]): the knet grammar,
-//! with a `name` rule that scans for the end of a name instead of testing a character
-//! class per character (`grammar/pieces-name.pest`). It takes more than `name` does, so
-//! every name it read is checked ([`strict_name`]); a piece with a name that `name` would
-//! not read gives `None`, and the whole-file parse, with `name`, says what is wrong.
+//! The pieces are parsed by a parser of their own ([`PieceParser`]): the knet grammar
+//! with `grammar/pieces-tokens.pest` for `tokens.pest`. Its line ends, `{`, `->` and
+//! `:` are silent (lowering drops them, so the trees lower alike), and its `name` scans
+//! for the end of a name instead of testing a character class per character. That
+//! `name` takes more than the other does, so every name it read is checked
+//! ([`strict_name`]); a piece with a name the other rule would not read gives `None`,
+//! and the whole-file parse says what is wrong.
+
+use std::sync::OnceLock;
 
 use pest::Parser;
 
@@ -30,30 +34,47 @@ use super::tree::{GrammarRule, Tree};
 use super::Rule;
 use crate::source::{FileId, Span};
 
-/// The parser of the pieces: `knet.pest` with `pieces-name.pest`.
+/// The parser of the pieces: `knet.pest` with `pieces-tokens.pest`.
 mod grammar {
     #[derive(pest_derive::Parser)]
     #[grammar = "../grammar/knet.pest"]
-    #[grammar = "../grammar/pieces-name.pest"]
+    #[grammar = "../grammar/pieces-tokens.pest"]
     pub struct PieceParser;
 }
 
 use grammar::PieceParser;
 
-/// The two grammars have the same rules in the same order (they differ only in the body
-/// of `name`, the last rule of each), so a rule is the knet rule at its own index.
+/// A piece rule is the knet rule of the same name. (The piece grammar lacks the rules
+/// it makes silent, so the two lists do not line up by index.) The table is made once,
+/// from the rules' names, and indexed by the piece rule.
 impl GrammarRule for grammar::Rule {
     fn knet(self) -> Rule {
-        match (self as usize).checked_sub(1) {
-            None => Rule::EOI,
-            Some(index) => Rule::all_rules().get(index).copied().unwrap_or(Rule::EOI),
-        }
+        static KNET: OnceLock<Vec<Rule>> = OnceLock::new();
+        let table = KNET.get_or_init(|| {
+            let knet: std::collections::HashMap<String, Rule> = Rule::all_rules()
+                .iter()
+                .chain([&Rule::EOI])
+                .map(|&rule| (format!("{rule:?}"), rule))
+                .collect();
+            let pieces = grammar::Rule::all_rules()
+                .iter()
+                .chain([&grammar::Rule::EOI]);
+            let mut table =
+                vec![Rule::EOI; pieces.clone().map(|&r| r as usize + 1).max().unwrap_or(0)];
+            for &piece in pieces {
+                if let Some(&rule) = knet.get(&format!("{piece:?}")) {
+                    table[piece as usize] = rule;
+                }
+            }
+            table
+        });
+        table.get(self as usize).copied().unwrap_or(Rule::EOI)
     }
 }
 
-/// Whether `name.pest` reads this text, which the piece parser read as a name (and
-/// which starts with a character of `XID_Continue`, as in both): letters and digits of
-/// any script, `_`, `.` and `-` (never before `>`: the piece parser stops at `->`).
+/// Whether `tokens.pest`'s `name` reads this text, which the piece parser read as a name
+/// (and which starts with a character of `XID_Continue`, as in both): letters and digits
+/// of any script, `_`, `.` and `-` (never before `>`: the piece parser stops at `->`).
 fn strict_name(text: &str) -> bool {
     let allowed = |c: char| pest::unicode::XID_CONTINUE(c) || matches!(c, '.' | '-');
     text.bytes()
@@ -249,22 +270,44 @@ mod tests {
         }
     }
 
-    /// The piece parser's rules map to the knet grammar's by index: the two lists hold
-    /// the same rules in the same order.
+    /// Every rule of the piece parser stands for the knet rule of its name, every knet
+    /// rule has one, and the four that the piece parser makes silent leave no pairs.
     #[test]
     fn the_piece_grammar_has_the_knet_grammar_rules() {
         let pieces = grammar::Rule::all_rules();
-        let knet = Rule::all_rules();
-        assert_eq!(pieces.len(), knet.len());
-        for (piece, rule) in pieces.iter().zip(knet) {
-            assert_eq!(format!("{piece:?}"), format!("{rule:?}"));
-            assert_eq!(piece.knet(), *rule);
+        for piece in pieces {
+            assert_eq!(format!("{:?}", piece.knet()), format!("{piece:?}"));
         }
         assert_eq!(grammar::Rule::EOI.knet(), Rule::EOI);
-        assert!(knet.contains(&Rule::name) && knet.contains(&Rule::peer));
+        let mapped: Vec<Rule> = pieces.iter().map(|piece| piece.knet()).collect();
+        assert!(Rule::all_rules().iter().all(|rule| mapped.contains(rule)));
+
+        let text = "app a {\n  port http 80 -> 8080\n}\nallow a -> b:http\n";
+        let rules = |tree: Tree| {
+            let mut rules = Vec::new();
+            let mut stack: Vec<_> = tree.root().into_iter().collect();
+            while let Some(node) = stack.pop() {
+                rules.push(node.as_rule());
+                stack.extend(node.into_inner());
+            }
+            rules
+        };
+        let piece = rules(Tree::new(
+            PieceParser::parse(grammar::Rule::namespace_piece, text).expect("parses"),
+        ));
+        let whole = rules(Tree::new(
+            super::super::KnetParser::parse(Rule::namespace_piece, text).expect("parses"),
+        ));
+        for silent in [Rule::eol, Rule::lbrace, Rule::arrow, Rule::colon] {
+            assert!(whole.contains(&silent), "{silent:?}");
+            assert!(!piece.contains(&silent), "{silent:?}");
+        }
+        assert!(piece.contains(&Rule::rbrace) && piece.contains(&Rule::name));
+        // Three line ends, one `{`, two `->` and one `:`.
+        assert_eq!(whole.len(), piece.len() + 7);
     }
 
-    /// A name holding a character that `name.pest` does not read, wherever a name goes:
+    /// A name holding a character that `tokens.pest` does not read, wherever a name goes:
     /// the piece parser reads it, the check turns it down, and the errors come from the
     /// whole-file parse. Names of any script, which both read, give the same tree.
     #[test]

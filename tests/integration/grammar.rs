@@ -1,9 +1,10 @@
 //! What the grammar's speed rests on stays true. pest is held at 2.8 (see `Cargo.toml`),
 //! whose parser does not check the native stack's headroom on every call: that is safe
-//! only while no rule of `grammar/knet.pest` (with either `name` rule: `name.pest`, and
-//! the piece parser's `pieces-name.pest`) can reach itself, so that the nesting of any
-//! input is bounded by the grammar rather than by the input. And `label_key` spells out
-//! the stop characters of `label_key_end`, which must stay the same list.
+//! only while no rule of `grammar/knet.pest` (with either file of its tokens:
+//! `tokens.pest`, and the piece parser's `pieces-tokens.pest`) can reach itself, so that
+//! the nesting of any input is bounded by the grammar rather than by the input. And
+//! `label_key` spells out the stop characters of `label_key_end`, which must stay the
+//! same list.
 
 use std::collections::BTreeMap;
 
@@ -134,9 +135,9 @@ fn cycle(rules: &BTreeMap<String, Vec<String>>) -> Option<Vec<String>> {
 fn no_rule_of_the_grammar_reaches_itself() {
     let read = |file: &str| std::fs::read_to_string(root().join("grammar").join(file));
     let grammar = read("knet.pest").expect("grammar");
-    for name_file in ["name.pest", "pieces-name.pest"] {
-        let name = read(name_file).expect("the name rule");
-        let rules = self::rules(&format!("{grammar}\n{name}"));
+    for tokens_file in ["tokens.pest", "pieces-tokens.pest"] {
+        let tokens = read(tokens_file).expect("the tokens");
+        let rules = self::rules(&format!("{grammar}\n{tokens}"));
         assert!(rules.len() > 100, "rules not found: {:?}", rules.keys());
         for rule in [
             "file",
@@ -156,7 +157,7 @@ fn no_rule_of_the_grammar_reaches_itself() {
         assert_eq!(
             cycle(&rules),
             None,
-            "grammar/knet.pest with {name_file} has a recursive rule"
+            "grammar/knet.pest with {tokens_file} has a recursive rule"
         );
     }
 }
