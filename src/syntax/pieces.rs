@@ -44,9 +44,9 @@ mod grammar {
 
 use grammar::PieceParser;
 
-/// A piece rule is the knet rule of the same name. (The piece grammar lacks the rules
-/// it makes silent, so the two lists do not line up by index.) The table is made once,
-/// from the rules' names, and indexed by the piece rule.
+/// A piece rule is the knet rule of the same name: matched by name, so that the two
+/// token files need not list their rules in the same order. The table is made once and
+/// indexed by the piece rule.
 impl GrammarRule for grammar::Rule {
     fn knet(self) -> Rule {
         static KNET: OnceLock<Vec<Rule>> = OnceLock::new();

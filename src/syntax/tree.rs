@@ -17,7 +17,7 @@ use pest::Token;
 use super::Rule;
 
 /// The rules of a parser generated from the knet grammar: [`Rule`] itself, and those of
-/// the piece parser, whose grammar differs only in how it reads a name.
+/// the piece parser, whose grammar differs in how it reads a few tokens.
 pub(super) trait GrammarRule: pest::RuleType {
     /// The same rule of the knet grammar.
     fn knet(self) -> Rule;
