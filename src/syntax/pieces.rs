@@ -51,7 +51,7 @@ impl GrammarRule for grammar::Rule {
     fn knet(self) -> Rule {
         static KNET: OnceLock<Vec<Rule>> = OnceLock::new();
         let table = KNET.get_or_init(|| {
-            let knet: std::collections::HashMap<String, Rule> = Rule::all_rules()
+            let knet: crate::collections::HashMap<String, Rule> = Rule::all_rules()
                 .iter()
                 .chain([&Rule::EOI])
                 .map(|&rule| (format!("{rule:?}"), rule))

@@ -252,15 +252,12 @@ mod tests {
         )
     }
 
-    /// A file with every construct, nested blocks and empty ones.
-    const EVERY_CONSTRUCT: &str = "cluster {\n  dns namespace kube-system labels k8s-app=kube-dns port 53\n}\n\
-            namespace shop { # c\n  app api {\n    labels app=api, tier=\"a b\"\n    port http 80 -> 8080 node-port 30080\n    service p {\n      type NodePort\n    }\n  }\n  app empty {\n  }\n  external e {\n    cidr 10.0.0.0/8 except {10.1.0.0/16, 10.2.0.0/16}\n  }\n  ingress web {\n    host a.com {\n      tls cert\n      /x -> api:http\n    }\n  }\n  allow api, */* -> e:{80, 443/udp, 30000-30100}\n  expect deny api -> world\n}\n";
-
     /// Every construct, nested blocks and empty ones: the tree has the pairs pest gives,
     /// with the same rules, texts and children in the same order either way round.
     #[test]
     fn the_tree_holds_the_pairs_pest_gives() {
-        let text = EVERY_CONSTRUCT;
+        let text = "cluster {\n  dns namespace kube-system labels k8s-app=kube-dns port 53\n}\n\
+            namespace shop { # c\n  app api {\n    labels app=api, tier=\"a b\"\n    port http 80 -> 8080 node-port 30080\n    service p {\n      type NodePort\n    }\n  }\n  app empty {\n  }\n  external e {\n    cidr 10.0.0.0/8 except {10.1.0.0/16, 10.2.0.0/16}\n  }\n  ingress web {\n    host a.com {\n      tls cert\n      /x -> api:http\n    }\n  }\n  allow api, */* -> e:{80, 443/udp, 30000-30100}\n  expect deny api -> world\n}\n";
         let pest_root = KnetParser::parse(Rule::file, text)
             .expect("parses")
             .next()

@@ -4,7 +4,8 @@
 //! `tokens.pest`, and the piece parser's `pieces-tokens.pest`) can reach itself, so that
 //! the nesting of any input is bounded by the grammar rather than by the input. And
 //! `label_key` spells out the stop characters of `label_key_end`, which must stay the
-//! same list.
+//! same list. And the piece parser's token file differs from the whole-file parser's
+//! only where it means to: the same rules, the punctuation made silent, not changed.
 
 use std::collections::BTreeMap;
 
@@ -211,6 +212,44 @@ fn literals_of(grammar: &str, name: &str) -> Vec<String> {
         literals.push(literal);
     }
     literals
+}
+
+/// The piece parser's token file defines the same rules as the whole-file parser's, and
+/// those it only makes silent (all but `name`) call the same rules and match the same
+/// literals: the two parsers read the same text (src/syntax/pieces.rs).
+#[test]
+fn the_piece_tokens_are_the_tokens_made_silent() {
+    let read = |file: &str| {
+        std::fs::read_to_string(root().join("grammar").join(file)).expect("token file")
+    };
+    let (whole, pieces) = (read("tokens.pest"), read("pieces-tokens.pest"));
+    let (whole_rules, piece_rules) = (rules(&whole), rules(&pieces));
+    assert_eq!(
+        whole_rules.keys().collect::<Vec<_>>(),
+        piece_rules.keys().collect::<Vec<_>>()
+    );
+    for rule in ["eol", "lbrace", "arrow", "colon"] {
+        assert_eq!(whole_rules[rule], piece_rules[rule], "`{rule}` calls");
+        assert_eq!(
+            literals_of(&whole, rule),
+            literals_of(&pieces, rule),
+            "`{rule}` matches"
+        );
+        let silent = format!("{rule} = _{{");
+        let silent_in = |text: &str| {
+            text.lines().any(|l| {
+                l.split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .starts_with(&silent)
+            })
+        };
+        assert!(
+            silent_in(&pieces),
+            "`{rule}` is silent in pieces-tokens.pest"
+        );
+        assert!(!silent_in(&whole), "`{rule}` is named in tokens.pest");
+    }
 }
 
 /// `label_key` spells out `label_key_end`'s stop characters after its first character
