@@ -17,12 +17,13 @@
 //! come from, so their wording and recovery do not depend on this module.
 //!
 //! The pieces are parsed by a parser of their own ([`PieceParser`]): the knet grammar
-//! with `grammar/pieces-tokens.pest` for `tokens.pest`. Its line ends, `{`, `->` and
-//! `:` are silent (lowering drops them, so the trees lower alike), and its `name` scans
-//! for the end of a name instead of testing a character class per character. That
-//! `name` takes more than the other does, so every name it read is checked
-//! ([`strict_name`]); a piece with a name the other rule would not read gives `None`,
-//! and the whole-file parse says what is wrong.
+//! with `grammar/pieces-tokens.pest` for `tokens.pest`. Its line ends, `{`, `->`, `:`
+//! and the keywords `app`, `labels` and `port` are silent (lowering drops them, so the
+//! trees lower alike), and its `name` scans for the end of a name instead of testing a
+//! character class per character. That `name` takes more than the other does, and a
+//! silent keyword's end is not tested by the grammar, so every name it read and every
+//! such keyword's end are checked ([`strictly_read`]); a piece that the other rules
+//! would not read gives `None`, and the whole-file parse says what is wrong.
 
 use std::sync::OnceLock;
 
@@ -80,6 +81,38 @@ fn strict_name(text: &str) -> bool {
     text.bytes()
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
         || text.chars().all(allowed)
+}
+
+/// The keyword a rule begins with, where the piece parser reads that keyword silently
+/// (a test holds this to `knet.pest`).
+fn silent_keyword(rule: Rule) -> Option<&'static str> {
+    match rule {
+        Rule::app_block => Some("app"),
+        Rule::labels_line | Rule::labels_clause => Some("labels"),
+        Rule::port_line | Rule::port_clause | Rule::external_port_line => Some("port"),
+        _ => None,
+    }
+}
+
+/// Whether a keyword ends where `text` starts, as `keyword_end` says: at a space, or
+/// anywhere but before a name character (`-` one only when `>` does not follow it).
+fn keyword_ends(text: &str) -> bool {
+    let mut chars = text.chars();
+    match chars.next() {
+        None | Some(' ') => true,
+        Some('-') => chars.next() == Some('>'),
+        Some(c) => !(c == '.' || pest::unicode::XID_CONTINUE(c)),
+    }
+}
+
+/// Whether the parser with `tokens.pest` would read this node as the piece parser did:
+/// every name by [`strict_name`], and every silent keyword ended by [`keyword_ends`].
+fn strictly_read(rule: Rule, text: &str) -> bool {
+    match rule {
+        Rule::name => strict_name(text),
+        _ => silent_keyword(rule)
+            .is_none_or(|keyword| keyword_ends(text.get(keyword.len()..).unwrap_or(""))),
+    }
 }
 
 /// The file's tree, if every piece parses; `None` otherwise.
@@ -181,7 +214,8 @@ impl<'i> Cursor<'i> {
     /// Parses one piece with `rule` from here and moves past it.
     fn piece(&mut self, rule: grammar::Rule) -> Option<(Origin, Tree<'i>)> {
         let tree = Tree::new(PieceParser::parse(rule, &self.text[self.pos..]).ok()?);
-        if !tree.every(Rule::name, strict_name) {
+        let checked = |rule| rule == Rule::name || silent_keyword(rule).is_some();
+        if !tree.every(checked, strictly_read) {
             return None;
         }
         let origin = Origin {
@@ -282,7 +316,7 @@ mod tests {
         let mapped: Vec<Rule> = pieces.iter().map(|piece| piece.knet()).collect();
         assert!(Rule::all_rules().iter().all(|rule| mapped.contains(rule)));
 
-        let text = "app a {\n  port http 80 -> 8080\n}\nallow a -> b:http\n";
+        let text = "app a {\n  labels x=y\n  port http 80 -> 8080\n}\nallow a -> b:http\n";
         let rules = |tree: Tree| {
             let mut rules = Vec::new();
             let mut stack: Vec<_> = tree.root().into_iter().collect();
@@ -298,13 +332,21 @@ mod tests {
         let whole = rules(Tree::new(
             super::super::KnetParser::parse(Rule::namespace_piece, text).expect("parses"),
         ));
-        for silent in [Rule::eol, Rule::lbrace, Rule::arrow, Rule::colon] {
+        for silent in [
+            Rule::eol,
+            Rule::lbrace,
+            Rule::arrow,
+            Rule::colon,
+            Rule::kw_app,
+            Rule::kw_labels,
+            Rule::kw_port,
+        ] {
             assert!(whole.contains(&silent), "{silent:?}");
             assert!(!piece.contains(&silent), "{silent:?}");
         }
         assert!(piece.contains(&Rule::rbrace) && piece.contains(&Rule::name));
-        // Three line ends, one `{`, two `->` and one `:`.
-        assert_eq!(whole.len(), piece.len() + 7);
+        // Four line ends, one `{`, two `->`, one `:` and three keywords.
+        assert_eq!(whole.len(), piece.len() + 11);
     }
 
     /// A name holding a character that `tokens.pest` does not read, wherever a name goes:
@@ -336,6 +378,117 @@ mod tests {
                 let (pieces, whole) = both(&text);
                 assert!(whole.is_some(), "{text:?}");
                 assert_eq!(pieces, whole, "{text:?}");
+            }
+        }
+    }
+
+    /// `silent_keyword` lists every rule of `knet.pest` that calls a keyword the piece
+    /// parser reads silently, with that keyword, and each such rule begins with it (so
+    /// that the check after a parse finds the keyword at the start of the rule's text).
+    #[test]
+    fn the_silent_keywords_begin_the_rules_that_say_so() {
+        let grammar = include_str!("../../grammar/knet.pest");
+        // Each rule's body: from its `=` to the next line that starts a rule.
+        let mut bodies: Vec<(String, String)> = Vec::new();
+        for line in grammar.lines() {
+            let starts_rule = line.split_once('=').is_some_and(|(name, _)| {
+                let name = name.trim_end();
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            });
+            match (starts_rule, bodies.last_mut()) {
+                (true, _) => {
+                    let (name, body) = line.split_once('=').unwrap_or_default();
+                    bodies.push((name.trim().to_string(), body.to_string()));
+                }
+                (false, Some((_, body))) if !line.trim_start().starts_with("//") => {
+                    body.push_str(line);
+                }
+                _ => {}
+            }
+        }
+        assert!(bodies.len() > 100, "{} rules read", bodies.len());
+        let keywords = ["app", "labels", "port"];
+        let mut listed = 0;
+        for (name, body) in &bodies {
+            let words: Vec<&str> = body
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .filter(|w| !w.is_empty())
+                .collect();
+            let calls: Vec<&str> = keywords
+                .into_iter()
+                .filter(|k| words.contains(&format!("kw_{k}").as_str()))
+                .collect();
+            let rule = Rule::all_rules()
+                .iter()
+                .find(|r| format!("{r:?}") == *name)
+                .copied();
+            let Some(rule) = rule else {
+                continue;
+            };
+            match calls.as_slice() {
+                [] => assert_eq!(silent_keyword(rule), None, "{name}"),
+                [keyword] => {
+                    assert_eq!(silent_keyword(rule), Some(*keyword), "{name}");
+                    assert_eq!(
+                        words.first(),
+                        Some(&format!("kw_{keyword}").as_str()),
+                        "{name}"
+                    );
+                    listed += 1;
+                }
+                _ => panic!("{name} calls {calls:?}"),
+            }
+        }
+        assert_eq!(listed, 6);
+    }
+
+    /// A keyword run on into what follows it: the piece parser reads the word, the check
+    /// turns the piece down, and the whole-file parse gives its error. A keyword followed
+    /// by a tab or a `->` is a keyword in both.
+    #[test]
+    fn a_keyword_run_into_a_name_is_parsed_whole() {
+        for (line, parses) in [
+            ("app x {\n    port80\n  }", false),
+            ("app x {\n    porthttp 80\n  }", false),
+            ("app x {\n    port\u{300}x 80\n  }", false),
+            ("app x {\n    labelsa=b\n  }", false),
+            ("app x {\n    labels-a=b\n  }", false),
+            ("app x {\n    labels.a=b\n  }", false),
+            ("appx {\n  }", false),
+            ("app\u{300}x {\n  }", false),
+            ("app x {\n    port\thttp 80\n    labels\ta=b\n  }", true),
+            ("app\tx {\n  }", true),
+            ("app x {\n    port->\n  }", false),
+        ] {
+            let text = format!("namespace n {{\n  {line}\n}}\n");
+            let (pieces, whole) = both(&text);
+            assert_eq!(whole.is_some(), parses, "{text:?}");
+            assert_eq!(pieces, whole, "{text:?}");
+        }
+        let text = "cluster {\n  dns labels a=b port 53\n  dns portx\n}\n";
+        assert_eq!(both(text), (None, None));
+    }
+
+    /// `keyword_ends` says where the grammar's `keyword_end` ends a keyword: after each
+    /// keyword, every text of up to two characters that may follow a word.
+    #[test]
+    fn keyword_ends_agrees_with_the_grammar() {
+        let followers = [
+            "", " ", "\t", "\n", "\r", ".", ">", "-", "=", ":", "{", "}", ",", "/", "#", "a", "Z",
+            "0", "_", "\u{300}", "é", "\u{a0}", "*",
+        ];
+        for (rule, word) in [
+            (Rule::kw_app, "app"),
+            (Rule::kw_labels, "labels"),
+            (Rule::kw_port, "port"),
+        ] {
+            for first in followers {
+                for second in followers {
+                    let after = format!("{first}{second}");
+                    let text = format!("{word}{after}");
+                    let grammar = super::super::KnetParser::parse(rule, &text).is_ok();
+                    assert_eq!(keyword_ends(&after), grammar, "{text:?}");
+                }
             }
         }
     }

@@ -95,12 +95,14 @@ impl<'i> Tree<'i> {
         Tree { input, nodes }
     }
 
-    /// Whether `accepts` takes the text of every node of `rule`.
-    pub fn every(&self, rule: Rule, accepts: impl Fn(&str) -> bool) -> bool {
-        self.nodes
-            .iter()
-            .filter(|node| node.rule == rule)
-            .all(|node| accepts(self.input.get(node.start..node.end).unwrap_or_default()))
+    /// Whether `accepts` takes every node of the rules `of` picks: its rule and its text.
+    pub fn every(&self, of: impl Fn(Rule) -> bool, accepts: impl Fn(Rule, &str) -> bool) -> bool {
+        self.nodes.iter().filter(|node| of(node.rule)).all(|node| {
+            accepts(
+                node.rule,
+                self.input.get(node.start..node.end).unwrap_or_default(),
+            )
+        })
     }
 
     /// The first pair of the parse (every entry rule gives one).

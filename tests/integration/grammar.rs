@@ -250,6 +250,31 @@ fn the_piece_tokens_are_the_tokens_made_silent() {
         );
         assert!(!silent_in(&whole), "`{rule}` is named in tokens.pest");
     }
+    // The keywords: the same word; the piece parser matches the word alone (silent) and
+    // checks its end itself (`pieces::keyword_ends`), the other ends it by the grammar.
+    for rule in ["kw_app", "kw_labels", "kw_port"] {
+        assert_eq!(
+            literals_of(&whole, rule),
+            literals_of(&pieces, rule),
+            "`{rule}`"
+        );
+        assert_eq!(whole_rules[rule], ["keyword_end"], "`{rule}` calls");
+        assert!(piece_rules[rule].is_empty(), "`{rule}` calls");
+        let spelled = |text: &str| {
+            text.lines()
+                .find(|l| l.starts_with(rule))
+                .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+                .unwrap_or_default()
+        };
+        assert!(
+            spelled(&pieces).starts_with(&format!("{rule} = _{{")),
+            "`{rule}`"
+        );
+        assert!(
+            spelled(&whole).starts_with(&format!("{rule} = @{{")),
+            "`{rule}`"
+        );
+    }
 }
 
 /// `label_key` spells out `label_key_end`'s stop characters after its first character

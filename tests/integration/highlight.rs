@@ -1,9 +1,9 @@
 //! The highlighters stay in step with the grammar: the TextMate grammar and the VS Code
 //! extension files of `editors/vscode/` are valid JSON, every regex of the grammar
 //! compiles (with `fancy-regex`, which reads Oniguruma's look-around), every keyword of
-//! `grammar/knet.pest` (its `kw_*` rules) is highlighted as a whole word by the grammar's
-//! `keywords` rules and is listed by the book's highlight.js language
-//! (`book/js/knet-highlight.js`), and the manifest registers what exists.
+//! the grammar (the `kw_*` rules of `knet.pest` and `tokens.pest`) is highlighted as a
+//! whole word by the grammar's `keywords` rules and is listed by the book's highlight.js
+//! language (`book/js/knet-highlight.js`), and the manifest registers what exists.
 
 use serde_json::Value;
 
@@ -14,9 +14,11 @@ fn json(path: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not valid JSON: {e}"))
 }
 
-/// The words of the `kw_*` rules: `kw_node_port = @{ "node-port" ~ keyword_end }`.
+/// The words of the `kw_*` rules: `kw_node_port = @{ "node-port" ~ keyword_end }` (in
+/// `knet.pest`, and the few in `tokens.pest`).
 fn keywords() -> Vec<String> {
-    let pest = std::fs::read_to_string(root().join("grammar/knet.pest")).expect("grammar");
+    let read = |file: &str| std::fs::read_to_string(root().join(file)).expect("grammar");
+    let pest = read("grammar/knet.pest") + &read("grammar/tokens.pest");
     let words: Vec<String> = pest
         .lines()
         .filter(|line| line.starts_with("kw_"))
