@@ -465,8 +465,10 @@ mod tests {
             assert_eq!(whole.is_some(), parses, "{text:?}");
             assert_eq!(pieces, whole, "{text:?}");
         }
-        let text = "cluster {\n  dns labels a=b port 53\n  dns portx\n}\n";
+        // The clauses of a `cluster` setting too.
+        let text = "cluster {\n  dns labels a=b port53\n}\n";
         assert_eq!(both(text), (None, None));
+        assert!(both(&text.replace("port53", "port 53")).0.is_some());
     }
 
     /// `keyword_ends` says where the grammar's `keyword_end` ends a keyword: after each
