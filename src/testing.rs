@@ -1,5 +1,9 @@
 //! Helpers shared by unit tests.
 
+// The integration tests include this file too, and use what the unit tests do not.
+#[allow(dead_code)]
+pub mod pest_grammar;
+
 use std::path::{Path, PathBuf};
 
 /// Every `.knet` file of the repository's examples, tests and book, in a stable order.

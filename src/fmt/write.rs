@@ -39,7 +39,7 @@ fn cluster_setting(setting: &ClusterSetting) -> String {
         | ClusterSetting::NodeName(v)
         | ClusterSetting::MasqueradeMark(v)
         | ClusterSetting::AppLabel(v) => v.node.clone(),
-        ClusterSetting::NodePortRange(range) => port_range(range),
+        ClusterSetting::NodePortRange(range) => range.to_string(),
         ClusterSetting::Dns {
             namespace,
             labels,
@@ -223,10 +223,7 @@ fn port_decl(decl: &PortDecl) -> String {
         text.push_str(&decl.name.node);
         text.push(' ');
     }
-    text.push_str(&decl.port.number.node.to_string());
-    if let Some(protocol) = &decl.port.protocol {
-        text.push_str(&format!("/{}", protocol.node));
-    }
+    text.push_str(&decl.port.to_string());
     if let Some(target) = &decl.target {
         let target = match &target.node {
             PortTarget::Number(n) => n.to_string(),
@@ -371,15 +368,6 @@ fn peer(peer: &Peer) -> String {
         [one] => format!("{target}:{one}"),
         many => format!("{target}:{{{}}}", many.join(", ")),
     }
-}
-
-fn port_range(range: &PortRange) -> String {
-    let protocol = range
-        .protocol
-        .as_ref()
-        .map(|p| format!("/{}", p.node))
-        .unwrap_or_default();
-    format!("{}-{}{protocol}", range.low.node, range.high.node)
 }
 
 fn label_list(labels: &[Label]) -> String {

@@ -461,24 +461,47 @@ pub enum PortRef {
     },
 }
 
+/// A port or range as written, then its protocol if one was (`53/udp`).
+fn write_with_protocol(
+    f: &mut std::fmt::Formatter<'_>,
+    port: impl std::fmt::Display,
+    protocol: &Protocol,
+) -> std::fmt::Result {
+    match protocol {
+        Some(protocol) => write!(f, "{port}/{}", protocol.node),
+        None => write!(f, "{port}"),
+    }
+}
+
 /// The port as written after `:` (`http`, `443/udp`, `*`, `30000-30100`): what the
 /// formatter prints and what diagnostics quote.
 impl std::fmt::Display for PortRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (text, protocol) = match self {
-            PortRef::All => return f.write_str("*"),
-            PortRef::Name(name) => return f.write_str(name),
-            PortRef::Number { port, protocol } => (port.to_string(), protocol),
+        match self {
+            PortRef::All => f.write_str("*"),
+            PortRef::Name(name) => f.write_str(name),
+            PortRef::Number { port, protocol } => write_with_protocol(f, port, protocol),
             PortRef::Range {
                 low,
                 high,
                 protocol,
-            } => (format!("{low}-{high}"), protocol),
-        };
-        match protocol {
-            Some(protocol) => write!(f, "{text}/{}", protocol.node),
-            None => f.write_str(&text),
+            } => write_with_protocol(f, format_args!("{low}-{high}"), protocol),
         }
+    }
+}
+
+/// `443`, `53/udp`: as written in a `port` line.
+impl std::fmt::Display for PortNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write_with_protocol(f, self.number.node, &self.protocol)
+    }
+}
+
+/// `30000-30100`, `30000-30100/udp`: as written in a `node-port-range` setting.
+impl std::fmt::Display for PortRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (low, high) = (self.low.node, self.high.node);
+        write_with_protocol(f, format_args!("{low}-{high}"), &self.protocol)
     }
 }
 
@@ -486,7 +509,8 @@ impl std::fmt::Display for PortRef {
 mod tests {
     use super::*;
 
-    /// Each form of port prints as it is written after `:`.
+    /// Each form of port prints as it is written after `:`, and a `port` line's number
+    /// and a node port range as written.
     #[test]
     fn a_port_prints_as_written() {
         let udp = || Some(Box::new(Spanned::new("udp".to_string(), Span::default())));
@@ -527,6 +551,21 @@ mod tests {
         for (port, written) in ports {
             assert_eq!(port.to_string(), written);
         }
+        let number = |n| Spanned::new(n, Span::default());
+        let port = |protocol| PortNumber {
+            number: number(53),
+            protocol,
+        };
+        assert_eq!(port(None).to_string(), "53");
+        assert_eq!(port(udp()).to_string(), "53/udp");
+        let range = |protocol| PortRange {
+            low: number(30000),
+            high: number(32767),
+            protocol,
+            span: Span::default(),
+        };
+        assert_eq!(range(None).to_string(), "30000-32767");
+        assert_eq!(range(udp()).to_string(), "30000-32767/udp");
     }
 
     /// A large file holds an app line per port and label line, and a port per flow

@@ -22,7 +22,7 @@
 //! trees lower alike), and its `name` scans for the end of a name instead of testing a
 //! character class per character. That `name` takes more than the other does, and a
 //! silent keyword's end is not tested by the grammar, so every name it read and every
-//! such keyword's end are checked ([`strictly_read`]); a piece that the other rules
+//! such keyword's end are checked ([`Loose`]); a piece that the other rules
 //! would not read gives `None`, and the whole-file parse says what is wrong.
 
 use std::sync::OnceLock;
@@ -73,25 +73,19 @@ impl GrammarRule for grammar::Rule {
     }
 }
 
+/// A character `tokens.pest`'s `name_char` takes (its `-` only before anything but `>`,
+/// which callers that need it test themselves).
+fn name_char(c: char) -> bool {
+    pest::unicode::XID_CONTINUE(c) || matches!(c, '.' | '-')
+}
+
 /// Whether `tokens.pest`'s `name` reads this text, which the piece parser read as a name
 /// (and which starts with a character of `XID_Continue`, as in both): letters and digits
 /// of any script, `_`, `.` and `-` (never before `>`: the piece parser stops at `->`).
 fn strict_name(text: &str) -> bool {
-    let allowed = |c: char| pest::unicode::XID_CONTINUE(c) || matches!(c, '.' | '-');
     text.bytes()
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
-        || text.chars().all(allowed)
-}
-
-/// The keyword a rule begins with, where the piece parser reads that keyword silently
-/// (a test holds this to `knet.pest`).
-fn silent_keyword(rule: Rule) -> Option<&'static str> {
-    match rule {
-        Rule::app_block => Some("app"),
-        Rule::labels_line | Rule::labels_clause => Some("labels"),
-        Rule::port_line | Rule::port_clause | Rule::external_port_line => Some("port"),
-        _ => None,
-    }
+        || text.chars().all(name_char)
 }
 
 /// Whether a keyword ends where `text` starts, as `keyword_end` says: at a space, or
@@ -101,17 +95,40 @@ fn keyword_ends(text: &str) -> bool {
     match chars.next() {
         None | Some(' ') => true,
         Some('-') => chars.next() == Some('>'),
-        Some(c) => !(c == '.' || pest::unicode::XID_CONTINUE(c)),
+        Some(c) => !name_char(c),
     }
 }
 
-/// Whether the parser with `tokens.pest` would read this node as the piece parser did:
-/// every name by [`strict_name`], and every silent keyword ended by [`keyword_ends`].
-fn strictly_read(rule: Rule, text: &str) -> bool {
-    match rule {
-        Rule::name => strict_name(text),
-        _ => silent_keyword(rule)
-            .is_none_or(|keyword| keyword_ends(text.get(keyword.len()..).unwrap_or(""))),
+/// A rule the piece parser reads more loosely than `tokens.pest` does, and what is
+/// checked of its text after a piece is parsed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Loose {
+    /// `name`, which scans for its end: checked by [`strict_name`].
+    Name,
+    /// A rule that begins with this keyword, which the piece parser reads silently and
+    /// without its end: checked by [`keyword_ends`] (a test holds these to `knet.pest`).
+    Keyword(&'static str),
+}
+
+impl Loose {
+    fn of(rule: Rule) -> Option<Loose> {
+        match rule {
+            Rule::name => Some(Loose::Name),
+            Rule::app_block => Some(Loose::Keyword("app")),
+            Rule::labels_line | Rule::labels_clause => Some(Loose::Keyword("labels")),
+            Rule::port_line | Rule::port_clause | Rule::external_port_line => {
+                Some(Loose::Keyword("port"))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether `tokens.pest` reads `text` as the piece parser read it.
+    fn strictly_read(self, text: &str) -> bool {
+        match self {
+            Loose::Name => strict_name(text),
+            Loose::Keyword(keyword) => keyword_ends(text.get(keyword.len()..).unwrap_or("")),
+        }
     }
 }
 
@@ -214,8 +231,7 @@ impl<'i> Cursor<'i> {
     /// Parses one piece with `rule` from here and moves past it.
     fn piece(&mut self, rule: grammar::Rule) -> Option<(Origin, Tree<'i>)> {
         let tree = Tree::new(PieceParser::parse(rule, &self.text[self.pos..]).ok()?);
-        let checked = |rule| rule == Rule::name || silent_keyword(rule).is_some();
-        if !tree.every(checked, strictly_read) {
+        if !tree.every(Loose::of, Loose::strictly_read) {
             return None;
         }
         let origin = Origin {
@@ -382,61 +398,35 @@ mod tests {
         }
     }
 
-    /// `silent_keyword` lists every rule of `knet.pest` that calls a keyword the piece
-    /// parser reads silently, with that keyword, and each such rule begins with it (so
-    /// that the check after a parse finds the keyword at the start of the rule's text).
+    /// `Loose::of` gives every rule of `knet.pest` that calls a keyword the piece parser
+    /// reads silently, with that keyword, and each such rule begins with it (so that the
+    /// check after a parse finds the keyword at the start of the rule's text).
     #[test]
     fn the_silent_keywords_begin_the_rules_that_say_so() {
-        let grammar = include_str!("../../grammar/knet.pest");
-        // Each rule's body: from its `=` to the next line that starts a rule.
-        let mut bodies: Vec<(String, String)> = Vec::new();
-        for line in grammar.lines() {
-            let starts_rule = line.split_once('=').is_some_and(|(name, _)| {
-                let name = name.trim_end();
-                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            });
-            match (starts_rule, bodies.last_mut()) {
-                (true, _) => {
-                    let (name, body) = line.split_once('=').unwrap_or_default();
-                    bodies.push((name.trim().to_string(), body.to_string()));
-                }
-                (false, Some((_, body))) if !line.trim_start().starts_with("//") => {
-                    body.push_str(line);
-                }
-                _ => {}
-            }
-        }
-        assert!(bodies.len() > 100, "{} rules read", bodies.len());
+        let rules = crate::testing::pest_grammar::rules(include_str!("../../grammar/knet.pest"));
+        assert!(rules.len() > 100, "{} rules read", rules.len());
         let keywords = ["app", "labels", "port"];
         let mut listed = 0;
-        for (name, body) in &bodies {
-            let words: Vec<&str> = body
-                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .filter(|w| !w.is_empty())
-                .collect();
-            let calls: Vec<&str> = keywords
+        for (name, calls) in &rules {
+            let called: Vec<&str> = keywords
                 .into_iter()
-                .filter(|k| words.contains(&format!("kw_{k}").as_str()))
+                .filter(|k| calls.contains(&format!("kw_{k}")))
                 .collect();
-            let rule = Rule::all_rules()
-                .iter()
-                .find(|r| format!("{r:?}") == *name)
-                .copied();
-            let Some(rule) = rule else {
+            let Some(&rule) = Rule::all_rules().iter().find(|r| format!("{r:?}") == *name) else {
                 continue;
             };
-            match calls.as_slice() {
-                [] => assert_eq!(silent_keyword(rule), None, "{name}"),
-                [keyword] => {
-                    assert_eq!(silent_keyword(rule), Some(*keyword), "{name}");
-                    assert_eq!(
-                        words.first(),
-                        Some(&format!("kw_{keyword}").as_str()),
-                        "{name}"
-                    );
+            let keyword = match Loose::of(rule) {
+                Some(Loose::Keyword(keyword)) => Some(keyword),
+                _ => None,
+            };
+            match called.as_slice() {
+                [] => assert_eq!(keyword, None, "{name}"),
+                [one] => {
+                    assert_eq!(keyword, Some(*one), "{name}");
+                    assert_eq!(calls.first(), Some(&format!("kw_{one}")), "{name}");
                     listed += 1;
                 }
-                _ => panic!("{name} calls {calls:?}"),
+                _ => panic!("{name} calls {called:?}"),
             }
         }
         assert_eq!(listed, 6);

@@ -95,13 +95,20 @@ impl<'i> Tree<'i> {
         Tree { input, nodes }
     }
 
-    /// Whether `accepts` takes every node of the rules `of` picks: its rule and its text.
-    pub fn every(&self, of: impl Fn(Rule) -> bool, accepts: impl Fn(Rule, &str) -> bool) -> bool {
-        self.nodes.iter().filter(|node| of(node.rule)).all(|node| {
-            accepts(
-                node.rule,
-                self.input.get(node.start..node.end).unwrap_or_default(),
-            )
+    /// Whether the text of every node passes the check `check_of` gives for its rule, if
+    /// any (the text is sliced only for the nodes that have one).
+    pub fn every<C>(
+        &self,
+        check_of: impl Fn(Rule) -> Option<C>,
+        passes: impl Fn(C, &str) -> bool,
+    ) -> bool {
+        self.nodes.iter().all(|node| {
+            check_of(node.rule).is_none_or(|check| {
+                passes(
+                    check,
+                    self.input.get(node.start..node.end).unwrap_or_default(),
+                )
+            })
         })
     }
 

@@ -11,84 +11,9 @@ use std::collections::BTreeMap;
 
 use crate::common::root;
 
-/// Each rule of a pest grammar with the rules its body names.
-fn rules(grammar: &str) -> BTreeMap<String, Vec<String>> {
-    let text: String = grammar
-        .lines()
-        .map(|line| line.split("//").next().unwrap_or(""))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let bytes = text.as_bytes();
-    let mut rules = BTreeMap::new();
-    let mut at = 0;
-    while let Some(open) = text[at..].find('{').map(|i| at + i) {
-        let head = text[at..open].trim_end_matches(['_', '@', '$', '!']);
-        let name = head.trim_end().trim_end_matches('=').trim().to_string();
-        let (body, end) = body_of(bytes, open);
-        rules.insert(name, identifiers(&text[open + 1..body]));
-        at = end;
-    }
-    rules
-}
-
-/// The end of the body opened at `open` (its `}`) and the index after it. Braces inside
-/// string and character literals do not count.
-fn body_of(bytes: &[u8], open: usize) -> (usize, usize) {
-    let (mut depth, mut i, mut quote) = (0usize, open, None);
-    while i < bytes.len() {
-        match (quote, bytes[i]) {
-            (Some(q), b'\\') if q == b'"' || q == b'\'' => i += 1,
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, b'"' | b'\'') => quote = Some(bytes[i]),
-            (None, b'{') => depth += 1,
-            (None, b'}') => {
-                depth -= 1;
-                if depth == 0 {
-                    return (i, i + 1);
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    panic!("a rule body opened at byte {open} is not closed");
-}
-
-/// The identifiers of a rule body outside its literals: the rules it calls (and pest's
-/// built-ins, which are not rules of the grammar and so end no cycle).
-fn identifiers(body: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut current = String::new();
-    let mut quote = None;
-    let mut escaped = false;
-    for c in body.chars() {
-        if let Some(q) = quote {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == q {
-                quote = None;
-            }
-            continue;
-        }
-        if c.is_ascii_alphanumeric() || c == '_' {
-            current.push(c);
-            continue;
-        }
-        if !current.is_empty() {
-            names.push(std::mem::take(&mut current));
-        }
-        if c == '"' || c == '\'' {
-            quote = Some(c);
-        }
-    }
-    if !current.is_empty() {
-        names.push(current);
-    }
-    names
-}
+#[path = "../../src/testing/pest_grammar.rs"]
+mod pest_grammar;
+use pest_grammar::{literals_of, modifier_of, rules};
 
 /// A cycle of rules, if there is one, as the path that closes it.
 fn cycle(rules: &BTreeMap<String, Vec<String>>) -> Option<Vec<String>> {
@@ -182,38 +107,6 @@ fn the_cycle_finder_finds_recursion_through_several_rules() {
     assert_eq!(cycle(&rules(flat)), None);
 }
 
-/// The string literals of the rule defined on the line that starts with `name =`, as
-/// spelled (escapes kept).
-fn literals_of(grammar: &str, name: &str) -> Vec<String> {
-    let line = grammar
-        .lines()
-        .find(|line| {
-            line.strip_prefix(name)
-                .is_some_and(|rest| rest.trim_start().starts_with('='))
-        })
-        .unwrap_or_else(|| panic!("rule `{name}` not found"));
-    let mut literals = Vec::new();
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        if c != '"' {
-            continue;
-        }
-        let mut literal = String::new();
-        while let Some(c) = chars.next() {
-            match c {
-                '\\' => {
-                    literal.push(c);
-                    literal.extend(chars.next());
-                }
-                '"' => break,
-                c => literal.push(c),
-            }
-        }
-        literals.push(literal);
-    }
-    literals
-}
-
 /// The piece parser's token file defines the same rules as the whole-file parser's, and
 /// those it only makes silent (all but `name`) call the same rules and match the same
 /// literals: the two parsers read the same text (src/syntax/pieces.rs).
@@ -235,20 +128,16 @@ fn the_piece_tokens_are_the_tokens_made_silent() {
             literals_of(&pieces, rule),
             "`{rule}` matches"
         );
-        let silent = format!("{rule} = _{{");
-        let silent_in = |text: &str| {
-            text.lines().any(|l| {
-                l.split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-                    .starts_with(&silent)
-            })
-        };
-        assert!(
-            silent_in(&pieces),
-            "`{rule}` is silent in pieces-tokens.pest"
+        assert_eq!(
+            modifier_of(&pieces, rule),
+            Some('_'),
+            "`{rule}` is silent in pieces"
         );
-        assert!(!silent_in(&whole), "`{rule}` is named in tokens.pest");
+        assert_ne!(
+            modifier_of(&whole, rule),
+            Some('_'),
+            "`{rule}` is named in tokens.pest"
+        );
     }
     // The keywords: the same word; the piece parser matches the word alone (silent) and
     // checks its end itself (`pieces::keyword_ends`), the other ends it by the grammar.
@@ -260,20 +149,8 @@ fn the_piece_tokens_are_the_tokens_made_silent() {
         );
         assert_eq!(whole_rules[rule], ["keyword_end"], "`{rule}` calls");
         assert!(piece_rules[rule].is_empty(), "`{rule}` calls");
-        let spelled = |text: &str| {
-            text.lines()
-                .find(|l| l.starts_with(rule))
-                .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-                .unwrap_or_default()
-        };
-        assert!(
-            spelled(&pieces).starts_with(&format!("{rule} = _{{")),
-            "`{rule}`"
-        );
-        assert!(
-            spelled(&whole).starts_with(&format!("{rule} = @{{")),
-            "`{rule}`"
-        );
+        assert_eq!(modifier_of(&pieces, rule), Some('_'), "`{rule}`");
+        assert_eq!(modifier_of(&whole, rule), Some('@'), "`{rule}`");
     }
 }
 
