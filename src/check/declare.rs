@@ -3,7 +3,9 @@
 //! duplicate names (`E0114`). The result is the [`Scope`] that ingresses and flows are
 //! resolved against.
 
-use crate::collections::IndexMap;
+use std::cell::OnceCell;
+
+use crate::collections::{HashMap, IndexMap};
 
 use super::values::{self, DNS_1035_LABEL, DNS_LABEL, IANA_NAME};
 use super::{apps, rules, Diagnostics};
@@ -27,7 +29,7 @@ pub struct NamespaceScope<'a> {
     pub isolate_egress: bool,
     pub dns: bool,
     /// Apps and externals share one name space: both become Services.
-    pub apps: IndexMap<String, Declared<'a, ast::App, ir::App>>,
+    pub apps: DeclaredApps<'a>,
     pub externals: IndexMap<String, Declared<'a, ast::External, ir::External>>,
 }
 
@@ -36,22 +38,80 @@ pub struct NamespaceScope<'a> {
 pub struct Declared<'a, A, I> {
     pub ast: &'a A,
     pub ir: I,
-    /// For an app: its ports by the names flows use, made on first use
-    /// ([`super::flows::app_port`]).
-    pub port_names: std::cell::OnceCell<super::flows::PortNames>,
-    /// For an app: the peer that stands for it, made on first use
-    /// ([`super::flows::declared_peer`]).
-    pub peer: std::cell::OnceCell<ir::Peer>,
 }
 
-impl<'a, A, I> Declared<'a, A, I> {
-    pub fn new(ast: &'a A, ir: I) -> Self {
-        Declared {
-            ast,
-            ir,
-            port_names: std::cell::OnceCell::new(),
-            peer: std::cell::OnceCell::new(),
+/// A namespace's apps: their meaning by name, which becomes the model's map as it is
+/// (the largest map of a large model: copied into another and rehashed, it was a tenth
+/// of the peak memory of `check`), and beside it, in the same order, what the checks
+/// need of each app besides.
+pub struct DeclaredApps<'a> {
+    irs: IndexMap<String, ir::App>,
+    besides: Vec<AppBesides<'a>>,
+}
+
+/// What the checks keep of an app besides its meaning.
+struct AppBesides<'a> {
+    ast: &'a ast::App,
+    /// Its ports by the names flows use, made on first use ([`super::flows::app_port`]).
+    port_names: OnceCell<super::flows::PortNames>,
+    /// The peer that stands for it, made on first use ([`super::flows::declared_peer`]).
+    peer: OnceCell<ir::Peer>,
+}
+
+/// One declared app: its AST (for spans), its meaning, and what flows make of it.
+#[derive(Clone, Copy)]
+pub struct DeclaredApp<'d, 'a> {
+    pub ast: &'a ast::App,
+    pub ir: &'d ir::App,
+    pub port_names: &'d OnceCell<super::flows::PortNames>,
+    pub peer: &'d OnceCell<ir::Peer>,
+}
+
+impl<'a> DeclaredApps<'a> {
+    fn with_capacity(apps: usize) -> Self {
+        DeclaredApps {
+            irs: IndexMap::with_capacity_and_hasher(apps, Default::default()),
+            besides: Vec::with_capacity(apps),
         }
+    }
+
+    /// Adds an app whose name is not yet taken ([`first_definition`] says so).
+    fn push(&mut self, ast: &'a ast::App, ir: ir::App) {
+        let (index, _) = self.irs.insert_full(ast.name.node.clone(), ir);
+        debug_assert_eq!(index, self.besides.len(), "an app's name was taken");
+        self.besides.push(AppBesides {
+            ast,
+            port_names: OnceCell::new(),
+            peer: OnceCell::new(),
+        });
+    }
+
+    fn at(&self, index: usize) -> Option<DeclaredApp<'_, 'a>> {
+        let (_, ir) = self.irs.get_index(index)?;
+        let besides = self.besides.get(index)?;
+        Some(DeclaredApp {
+            ast: besides.ast,
+            ir,
+            port_names: &besides.port_names,
+            peer: &besides.peer,
+        })
+    }
+
+    pub fn get(&self, name: &str) -> Option<DeclaredApp<'_, 'a>> {
+        self.at(self.irs.get_index_of(name)?)
+    }
+
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.irs.contains_key(name)
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.irs.keys()
+    }
+
+    /// The apps in the order they are declared.
+    pub fn values(&self) -> impl Iterator<Item = DeclaredApp<'_, 'a>> {
+        (0..self.irs.len()).filter_map(|index| self.at(index))
     }
 }
 
@@ -104,7 +164,7 @@ impl NamespaceScope<'_> {
             isolate_ingress: self.isolate_ingress,
             isolate_egress: self.isolate_egress,
             dns: self.dns,
-            apps: self.apps.into_iter().map(|(k, d)| (k, d.ir)).collect(),
+            apps: self.apps.irs,
             externals: self.externals.into_iter().map(|(k, d)| (k, d.ir)).collect(),
             ingresses,
             gateways: IndexMap::default(),
@@ -185,7 +245,7 @@ fn namespace_scope<'a>(
         isolate_ingress,
         isolate_egress,
         dns,
-        apps: IndexMap::with_capacity_and_hasher(apps, Default::default()),
+        apps: DeclaredApps::with_capacity(apps),
         externals: IndexMap::default(),
     };
     for item in blocks.iter().flat_map(|b| &b.items) {
@@ -195,8 +255,7 @@ fn namespace_scope<'a>(
                     continue;
                 }
                 let ir = apps::check(diags, cluster, &app_label, app);
-                ns.apps
-                    .insert(app.name.node.clone(), Declared::new(app, ir));
+                ns.apps.push(app, ir);
             }
             ast::NamespaceItem::External(external) => {
                 if !first_definition(diags, &ns, &external.name) {
@@ -204,7 +263,7 @@ fn namespace_scope<'a>(
                 }
                 let ir = check_external(diags, external);
                 ns.externals
-                    .insert(external.name.node.clone(), Declared::new(external, ir));
+                    .insert(external.name.node.clone(), Declared { ast: external, ir });
             }
             _ => {}
         }
@@ -241,24 +300,27 @@ fn app_label(
     chosen.map_or_else(|| cluster.app_label.clone(), |key| key.node.clone())
 }
 
-/// An extra Service is a Service: its name must not be another Service's.
+/// An extra Service is a Service: its name must not be another Service's. The apps'
+/// and externals' names are looked up where they are kept; only the extra Services'
+/// own names are gathered (a map of every name was a pass of hashing over every app).
 fn extra_service_names(diags: &mut Diagnostics, ns: &NamespaceScope) {
-    let mut taken: IndexMap<&str, (Span, &str)> = IndexMap::default();
-    for (name, app) in &ns.apps {
-        taken.insert(name, (app.ast.name.span, "an app"));
-    }
-    for (name, external) in &ns.externals {
-        taken
-            .entry(name)
-            .or_insert((external.ast.name.span, "an external"));
-    }
+    let mut extra: HashMap<&str, Span> = HashMap::default();
     for app in ns.apps.values() {
         for line in &app.ast.lines {
             let ast::AppLine::ExtraService(block) = &line.node else {
                 continue;
             };
             let name = &block.name;
-            if let Some((first, kind)) = taken.get(name.node.as_str()) {
+            let first = ns
+                .apps
+                .get(&name.node)
+                .map(|app| (app.ast.name.span, "an app"))
+                .or_else(|| {
+                    let external = ns.externals.get(&name.node)?;
+                    Some((external.ast.name.span, "an external"))
+                })
+                .or_else(|| Some((*extra.get(name.node.as_str())?, "an extra Service")));
+            if let Some((first, kind)) = first {
                 diags.push(
                     Diagnostic::new(
                         Code::DuplicateName,
@@ -266,12 +328,12 @@ fn extra_service_names(diags: &mut Diagnostics, ns: &NamespaceScope) {
                         name.span,
                     )
                     .label("a Service of this name again here")
-                    .secondary(*first, format!("first defined here as {kind}"))
+                    .secondary(first, format!("first defined here as {kind}"))
                     .note("apps, their extra Services and externals share one name space: each becomes a Service of that name")
                     .help("rename the extra Service"),
                 );
             } else {
-                taken.insert(&name.node, (name.span, "an extra Service"));
+                extra.insert(&name.node, name.span);
             }
         }
     }

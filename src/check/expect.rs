@@ -227,7 +227,7 @@ fn app_of<'s>(scope: &'s Scope, namespace: &str, app: &str) -> Option<&'s crate:
         .get(namespace)
         .or_else(|| scope.unmanaged.get(namespace))
         .and_then(|n| n.apps.get(app))
-        .map(|d| &d.ir)
+        .map(|d| d.ir)
 }
 
 fn unknown_port(name: &str, span: crate::source::Span, of: &str) -> Diagnostic {

@@ -13,7 +13,7 @@ use crate::collections::HashMap;
 
 use ipnet::{IpNet, Ipv4Net};
 
-use super::declare::{Declared, NamespaceScope, Scope};
+use super::declare::{Declared, DeclaredApp, NamespaceScope, Scope};
 use super::peers;
 use super::suggest::did_you_mean;
 use super::values;
@@ -127,10 +127,8 @@ fn app_peer(namespace: &str, app: &ir::App) -> Peer {
 /// The peer that stands for a declared app of `namespace`, made once and then copied:
 /// every flow naming the app shares its names and labels, instead of allocating the
 /// names again for each.
-pub fn declared_peer(namespace: &str, app: &Declared<ast::App, ir::App>) -> Peer {
-    app.peer
-        .get_or_init(|| app_peer(namespace, &app.ir))
-        .clone()
+pub fn declared_peer(namespace: &str, app: DeclaredApp) -> Peer {
+    app.peer.get_or_init(|| app_peer(namespace, app.ir)).clone()
 }
 
 /// A Service port as a NetworkPolicy sees it: the pod's target port (principle 4).
@@ -181,7 +179,7 @@ impl PortNames {
 /// The port `name` of an app, or an error whose help lists the app's ports.
 pub fn app_port<'d>(
     diags: &mut Diagnostics,
-    app: &'d Declared<ast::App, ir::App>,
+    app: DeclaredApp<'d, '_>,
     name: &str,
     span: Span,
 ) -> Option<&'d ir::ServicePort> {
@@ -255,7 +253,7 @@ struct Resolver<'a, 's> {
 
 /// A resolved peer and what it is, for port resolution.
 enum Side<'a, 's> {
-    App(&'a Declared<'s, ast::App, ir::App>, Peer),
+    App(DeclaredApp<'a, 's>, Peer),
     External(&'a Declared<'s, ast::External, ir::External>, Peer),
     Other(Peer),
 }
@@ -619,7 +617,7 @@ impl<'a, 's> Resolver<'a, 's> {
         target: &PeerTarget,
         port: &Spanned<PortRef>,
     ) -> Option<PolicyPort> {
-        if let Side::App(app, _) = side {
+        if let &Side::App(app, _) = side {
             let number;
             let name = match &port.node {
                 PortRef::Name(name) => name.as_str(),
@@ -738,11 +736,7 @@ impl<'a, 's> Resolver<'a, 's> {
 }
 
 /// Whether the app's single port is unnamed and is `number` (with that protocol).
-fn unnamed_port(
-    app: &Declared<ast::App, ir::App>,
-    number: u64,
-    protocol: Option<&ast::Name>,
-) -> bool {
+fn unnamed_port(app: DeclaredApp, number: u64, protocol: Option<&ast::Name>) -> bool {
     let protocol = protocol.map_or("tcp", |p| p.node.as_str());
     app.ir.ports.iter().any(|p| {
         p.name.is_empty() && u64::from(p.port) == number && p.protocol.as_lower() == protocol
