@@ -34,28 +34,43 @@ pub fn check(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
 /// `W0102`: app A's labels are a subset of app B's, so A's Service and policies also
 /// select B's pods. Indexed by label: B must carry A's rarest label.
 fn label_subsets(diags: &mut Diagnostics, ns: &ir::Namespace, blocks: &Blocks) {
-    let mut by_label: HashMap<(&str, &str), Vec<&ir::App>> = HashMap::default();
+    // Each label with the apps that carry it, and each app's labels as places in that
+    // index (in the apps' order, so the second pass looks nothing up again).
+    let mut by_label: IndexMap<(&str, &str), Carriers> = IndexMap::default();
+    let mut places: Vec<usize> = Vec::new();
     for app in ns.apps.values() {
         for (k, v) in app.labels.iter() {
-            by_label.entry((k, v)).or_default().push(app);
+            let entry = by_label.entry((k, v));
+            places.push(entry.index());
+            match entry {
+                indexmap::map::Entry::Occupied(mut carriers) => carriers.get_mut().more.push(app),
+                indexmap::map::Entry::Vacant(slot) => {
+                    slot.insert(Carriers {
+                        first: app,
+                        more: Vec::new(),
+                    });
+                }
+            }
         }
     }
+    let mut places = places.into_iter();
     for app in ns.apps.values() {
-        let rarest = app
-            .labels
-            .iter()
-            .filter_map(|(k, v)| by_label.get(&(k.as_str(), v.as_str())))
-            .min_by_key(|apps| apps.len());
+        let rarest = places
+            .by_ref()
+            .take(app.labels.len())
+            .filter_map(|place| by_label.get_index(place).map(|(_, carriers)| carriers))
+            .min_by_key(|carriers| carriers.len());
         let Some(candidates) = rarest else { continue };
         // Identical labels are one problem: reported once for each later app, against
         // the first app with those labels (a hundred apps labelled alike are 99
         // warnings, not 4,950).
         // (The candidates come in the namespace's order, so the first is the first.)
         let mut alike_reported = false;
-        for other in candidates {
+        for other in candidates.iter() {
             // The app itself is a candidate (most often the only one): it is skipped
-            // before its labels are compared.
-            if other.name == app.name {
+            // before its labels are compared. (Names are unique: the same app is the
+            // same place in the namespace.)
+            if std::ptr::eq(other, app) {
                 continue;
             }
             let subset = app
@@ -73,6 +88,23 @@ fn label_subsets(diags: &mut Diagnostics, ns: &ir::Namespace, blocks: &Blocks) {
             alike_reported |= same;
             push_label_subset(diags, blocks, &ns.name, app, other, same);
         }
+    }
+}
+
+/// The apps that carry one label, in the namespace's order. Most labels are one app's
+/// own (`app=NAME`): the first is kept inline, so those cost no list.
+struct Carriers<'m> {
+    first: &'m ir::App,
+    more: Vec<&'m ir::App>,
+}
+
+impl<'m> Carriers<'m> {
+    fn len(&self) -> usize {
+        1 + self.more.len()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &'m ir::App> + '_ {
+        std::iter::once(self.first).chain(self.more.iter().copied())
     }
 }
 
@@ -161,62 +193,55 @@ fn label_subset(
 /// `W0108` and `W0107`: what the ingress side of the namespace's flows (`flows`, those
 /// into it) never reaches.
 fn unreachable(diags: &mut Diagnostics, flows: &[&ir::Flow], ns: &ir::Namespace, blocks: &Blocks) {
-    // Ports that flows open, per app (None: all ports), and flows to every pod.
-    let mut opened: IndexMap<&str, Option<Vec<&ir::PolicyPort>>> = IndexMap::default();
-    let mut to_all: Option<Vec<&ir::PolicyPort>> = Some(Vec::new());
-    fn merge<'m>(entry: &mut Option<Vec<&'m ir::PolicyPort>>, ports: &'m [ir::PolicyPort]) {
-        if ports.is_empty() {
-            *entry = None;
-        } else if let Some(list) = entry {
-            list.extend(ports);
-        }
-    }
+    // Ports that flows open, per app in the namespace's order, and flows to every pod.
+    let mut opened: Vec<Reached> = Vec::new();
+    opened.resize_with(ns.apps.len(), || Reached::Nothing);
+    let mut to_all = Reached::Nothing;
     for flow in flows {
         match &flow.to {
             Peer::App { namespace, app, .. } if **namespace == *ns.name => {
-                merge(
-                    opened.entry(&**app).or_insert_with(|| Some(Vec::new())),
-                    &flow.ports,
-                );
+                if let Some(reached) = ns.apps.get_index_of(&**app).and_then(|i| opened.get_mut(i))
+                {
+                    reached.add(&flow.ports);
+                }
             }
-            Peer::Namespace { namespace } if **namespace == *ns.name => {
-                merge(&mut to_all, &flow.ports)
-            }
+            Peer::Namespace { namespace } if **namespace == *ns.name => to_all.add(&flow.ports),
             // Pods picked by a selector (cluster DNS): every app whose pods carry it.
             Peer::Pods(selector) if selector.namespace == ns.name => {
-                for app in ns.apps.values() {
+                for (app, reached) in ns.apps.values().zip(&mut opened) {
                     if selector
                         .labels
                         .iter()
                         .all(|(k, v)| app.labels.get(k) == Some(v))
                     {
-                        merge(
-                            opened
-                                .entry(app.name.as_str())
-                                .or_insert_with(|| Some(Vec::new())),
-                            &flow.ports,
-                        );
+                        reached.add(&flow.ports);
                     }
                 }
             }
             _ => {}
         }
     }
-    let everything_open = to_all.is_none();
-    let to_all_index = to_all.as_deref().map(Opened::new);
-    for app in ns.apps.values() {
-        if app.ports.is_empty() || everything_open {
+    if matches!(to_all, Reached::All) {
+        return;
+    }
+    let to_all_ports = to_all.ports();
+    let to_all_index = Opened::new(&to_all_ports);
+    // One list for every app's ports in turn, not one allocated per app.
+    let mut ports = Vec::new();
+    for (app, reached) in ns.apps.values().zip(&opened) {
+        if app.ports.is_empty() {
             continue;
         }
         // Indexed: one flow may open tens of thousands of ports.
-        let reaching = match opened.get(app.name.as_str()) {
-            Some(None) => None,
-            Some(Some(list)) => Some(Opened::new(list)),
-            None => Some(Opened::new(&[])),
+        let reaching = match reached {
+            Reached::All => None,
+            _ => {
+                reached.ports_into(&mut ports);
+                Some(Opened::new(&ports))
+            }
         };
         let covers = |port: &ir::ServicePort| {
-            reaching.as_ref().is_none_or(|o| o.covers(port))
-                || to_all_index.as_ref().is_some_and(|o| o.covers(port))
+            reaching.as_ref().is_none_or(|o| o.covers(port)) || to_all_index.covers(port)
         };
         if app.ports.iter().all(&covers) {
             continue;
@@ -284,6 +309,50 @@ fn unreachable(diags: &mut Diagnostics, flows: &[&ir::Flow], ns: &ir::Namespace,
     }
 }
 
+/// What the flows into one app (or into every pod of a namespace) open, gathered
+/// without an allocation for the common case: one flow's ports are its own list.
+enum Reached<'m> {
+    Nothing,
+    /// A flow opens every port.
+    All,
+    /// The ports of one flow.
+    One(&'m [ir::PolicyPort]),
+    /// The ports of several flows.
+    Many(Vec<&'m ir::PolicyPort>),
+}
+
+impl<'m> Reached<'m> {
+    /// Adds what one flow opens: a flow with no ports opens every port.
+    fn add(&mut self, ports: &'m [ir::PolicyPort]) {
+        *self = match std::mem::replace(self, Reached::Nothing) {
+            _ if ports.is_empty() => Reached::All,
+            Reached::All => Reached::All,
+            Reached::Nothing => Reached::One(ports),
+            Reached::One(first) => Reached::Many(first.iter().chain(ports).collect()),
+            Reached::Many(mut list) => {
+                list.extend(ports);
+                Reached::Many(list)
+            }
+        };
+    }
+
+    /// The opened ports into `list`, replacing what it held (none for `All`).
+    fn ports_into(&self, list: &mut Vec<&'m ir::PolicyPort>) {
+        list.clear();
+        match self {
+            Reached::Nothing | Reached::All => {}
+            Reached::One(ports) => list.extend(ports.iter()),
+            Reached::Many(ports) => list.extend(ports.iter().copied()),
+        }
+    }
+
+    fn ports(&self) -> Vec<&'m ir::PolicyPort> {
+        let mut list = Vec::new();
+        self.ports_into(&mut list);
+        list
+    }
+}
+
 /// The ports flows open to an app. Most apps are opened on a port or two, which are
 /// scanned as they are; past a few, single ports go in a set and ranges in a list, so
 /// that one flow opening tens of thousands of ports stays linear.
@@ -336,7 +405,79 @@ fn opens(opened: &ir::PolicyPort, port: &ir::ServicePort) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::Sources;
     use ir::Protocol::{Tcp, Udp};
+    use proptest::prelude::*;
+
+    /// The pairs W0102 reports, by the definition: app A's labels are a subset of app
+    /// B's; apps with the same labels are reported once each, against the first.
+    fn subsets_by_definition(apps: &[Vec<(usize, usize)>]) -> Vec<(String, String)> {
+        let set = |i: usize| -> std::collections::BTreeSet<_> { apps[i].iter().collect() };
+        let mut pairs = Vec::new();
+        for a in 0..apps.len() {
+            for b in 0..apps.len() {
+                if a != b && set(a).is_subset(&set(b)) && set(a) != set(b) {
+                    pairs.push((format!("a{a}"), format!("a{b}")));
+                }
+            }
+            if let Some(first) = (0..a).find(|&b| set(a) == set(b)) {
+                pairs.push((format!("a{a}"), format!("a{first}")));
+            }
+        }
+        pairs.sort();
+        pairs
+    }
+
+    /// The pairs W0102 reported, read from its messages: (the app, the other app).
+    fn subsets_reported(apps: &[Vec<(usize, usize)>]) -> Vec<(String, String)> {
+        let mut text = String::from("namespace n {\n");
+        for (i, labels) in apps.iter().enumerate() {
+            let labels: Vec<String> = labels.iter().map(|(k, v)| format!("k{k}=v{v}")).collect();
+            text.push_str(&format!(
+                "  app a{i} {{\n    labels {}\n  }}\n",
+                labels.join(", ")
+            ));
+        }
+        text.push_str("}\n");
+        let mut sources = Sources::new();
+        sources.add("t.knet", text);
+        let checked = crate::compile(&sources);
+        let name = |s: &str| s.trim_matches('`').to_string();
+        let mut pairs: Vec<(String, String)> = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::LabelsSelectOtherApp)
+            .map(|d| {
+                let words: Vec<&str> = d.message.split(' ').collect();
+                match words.as_slice() {
+                    ["apps", first, "and", app, ..] => (name(app), name(first)),
+                    ["the", "labels", "of", "app", app, .., other] => (name(app), name(other)),
+                    _ => panic!("unexpected message: {}", d.message),
+                }
+            })
+            .collect();
+        pairs.sort();
+        pairs
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// W0102 finds every app whose labels another app carries, and no other: apps
+        /// of one to three labels from a few keys and values, so that subsets, equal
+        /// sets and shared labels are common.
+        #[test]
+        fn label_subsets_are_those_of_the_definition(
+            apps in prop::collection::vec(
+                prop::collection::btree_map(0..3usize, 0..2usize, 1..4),
+                1..9,
+            ),
+        ) {
+            let apps: Vec<Vec<(usize, usize)>> =
+                apps.into_iter().map(|labels| labels.into_iter().collect()).collect();
+            prop_assert_eq!(subsets_reported(&apps), subsets_by_definition(&apps));
+        }
+    }
 
     fn opened(protocol: ir::Protocol, port: TargetPort, end_port: Option<u16>) -> ir::PolicyPort {
         ir::PolicyPort {
