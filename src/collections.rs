@@ -5,6 +5,8 @@
 //! keys buys nothing there, and it was about a twentieth of `build`'s instructions on a
 //! large model. Build one with `default()` (or `collect()`); `new()` is SipHash's.
 
+use smallvec::SmallVec;
+
 /// The hasher of every map and set here.
 pub type BuildHasher = rustc_hash::FxBuildHasher;
 pub type IndexMap<K, V> = indexmap::IndexMap<K, V, BuildHasher>;
@@ -16,9 +18,10 @@ pub type HashSet<T> = std::collections::HashSet<T, BuildHasher>;
 /// one `labels` line, the port names of one app, the sources of the flows to one
 /// destination) hold one to three, and a hash map costs an allocation and a hash each.
 /// Past [`SmallMap::FEW`] entries the list moves into a hash map, so that a large one
-/// stays linear. Lookups only: it has no order to iterate in but its values'.
+/// stays linear. Lookups only: it has no order to iterate in but its values'. The
+/// first entry is kept inline: many such maps (W0106's, one per destination) hold one.
 pub struct SmallMap<K, V> {
-    few: Vec<(K, V)>,
+    few: SmallVec<[(K, V); 1]>,
     many: Option<HashMap<K, V>>,
 }
 
@@ -32,7 +35,7 @@ impl<K: std::hash::Hash + Eq, V> SmallMap<K, V> {
 
     pub fn new() -> Self {
         SmallMap {
-            few: Vec::new(),
+            few: SmallVec::new(),
             many: None,
         }
     }
@@ -74,7 +77,7 @@ impl<K: std::hash::Hash + Eq, V> SmallMap<K, V> {
         let at = match self.few.iter().position(|(k, _)| *k == key) {
             Some(at) => at,
             None => {
-                push_small(&mut self.few, (key, make()));
+                self.few.push((key, make()));
                 self.few.len() - 1
             }
         };
@@ -88,16 +91,6 @@ impl<K: std::hash::Hash + Eq, V> SmallMap<K, V> {
     }
 }
 
-/// Pushes onto a list that usually stays short, making room for one more at a time
-/// while it is (1, 2, 4, 8...): a `Vec` grown from empty makes room for four. A large
-/// model keeps tens of thousands of such lists, most holding one or two entries.
-pub fn push_small<T>(list: &mut Vec<T>, item: T) {
-    if list.len() == list.capacity() {
-        list.reserve_exact(list.len().max(1));
-    }
-    list.push(item);
-}
-
 impl<K: std::hash::Hash + Eq, V> Default for SmallMap<K, V> {
     fn default() -> Self {
         Self::new()
@@ -107,18 +100,6 @@ impl<K: std::hash::Hash + Eq, V> Default for SmallMap<K, V> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A short list makes room for one entry at a time (1, 2, 4, 8), where a `Vec`
-    /// pushed from empty makes room for four, and keeps its entries in order.
-    #[test]
-    fn a_short_list_grows_one_entry_at_a_time() {
-        let mut list = Vec::new();
-        for (item, room) in [(10, 1), (11, 2), (12, 4), (13, 4), (14, 8)] {
-            push_small(&mut list, item);
-            assert_eq!(list.capacity(), room, "after pushing {item}");
-        }
-        assert_eq!(list, [10, 11, 12, 13, 14]);
-    }
 
     /// Values are found, kept and changed in place, before and after the list becomes
     /// a map; the first value under a key stays, and is what a second insertion finds.

@@ -8,9 +8,10 @@
 //! can be, so that a statement listing thousands of peers, ports or externals stays
 //! near linear. The tests check the index against a scan of every flow.
 
-use crate::collections::{push_small, HashMap, HashSet, SmallMap};
+use crate::collections::{HashMap, HashSet, SmallMap};
 
 use ipnet::IpNet;
+use smallvec::SmallVec;
 
 mod wide;
 
@@ -164,7 +165,8 @@ impl<'m> AddressFlows<'m> {
 #[derive(Default)]
 struct PairFlows<'m> {
     /// Sorted by port (then by index) once every flow is in ([`PairFlows::seal`]).
-    one_port: Vec<(&'m ir::PolicyPort, (usize, &'m ir::Flow))>,
+    /// Inline while it holds one: most pairs are one flow.
+    one_port: SmallVec<[(&'m ir::PolicyPort, (usize, &'m ir::Flow)); 1]>,
     /// Boxed, and only when there is one: most pairs have none, and a large model has
     /// tens of thousands of pairs.
     other: Option<Box<WideFlows<'m>>>,
@@ -246,7 +248,7 @@ impl<'m> PairFlows<'m> {
     fn add(&mut self, index: usize, flow: &'m ir::Flow) {
         match single_port(&flow.ports) {
             // Identical ones are folded by `seal`, once they are sorted.
-            Some(port) => push_small(&mut self.one_port, (port, (index, flow))),
+            Some(port) => self.one_port.push((port, (index, flow))),
             None => self.other.get_or_insert_default().add(index, flow),
         }
     }
@@ -262,8 +264,8 @@ impl<'m> PairFlows<'m> {
         }
         self.one_port
             .sort_by(|a, b| (a.0, (a.1).0).cmp(&(b.0, (b.1).0)));
-        let mut folded: Vec<(&'m ir::PolicyPort, (usize, &'m ir::Flow))> =
-            Vec::with_capacity(self.one_port.len());
+        let mut folded: SmallVec<[(&'m ir::PolicyPort, (usize, &'m ir::Flow)); 1]> =
+            SmallVec::with_capacity(self.one_port.len());
         for (port, (index, flow)) in self.one_port.drain(..) {
             match folded.last_mut().filter(|last| last.0 == port) {
                 Some(last) => keep(&mut last.1, index, flow),
@@ -317,8 +319,11 @@ impl<'m> Candidates<'m> {
 
     fn covering<'a>(
         &'a self,
-        flow: &'a ir::Flow,
-    ) -> impl Iterator<Item = (usize, &'m ir::Flow)> + 'a {
+        flow: &'m ir::Flow,
+    ) -> impl Iterator<Item = (usize, &'m ir::Flow)> + 'a
+    where
+        'm: 'a,
+    {
         // Flows from addresses are kept apart (and their key is a formatted string).
         let (own, namespace, addresses) = match &flow.from {
             Peer::Addresses(blocks) => (
