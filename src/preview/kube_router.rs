@@ -116,7 +116,7 @@ impl KubeRouter {
     pub fn write_restore(&self, out: &mut crate::sink::Sink) {
         out.push_str("*filter");
         out.line_end();
-        for chain in &self.filter.chains {
+        for chain in self.filter.chains() {
             rule::push_chain_line(out, chain, "-");
         }
         for jump in &self.builtin_jumps {

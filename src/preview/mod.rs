@@ -80,7 +80,7 @@ impl Payload {
                 router.write_restore(out);
             }
             Format::Save => {
-                let localhost_firewall = filter.chains.iter().any(|c| c == "KUBE-FIREWALL");
+                let localhost_firewall = filter.declares("KUBE-FIREWALL");
                 let mut filter_jumps = router.builtin_jumps.clone();
                 filter_jumps.extend(kube_proxy_filter_jumps(localhost_firewall));
                 save_table(
@@ -172,6 +172,16 @@ fn kube_proxy_nat_jumps() -> Vec<Rule> {
     ]
 }
 
+/// A chain of one of the stores [`save_table`] merges: its name, the store (0: the
+/// jumps, then the parts in order), its number there, and whether that part declares it.
+struct ChainOf<'a> {
+    key: u128,
+    name: &'a str,
+    source: usize,
+    number: u32,
+    declared: bool,
+}
+
 /// Writes the rules of a chain that a payload makes while written (see [`save_table`]).
 type MadeRules<'a> = dyn Fn(&str, &mut dyn FnMut(&Rule)) + 'a;
 
@@ -189,36 +199,56 @@ fn save_table(
     ipv6: bool,
 ) {
     let name = parts.first().map_or("filter", |t| t.name);
-    let mut chains: Vec<(u128, &str)> = parts
-        .iter()
-        .flat_map(|t| t.chains.iter())
-        .map(|name| (order::name_key(name), name.as_str()))
+    let mut jumps_store = RuleStore::default();
+    jumps_store.extend(jumps.iter().cloned());
+    // Every chain of every store (the jumps' first), sorted by name: a chain's groups
+    // in each store are then side by side, and no name is looked up.
+    let stores =
+        std::iter::once((&jumps_store, None)).chain(parts.iter().map(|t| (&t.rules, Some(*t))));
+    let mut chains: Vec<ChainOf> = Vec::new();
+    for (source, (store, table)) in stores.enumerate() {
+        for number in 0..store.chain_count() {
+            let name = store.chain_name(number);
+            chains.push(ChainOf {
+                key: order::name_key(name),
+                name,
+                source,
+                number,
+                declared: table.is_some_and(|t| t.is_declared(number)),
+            });
+        }
+    }
+    chains.sort_unstable_by(|a, b| (a.key, a.name, a.source).cmp(&(b.key, b.name, b.source)));
+    let runs: Vec<&[ChainOf]> = chains
+        .chunk_by(|a, b| a.name == b.name)
+        .filter(|run| run.iter().any(|chain| chain.declared))
         .collect();
-    chains.sort_unstable();
-    chains.dedup();
-    let chains: Vec<&str> = chains.into_iter().map(|(_, name)| name).collect();
     out.push('*');
     out.push_str(name);
     out.line_end();
     for builtin in builtins {
         rule::push_chain_line(out, builtin, "ACCEPT");
     }
-    for chain in &chains {
-        rule::push_chain_line(out, chain, "-");
+    for run in &runs {
+        rule::push_chain_line(out, run[0].name, "-");
     }
-    let mut jumps_store = RuleStore::default();
-    jumps_store.extend(jumps.iter().cloned());
     let jump_groups = jumps_store.by_chain();
     let groups: Vec<_> = parts.iter().map(|t| t.rules.by_chain()).collect();
     let (make, made_at) = made;
-    let ordered = builtins.iter().chain(chains.iter());
-    for chain in ordered {
-        for rule in jumps_store.chain_rules(&jump_groups, chain) {
+    // The rules of one chain, given each store's number for it (None: it has none).
+    fn group(groups: &store::ChainGroups, number: Option<u32>) -> &[u32] {
+        number.map_or(&[], |number| groups.of(number))
+    }
+    let write_chain = |out: &mut Sink, chain: &str, numbers: &dyn Fn(usize) -> Option<u32>| {
+        for rule in group(&jump_groups, numbers(0))
+            .iter()
+            .filter_map(|&i| jumps_store.get(i))
+        {
             save::push_rendered(out, rule, ipv6);
             out.line_end();
         }
         for (part, (table, groups)) in parts.iter().zip(&groups).enumerate() {
-            let stored = table.rules.chain_group(groups, chain);
+            let stored = group(groups, numbers(part + 1));
             let split = if part == 0 {
                 stored.partition_point(|&i| (i as usize) < made_at)
             } else {
@@ -239,7 +269,82 @@ fn save_table(
             }
             write_stored(out, &stored[split..]);
         }
+    };
+    for builtin in builtins {
+        let stores: Vec<&RuleStore> = std::iter::once(&jumps_store)
+            .chain(parts.iter().map(|t| &t.rules))
+            .collect();
+        write_chain(out, builtin, &|source| stores[source].number_of(builtin));
+    }
+    for run in &runs {
+        let number = |source: usize| {
+            run.iter()
+                .find(|chain| chain.source == source)
+                .map(|chain| chain.number)
+        };
+        write_chain(out, run[0].name, &number);
     }
     out.push_str("COMMIT");
     out.line_end();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(chain: &str, target: &str) -> Rule {
+        Rule::new(chain).arg(["-j", target])
+    }
+
+    /// iptables-save's layout of merged parts: built-in chains with their jumps first,
+    /// then every chain some part declares, by name, with the rules every part (and the
+    /// rules made while written) has in it, part by part. A chain that only has rules,
+    /// and no part declares, is not written.
+    #[test]
+    fn parts_are_merged_chain_by_chain_in_order_of_name() {
+        let mut router = Table::new("filter");
+        router.chain("Z-ROUTER");
+        router.chain("A-SHARED");
+        router.push(rule("Z-ROUTER", "ACCEPT"));
+        router.push(rule("A-SHARED", "RETURN"));
+        router.push(rule("UNDECLARED", "DROP"));
+        let mut proxy = Table::new("filter");
+        proxy.chain("M-PROXY");
+        proxy.push(rule("M-PROXY", "DROP"));
+        proxy.push(rule("A-SHARED", "ACCEPT"));
+        proxy.push(rule("INPUT", "LOG"));
+        let made = |chain: &str, write: &mut dyn FnMut(&Rule)| {
+            if chain == "Z-ROUTER" {
+                write(&rule("Z-ROUTER", "MADE"));
+            }
+        };
+        let text = crate::sink::to_string(|out| {
+            save_table(
+                out,
+                &[&router, &proxy],
+                (&made, 1),
+                &["INPUT", "FORWARD"],
+                &[rule("FORWARD", "M-PROXY")],
+                false,
+            )
+        });
+        let expected = [
+            "*filter",
+            ":INPUT ACCEPT [0:0]",
+            ":FORWARD ACCEPT [0:0]",
+            ":A-SHARED - [0:0]",
+            ":M-PROXY - [0:0]",
+            ":Z-ROUTER - [0:0]",
+            "-A INPUT -j LOG",
+            "-A FORWARD -j M-PROXY",
+            "-A A-SHARED -j RETURN",
+            "-A A-SHARED -j ACCEPT",
+            "-A M-PROXY -j DROP",
+            "-A Z-ROUTER -j ACCEPT",
+            "-A Z-ROUTER -j MADE",
+            "COMMIT",
+            "",
+        ];
+        assert_eq!(text, expected.join("\n"));
+    }
 }

@@ -11,7 +11,7 @@
 use std::cmp::Ordering;
 
 use super::rule::{RuleRef, Table};
-use crate::collections::IndexSet;
+use super::store::RuleStore;
 
 fn chain_rank(name: &str) -> (u8, u128, &str) {
     let rank = match name {
@@ -45,47 +45,39 @@ fn is_last_rule(rule: RuleRef) -> bool {
         .is_some_and(|c| c.contains("must be the last rule"))
 }
 
-/// The chains in [`chain_rank`]'s order. Each chain's rank is computed once and the
-/// ranks are sorted with the chains' places, not the chains: a comparison then reads
-/// two small keys side by side instead of two names scattered over the heap (a
+/// The chains `numbers` (of `rules`) in [`chain_rank`]'s order. Each chain's rank is
+/// computed once and the ranks are sorted with the chains' numbers: a comparison then
+/// reads two small keys side by side instead of two names scattered over the heap (a
 /// preview of 100,000 apps sorts hundreds of thousands of chains). Names are unique,
 /// so the order is total and an unstable sort gives the one order there is.
-fn sorted_chains(chains: IndexSet<String>) -> IndexSet<String> {
-    let mut ranked: Vec<(u8, u128, u32)> = chains
+fn sorted_chains(rules: &RuleStore, numbers: &[u32]) -> Vec<u32> {
+    let mut ranked: Vec<(u8, u128, u32)> = numbers
         .iter()
-        .zip(0u32..)
-        .map(|(name, place)| {
-            let (rank, key, _) = chain_rank(name);
-            (rank, key, place)
+        .map(|&number| {
+            let (rank, key, _) = chain_rank(rules.chain_name(number));
+            (rank, key, number)
         })
         .collect();
-    let name = |place: u32| chains.get_index(place as usize).map(String::as_str);
     ranked.sort_unstable_by(|a, b| {
         (a.0, a.1)
             .cmp(&(b.0, b.1))
-            .then_with(|| name(a.2).cmp(&name(b.2)))
+            .then_with(|| rules.chain_name(a.2).cmp(rules.chain_name(b.2)))
     });
-    let mut names: Vec<String> = chains.into_iter().collect();
-    ranked
-        .iter()
-        .map(|&(_, _, place)| std::mem::take(&mut names[place as usize]))
-        .collect()
+    ranked.into_iter().map(|(_, _, number)| number).collect()
 }
 
 /// The table in canonical order (its rules' places moved, not their text: a large
 /// preview has millions).
 pub fn canonical(table: Table) -> Table {
-    let Table {
-        name,
-        chains,
-        mut rules,
-    } = table;
-    let chains = sorted_chains(chains);
+    let chains = sorted_chains(&table.rules, table.declared());
+    let mut table = table.with_chain_order(chains);
+    let rules = &table.rules;
     let groups = rules.by_chain();
     let mut order = Vec::with_capacity(rules.len());
-    for chain in &chains {
-        let in_chain = rules.chain_group(&groups, chain);
-        if chain == "KUBE-NODEPORTS" || chain == "KUBE-SERVICES" {
+    for &chain in table.declared() {
+        let in_chain = groups.of(chain);
+        let name = rules.chain_name(chain);
+        if name == "KUBE-NODEPORTS" || name == "KUBE-SERVICES" {
             // A stable sort, like Go's sort.SliceStable.
             // Each rule's comment is looked at once, not at every comparison.
             let mut keyed: Vec<(u32, bool, Option<&str>)> = in_chain
@@ -106,12 +98,8 @@ pub fn canonical(table: Table) -> Table {
             order.extend_from_slice(in_chain);
         }
     }
-    rules.reorder(&order);
-    Table {
-        name,
-        chains,
-        rules,
-    }
+    table.rules.reorder(&order);
+    table
 }
 
 #[cfg(test)]
@@ -161,11 +149,14 @@ mod tests {
                 0..40,
             )
         ) {
-            let chains: IndexSet<String> = names.into_iter().collect();
-            let mut expected: Vec<&str> = chains.iter().map(String::as_str).collect();
+            let mut table = Table::new("filter");
+            for name in &names {
+                table.chain(name);
+            }
+            let mut expected: Vec<&str> = table.chains().collect();
             expected.sort_by(|a, b| chain_rank(a).cmp(&chain_rank(b)));
-            let expected: Vec<String> = expected.into_iter().map(str::to_string).collect();
-            let sorted: Vec<String> = sorted_chains(chains).into_iter().collect();
+            let sorted = sorted_chains(&table.rules, table.declared());
+            let sorted: Vec<&str> = sorted.iter().map(|&n| table.rules.chain_name(n)).collect();
             prop_assert_eq!(sorted, expected);
         }
     }

@@ -31,6 +31,20 @@ pub struct ChainGroups {
     indices: Vec<u32>,
 }
 
+impl ChainGroups {
+    /// The indices of the rules of chain `number`, in order.
+    pub fn of(&self, number: u32) -> &[u32] {
+        let chain = number as usize;
+        match (self.starts.get(chain), self.starts.get(chain + 1)) {
+            (Some(&start), Some(&end)) => self
+                .indices
+                .get(start as usize..end as usize)
+                .unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+}
+
 /// Rules in order, each readable as a [`RuleRef`].
 #[derive(Debug, Clone, Default)]
 pub struct RuleStore {
@@ -134,11 +148,10 @@ impl RuleStore {
 
     /// The indices of the rules of the chain `name`, in order.
     pub fn chain_group<'g>(&self, groups: &'g ChainGroups, name: &str) -> &'g [u32] {
-        let Some(chain) = self.chains.get_index_of(name) else {
-            return &[];
-        };
-        let range = groups.starts[chain] as usize..groups.starts[chain + 1] as usize;
-        groups.indices.get(range).unwrap_or(&[])
+        match self.chains.get_index_of(name) {
+            Some(chain) => groups.of(small(chain)),
+            None => &[],
+        }
     }
 
     /// The rules of the chain `name`, in order.
@@ -152,15 +165,13 @@ impl RuleStore {
             .filter_map(|&i| self.get(i))
     }
 
-    fn chain_number(&mut self, name: &str) -> u32 {
+    /// The number of the chain `name`, given to it now if it has none: chains are
+    /// numbered in the order the store first meets them, by a rule or by
+    /// [`super::rule::Table::chain`].
+    pub fn chain_number(&mut self, name: &str) -> u32 {
         // Rules come chain by chain: most are in the chain of the rule before.
         if let Some(last) = self.entries.last() {
-            if self
-                .chains
-                .get_index(last.chain as usize)
-                .map(String::as_str)
-                == Some(name)
-            {
+            if self.chain_name(last.chain) == name {
                 return last.chain;
             }
         }
@@ -171,11 +182,25 @@ impl RuleStore {
         small(number)
     }
 
+    /// How many chains the store has met (numbered from 0).
+    pub fn chain_count(&self) -> u32 {
+        small(self.chains.len())
+    }
+
+    /// The number of the chain `name`, if the store has met it.
+    pub fn number_of(&self, name: &str) -> Option<u32> {
+        self.chains.get_index_of(name).map(small)
+    }
+
+    /// The name of chain `number`.
+    pub fn chain_name(&self, number: u32) -> &str {
+        self.chains
+            .get_index(number as usize)
+            .map_or("", String::as_str)
+    }
+
     fn view(&self, entry: Entry) -> RuleRef<'_> {
-        let chain = self
-            .chains
-            .get_index(entry.chain as usize)
-            .map_or("", String::as_str);
+        let chain = self.chain_name(entry.chain);
         let packed = self.chunks[entry.chunk as usize]
             .get(entry.start as usize..entry.end as usize)
             .unwrap_or("");
@@ -233,6 +258,10 @@ mod tests {
         assert_eq!(store.chain_group(&groups, "A"), [0, 2]);
         assert_eq!(store.chain_group(&groups, "B"), [1]);
         assert!(store.chain_group(&groups, "Z").is_empty());
+        let b = store.number_of("B").expect("B has a number");
+        assert_eq!((store.chain_name(b), groups.of(b)), ("B", &[1][..]));
+        assert_eq!(store.chain_count(), 2);
+        assert!(groups.of(2).is_empty(), "no chain has that number");
         let chain_a: Vec<String> = store
             .chain_rules(&groups, "A")
             .map(RuleRef::to_restore)
