@@ -13,6 +13,8 @@
 //! [`diagnostic::Diagnostic`] with a stable code. [`ide`] answers an editor's questions
 //! (definitions, references, hover, completion, quick fixes) over the same stages.
 
+#![forbid(unsafe_code)]
+
 // pest without `std` (no stack probe per rule call: the grammar does not recurse) generates
 // code that names `alloc`.
 extern crate alloc;

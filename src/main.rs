@@ -3,6 +3,7 @@
 
 mod cli;
 mod lsp;
+mod memory;
 
 /// mimalloc instead of the system allocator: knet builds millions of small strings,
 /// vectors and maps for a large model, and with mimalloc `check`, `build` and `preview`

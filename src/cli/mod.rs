@@ -144,6 +144,7 @@ fn build(
     routes: Option<args::Routes>,
     common: &Common,
 ) -> i32 {
+    crate::memory::keep_freed_memory();
     let sources = match inputs::read(paths) {
         Ok(sources) => sources,
         Err(message) => return fail(&message),
@@ -178,6 +179,7 @@ pub(crate) fn emit_model(
     common: &Common,
     render: impl FnOnce(&knetc::ir::Model, &mut knetc::sink::Sink),
 ) -> i32 {
+    crate::memory::keep_freed_memory();
     let sources = match inputs::read(paths) {
         Ok(sources) => sources,
         Err(message) => return fail(&message),
