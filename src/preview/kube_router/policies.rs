@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-use crate::collections::IndexMap;
+use crate::collections::{HashMap, SCANNED};
 use ipnet::IpNet;
 
 use super::super::address;
@@ -255,22 +255,49 @@ impl Writer<'_> {
         kind: &'static str,
         members: impl IntoIterator<Item = (String, bool)>,
     ) {
-        // `ipset restore -exist`: a repeated element keeps its place and takes the last
-        // flags.
-        let mut unique: IndexMap<String, bool> = IndexMap::default();
-        for (member, nomatch) in members {
-            unique.insert(member, nomatch);
-        }
         let set = IpSet {
             name: name.to_string(),
             kind,
-            members: unique.into_iter().collect(),
+            members: unique_members(members),
         };
         match self.sets.iter_mut().find(|s| s.name == set.name) {
             Some(existing) => *existing = set,
             None => self.sets.push(set),
         }
     }
+}
+
+/// A set's members as `ipset restore -exist` leaves them: a repeated element keeps its
+/// place and takes the last flags. Most sets hold a member or two (a preview of 100,000
+/// apps makes hundreds of thousands of sets): a short list is searched, and only a long
+/// one is indexed.
+fn unique_members(members: impl IntoIterator<Item = (String, bool)>) -> Vec<(String, bool)> {
+    let mut unique: Vec<(String, bool)> = Vec::new();
+    let mut index: Option<HashMap<String, usize>> = None;
+    for (member, nomatch) in members {
+        let found = match &index {
+            Some(index) => index.get(&member).copied(),
+            None => unique.iter().position(|(m, _)| *m == member),
+        };
+        if let Some(at) = found {
+            unique[at].1 = nomatch;
+            continue;
+        }
+        if let Some(index) = &mut index {
+            index.insert(member.clone(), unique.len());
+        }
+        unique.push((member, nomatch));
+        if index.is_none() && unique.len() > SCANNED {
+            index = Some(
+                unique
+                    .iter()
+                    .enumerate()
+                    .map(|(at, (m, _))| (m.clone(), at))
+                    .collect(),
+            );
+        }
+    }
+    unique
 }
 
 /// A number (with `endPort`) as kube-router writes it; a named port gives `None`.
@@ -328,4 +355,29 @@ fn push_net(members: &mut Vec<(String, bool)>, net: &IpNet, nomatch: bool) {
         net.to_string()
     };
     members.push((text, nomatch));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The members as `ipset restore -exist` leaves them (an IndexMap, insertion
+        /// ordered, where a repeated key keeps its place and takes the last value), for
+        /// lists short enough to be searched and long enough to be indexed.
+        #[test]
+        fn members_are_kept_once_in_place_with_the_last_flags(
+            members in prop::collection::vec((0..24u8, any::<bool>()), 0..40),
+        ) {
+            let members: Vec<(String, bool)> =
+                members.into_iter().map(|(m, flag)| (format!("10.0.0.{m}"), flag)).collect();
+            let mut expected: indexmap::IndexMap<String, bool> = indexmap::IndexMap::new();
+            for (member, nomatch) in members.clone() {
+                expected.insert(member, nomatch);
+            }
+            let expected: Vec<(String, bool)> = expected.into_iter().collect();
+            prop_assert_eq!(unique_members(members), expected);
+        }
+    }
 }
