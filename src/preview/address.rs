@@ -54,28 +54,48 @@ pub struct Addresses {
     pub health_check_node_ports: IndexMap<(String, String), u16>,
 }
 
+/// Names that look up a map keyed by owned names without allocating them: a tuple
+/// struct of `&str`s hashes as the tuple of `String`s does (each field in turn, a
+/// `String` as its `str`). A preview looks every app up several times.
+#[derive(Hash)]
+struct Names<'a>(&'a str, &'a str);
+
+impl indexmap::Equivalent<(String, String)> for Names<'_> {
+    fn equivalent(&self, key: &(String, String)) -> bool {
+        self.0 == key.0 && self.1 == key.1
+    }
+}
+
+/// [`Names`] with a port name.
+#[derive(Hash)]
+struct PortNames<'a>(&'a str, &'a str, &'a str);
+
+impl indexmap::Equivalent<(String, String, String)> for PortNames<'_> {
+    fn equivalent(&self, key: &(String, String, String)) -> bool {
+        self.0 == key.0 && self.1 == key.1 && self.2 == key.2
+    }
+}
+
 impl Addresses {
     pub fn cluster_ip(&self, namespace: &str, app: &str) -> Option<IpAddr> {
-        self.cluster_ips
-            .get(&(namespace.to_string(), app.to_string()))
-            .copied()
+        self.cluster_ips.get(&Names(namespace, app)).copied()
     }
 
     pub fn node_port(&self, namespace: &str, app: &str, port: &str) -> Option<u16> {
         self.node_ports
-            .get(&(namespace.to_string(), app.to_string(), port.to_string()))
+            .get(&PortNames(namespace, app, port))
             .copied()
     }
 
     pub fn health_check_node_port(&self, namespace: &str, app: &str) -> Option<u16> {
         self.health_check_node_ports
-            .get(&(namespace.to_string(), app.to_string()))
+            .get(&Names(namespace, app))
             .copied()
     }
 
     pub fn endpoints(&self, namespace: &str, app: &str) -> &[Endpoint] {
         self.endpoints
-            .get(&(namespace.to_string(), app.to_string()))
+            .get(&Names(namespace, app))
             .map_or(&[], Vec::as_slice)
     }
 }
@@ -322,6 +342,31 @@ fn node_ports(model: &Model, addresses: &mut Addresses) {
 #[cfg(test)]
 mod tests {
     use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+    use super::{Names, PortNames};
+    use crate::collections::IndexMap;
+
+    /// Borrowed names find the entry of the same owned names, and only it: names that
+    /// run together alike (`ab`+`c`, `a`+`bc`) are two keys.
+    #[test]
+    fn borrowed_names_find_the_owned_ones() {
+        let pairs = [("ab", "c"), ("a", "bc"), ("", "abc"), ("shop", "web")];
+        let map: IndexMap<(String, String), usize> = pairs
+            .iter()
+            .enumerate()
+            .map(|(i, (a, b))| ((a.to_string(), b.to_string()), i))
+            .collect();
+        for (i, (a, b)) in pairs.iter().enumerate() {
+            assert_eq!(map.get(&Names(a, b)), Some(&i), "{a}/{b}");
+        }
+        assert_eq!(map.get(&Names("abc", "")), None);
+        let ports: IndexMap<(String, String, String), u16> =
+            [(("shop".into(), "web".into(), "http".into()), 30080)]
+                .into_iter()
+                .collect();
+        assert_eq!(ports.get(&PortNames("shop", "web", "http")), Some(&30080));
+        assert_eq!(ports.get(&PortNames("shop", "webh", "ttp")), None);
+    }
 
     /// `text` prints what `Display` prints: every octet value in every position, and
     /// IPv6 (which goes through `Display`).
