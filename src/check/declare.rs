@@ -75,15 +75,19 @@ impl<'a> DeclaredApps<'a> {
         }
     }
 
-    /// Adds an app whose name is not yet taken ([`first_definition`] says so).
+    /// Adds an app. Its name is not taken ([`first_definition`] says so); if it were,
+    /// the app would replace the one of that name, in both lists alike.
     fn push(&mut self, ast: &'a ast::App, ir: ir::App) {
         let (index, _) = self.irs.insert_full(ast.name.node.clone(), ir);
-        debug_assert_eq!(index, self.besides.len(), "an app's name was taken");
-        self.besides.push(AppBesides {
+        let besides = AppBesides {
             ast,
             port_names: OnceCell::new(),
             peer: OnceCell::new(),
-        });
+        };
+        match self.besides.get_mut(index) {
+            Some(slot) => *slot = besides,
+            None => self.besides.push(besides),
+        }
     }
 
     fn at(&self, index: usize) -> Option<DeclaredApp<'_, 'a>> {
