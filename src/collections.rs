@@ -89,6 +89,11 @@ impl<K: std::hash::Hash + Eq, V> SmallMap<K, V> {
         let few = self.few.iter_mut().map(|(_, v)| v);
         few.chain(self.many.iter_mut().flat_map(|map| map.values_mut()))
     }
+
+    /// Every key with its value, in no particular order.
+    pub fn into_entries(self) -> impl Iterator<Item = (K, V)> {
+        self.few.into_iter().chain(self.many.into_iter().flatten())
+    }
 }
 
 impl<K: std::hash::Hash + Eq, V> Default for SmallMap<K, V> {
@@ -126,5 +131,13 @@ mod tests {
             .collect();
         values.sort_unstable();
         assert_eq!(values, (1..=names.len()).collect::<Vec<_>>());
+        let mut entries: Vec<(&str, usize)> = map.into_entries().collect();
+        entries.sort_unstable_by_key(|&(_, value)| value);
+        let expected: Vec<(&str, usize)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), i + 1))
+            .collect();
+        assert_eq!(entries, expected);
     }
 }

@@ -201,12 +201,14 @@ fn save_table(
     let name = parts.first().map_or("filter", |t| t.name);
     let mut jumps_store = RuleStore::default();
     jumps_store.extend(jumps.iter().cloned());
-    // Every chain of every store (the jumps' first), sorted by name: a chain's groups
-    // in each store are then side by side, and no name is looked up.
-    let stores =
-        std::iter::once((&jumps_store, None)).chain(parts.iter().map(|t| (&t.rules, Some(*t))));
+    // The stores merged, by source: the jumps first, then the parts in order.
+    let stores: Vec<(&RuleStore, Option<&Table>)> = std::iter::once((&jumps_store, None))
+        .chain(parts.iter().map(|t| (&t.rules, Some(*t))))
+        .collect();
+    // Every chain of every store, sorted by name: a chain's groups in each store are
+    // then side by side, and no name is looked up.
     let mut chains: Vec<ChainOf> = Vec::new();
-    for (source, (store, table)) in stores.enumerate() {
+    for (source, &(store, table)) in stores.iter().enumerate() {
         for number in 0..store.chain_count() {
             let name = store.chain_name(number);
             chains.push(ChainOf {
@@ -232,57 +234,50 @@ fn save_table(
     for run in &runs {
         rule::push_chain_line(out, run[0].name, "-");
     }
-    let jump_groups = jumps_store.by_chain();
-    let groups: Vec<_> = parts.iter().map(|t| t.rules.by_chain()).collect();
+    let groups: Vec<_> = stores.iter().map(|(store, _)| store.by_chain()).collect();
     let (make, made_at) = made;
-    // The rules of one chain, given each store's number for it (None: it has none).
-    fn group(groups: &store::ChainGroups, number: Option<u32>) -> &[u32] {
-        number.map_or(&[], |number| groups.of(number))
-    }
-    let write_chain = |out: &mut Sink, chain: &str, numbers: &dyn Fn(usize) -> Option<u32>| {
-        for rule in group(&jump_groups, numbers(0))
-            .iter()
-            .filter_map(|&i| jumps_store.get(i))
-        {
+    // The source of the first part, whose rules made while written go before its stored
+    // rules from `made_at` on.
+    const FIRST_PART: usize = 1;
+    let write_stored = |out: &mut Sink, store: &RuleStore, indices: &[u32]| {
+        for rule in indices.iter().filter_map(|&i| store.get(i)) {
             save::push_rendered(out, rule, ipv6);
             out.line_end();
         }
-        for (part, (table, groups)) in parts.iter().zip(&groups).enumerate() {
-            let stored = group(groups, numbers(part + 1));
-            let split = if part == 0 {
-                stored.partition_point(|&i| (i as usize) < made_at)
-            } else {
-                stored.len()
-            };
-            let write_stored = |out: &mut Sink, indices: &[u32]| {
-                for rule in indices.iter().filter_map(|&i| table.rules.get(i)) {
-                    save::push_rendered(out, rule, ipv6);
-                    out.line_end();
-                }
-            };
-            write_stored(out, &stored[..split]);
-            if part == 0 {
-                make(chain, &mut |rule: &Rule| {
-                    save::push_rendered(out, rule.view(), ipv6);
-                    out.line_end();
-                });
+    };
+    // The rules of one chain, given its number in each store, by source (None: the
+    // store has no such chain).
+    let write_chain = |out: &mut Sink, chain: &str, numbers: &[Option<u32>]| {
+        for (source, ((store, _), groups)) in stores.iter().zip(&groups).enumerate() {
+            let stored = numbers[source].map_or(&[][..], |number| groups.of(number));
+            if source != FIRST_PART {
+                write_stored(out, store, stored);
+                continue;
             }
-            write_stored(out, &stored[split..]);
+            let split = stored.partition_point(|&i| (i as usize) < made_at);
+            write_stored(out, store, &stored[..split]);
+            make(chain, &mut |rule: &Rule| {
+                save::push_rendered(out, rule.view(), ipv6);
+                out.line_end();
+            });
+            write_stored(out, store, &stored[split..]);
         }
     };
     for builtin in builtins {
-        let stores: Vec<&RuleStore> = std::iter::once(&jumps_store)
-            .chain(parts.iter().map(|t| &t.rules))
+        let numbers: Vec<Option<u32>> = stores
+            .iter()
+            .map(|(store, _)| store.number_of(builtin))
             .collect();
-        write_chain(out, builtin, &|source| stores[source].number_of(builtin));
+        write_chain(out, builtin, &numbers);
     }
+    // One list of numbers for every run in turn (a large preview has 700,000).
+    let mut numbers = vec![None; stores.len()];
     for run in &runs {
-        let number = |source: usize| {
-            run.iter()
-                .find(|chain| chain.source == source)
-                .map(|chain| chain.number)
-        };
-        write_chain(out, run[0].name, &number);
+        numbers.fill(None);
+        for chain in *run {
+            numbers[chain.source] = Some(chain.number);
+        }
+        write_chain(out, run[0].name, &numbers);
     }
     out.push_str("COMMIT");
     out.line_end();
@@ -298,8 +293,9 @@ mod tests {
 
     /// iptables-save's layout of merged parts: built-in chains with their jumps first,
     /// then every chain some part declares, by name, with the rules every part (and the
-    /// rules made while written) has in it, part by part. A chain that only has rules,
-    /// and no part declares, is not written.
+    /// rules made while written) has in it, part by part. The first part's rules from
+    /// `made_at` on come after the made ones. A chain that only has rules, and no part
+    /// declares, is not written.
     #[test]
     fn parts_are_merged_chain_by_chain_in_order_of_name() {
         let mut router = Table::new("filter");
@@ -308,11 +304,13 @@ mod tests {
         router.push(rule("Z-ROUTER", "ACCEPT"));
         router.push(rule("A-SHARED", "RETURN"));
         router.push(rule("UNDECLARED", "DROP"));
+        router.push(rule("Z-ROUTER", "RETURN"));
         let mut proxy = Table::new("filter");
         proxy.chain("M-PROXY");
         proxy.push(rule("M-PROXY", "DROP"));
         proxy.push(rule("A-SHARED", "ACCEPT"));
         proxy.push(rule("INPUT", "LOG"));
+        proxy.push(rule("Z-ROUTER", "DROP"));
         let made = |chain: &str, write: &mut dyn FnMut(&Rule)| {
             if chain == "Z-ROUTER" {
                 write(&rule("Z-ROUTER", "MADE"));
@@ -342,6 +340,8 @@ mod tests {
             "-A M-PROXY -j DROP",
             "-A Z-ROUTER -j ACCEPT",
             "-A Z-ROUTER -j MADE",
+            "-A Z-ROUTER -j RETURN",
+            "-A Z-ROUTER -j DROP",
             "COMMIT",
             "",
         ];

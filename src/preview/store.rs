@@ -127,7 +127,7 @@ impl RuleStore {
     }
 
     /// The rules' indices grouped by chain, each group in order: a counting sort, four
-    /// bytes a rule (look a chain up with [`RuleStore::chain_group`]).
+    /// bytes a rule (a chain's are [`ChainGroups::of`] its number).
     pub fn by_chain(&self) -> ChainGroups {
         let mut starts = vec![0u32; self.chains.len() + 1];
         for entry in &self.entries {
@@ -144,25 +144,6 @@ impl RuleStore {
             *slot += 1;
         }
         ChainGroups { starts, indices }
-    }
-
-    /// The indices of the rules of the chain `name`, in order.
-    pub fn chain_group<'g>(&self, groups: &'g ChainGroups, name: &str) -> &'g [u32] {
-        match self.chains.get_index_of(name) {
-            Some(chain) => groups.of(small(chain)),
-            None => &[],
-        }
-    }
-
-    /// The rules of the chain `name`, in order.
-    pub fn chain_rules<'s>(
-        &'s self,
-        groups: &'s ChainGroups,
-        name: &str,
-    ) -> impl Iterator<Item = RuleRef<'s>> + 's {
-        self.chain_group(groups, name)
-            .iter()
-            .filter_map(|&i| self.get(i))
     }
 
     /// The number of the chain `name`, given to it now if it has none: chains are
@@ -255,15 +236,18 @@ mod tests {
         let mut store = RuleStore::default();
         store.extend([rule("A", &["1"]), rule("B", &["2"]), rule("A", &["3"])]);
         let groups = store.by_chain();
-        assert_eq!(store.chain_group(&groups, "A"), [0, 2]);
-        assert_eq!(store.chain_group(&groups, "B"), [1]);
-        assert!(store.chain_group(&groups, "Z").is_empty());
+        let group = |name: &str| store.number_of(name).map(|number| groups.of(number));
+        assert_eq!(group("A"), Some(&[0, 2][..]));
+        assert_eq!(group("B"), Some(&[1][..]));
+        assert!(group("Z").is_none());
         let b = store.number_of("B").expect("B has a number");
         assert_eq!((store.chain_name(b), groups.of(b)), ("B", &[1][..]));
         assert_eq!(store.chain_count(), 2);
         assert!(groups.of(2).is_empty(), "no chain has that number");
-        let chain_a: Vec<String> = store
-            .chain_rules(&groups, "A")
+        let chain_a: Vec<String> = group("A")
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|&i| store.get(i))
             .map(RuleRef::to_restore)
             .collect();
         assert_eq!(chain_a, ["-A A 1", "-A A 3"]);

@@ -2,6 +2,8 @@
 //! (`W0107`) and apps (`W0108`) that nothing may reach in a namespace that isolates
 //! ingress.
 
+use smallvec::SmallVec;
+
 use crate::collections::{HashMap, HashSet, IndexMap, SCANNED};
 
 use super::{app_ast, labels_span, Blocks};
@@ -42,15 +44,7 @@ fn label_subsets(diags: &mut Diagnostics, ns: &ir::Namespace, blocks: &Blocks) {
         for (k, v) in app.labels.iter() {
             let entry = by_label.entry((k, v));
             places.push(entry.index());
-            match entry {
-                indexmap::map::Entry::Occupied(mut carriers) => carriers.get_mut().more.push(app),
-                indexmap::map::Entry::Vacant(slot) => {
-                    slot.insert(Carriers {
-                        first: app,
-                        more: Vec::new(),
-                    });
-                }
-            }
+            entry.or_default().push(app);
         }
     }
     let mut places = places.into_iter();
@@ -66,7 +60,7 @@ fn label_subsets(diags: &mut Diagnostics, ns: &ir::Namespace, blocks: &Blocks) {
         // warnings, not 4,950).
         // (The candidates come in the namespace's order, so the first is the first.)
         let mut alike_reported = false;
-        for other in candidates.iter() {
+        for &other in candidates {
             // The app itself is a candidate (most often the only one): it is skipped
             // before its labels are compared. (Names are unique: the same app is the
             // same place in the namespace.)
@@ -93,20 +87,7 @@ fn label_subsets(diags: &mut Diagnostics, ns: &ir::Namespace, blocks: &Blocks) {
 
 /// The apps that carry one label, in the namespace's order. Most labels are one app's
 /// own (`app=NAME`): the first is kept inline, so those cost no list.
-struct Carriers<'m> {
-    first: &'m ir::App,
-    more: Vec<&'m ir::App>,
-}
-
-impl<'m> Carriers<'m> {
-    fn len(&self) -> usize {
-        1 + self.more.len()
-    }
-
-    fn iter(&self) -> impl Iterator<Item = &'m ir::App> + '_ {
-        std::iter::once(self.first).chain(self.more.iter().copied())
-    }
-}
+type Carriers<'m> = SmallVec<[&'m ir::App; 1]>;
 
 /// [`label_subset`], with the two apps' blocks.
 fn push_label_subset(

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-use crate::collections::{HashMap, SCANNED};
+use crate::collections::SmallMap;
 use ipnet::IpNet;
 
 use super::super::address;
@@ -269,33 +269,20 @@ impl Writer<'_> {
 
 /// A set's members as `ipset restore -exist` leaves them: a repeated element keeps its
 /// place and takes the last flags. Most sets hold a member or two (a preview of 100,000
-/// apps makes hundreds of thousands of sets): a short list is searched, and only a long
-/// one is indexed.
+/// apps makes hundreds of thousands of sets): their places are kept in a [`SmallMap`],
+/// searched while short.
 fn unique_members(members: impl IntoIterator<Item = (String, bool)>) -> Vec<(String, bool)> {
     let mut unique: Vec<(String, bool)> = Vec::new();
-    let mut index: Option<HashMap<String, usize>> = None;
+    let mut places: SmallMap<String, usize> = SmallMap::new();
     for (member, nomatch) in members {
-        let found = match &index {
-            Some(index) => index.get(&member).copied(),
-            None => unique.iter().position(|(m, _)| *m == member),
-        };
-        if let Some(at) = found {
-            unique[at].1 = nomatch;
-            continue;
+        match places.first_or_insert(member, unique.len()) {
+            Some(&at) => unique[at].1 = nomatch,
+            None => unique.push((String::new(), nomatch)),
         }
-        if let Some(index) = &mut index {
-            index.insert(member.clone(), unique.len());
-        }
-        unique.push((member, nomatch));
-        if index.is_none() && unique.len() > SCANNED {
-            index = Some(
-                unique
-                    .iter()
-                    .enumerate()
-                    .map(|(at, (m, _))| (m.clone(), at))
-                    .collect(),
-            );
-        }
+    }
+    // The members themselves went into the map: each is put back in its place.
+    for (member, at) in places.into_entries() {
+        unique[at].0 = member;
     }
     unique
 }
