@@ -224,22 +224,46 @@ impl Family {
     }
 }
 
-pub fn payload(model: &Model, addresses: &Addresses) -> KubeRouter {
+/// Which of the payload's two outputs is made. The iptables preview names the sets in
+/// its rules but never lists their members; the ipset preview lists the members and
+/// writes no rule. Each leaves the other out: at 100,000 apps the sets alone are
+/// 400,000 of them, each with its own list of members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wanted {
+    /// The policy chains' rules; `sets` is left empty.
+    Rules,
+    /// The sets; the policy chains have no rules.
+    Sets,
+    /// Both (the tests look at both).
+    Both,
+}
+
+impl Wanted {
+    fn rules(self) -> bool {
+        self != Wanted::Sets
+    }
+
+    fn sets(self) -> bool {
+        self != Wanted::Rules
+    }
+}
+
+pub fn payload(model: &Model, addresses: &Addresses, wanted: Wanted) -> KubeRouter {
     payload_with(model, addresses, |index, family, version| {
         // Each policy's plan is made when its chain is built and dropped after: at
         // 100,000 apps the whole plan is a quarter of a gigabyte, and each chain reuses
         // the memory of the plan before.
         policy::each_plan(model, |plans| {
-            policies::build(plans, index, family, version)
+            policies::build(plans, index, (family, version), wanted)
         })
     })
 }
 
 /// The payload for the given policies (tests feed hand-made plans; the cluster settings,
-/// apps and addresses come from `model` and `addresses`).
+/// apps and addresses come from `model` and `addresses`), rules and sets.
 pub fn payload_for(plans: &[PolicyPlan], model: &Model, addresses: &Addresses) -> KubeRouter {
     payload_with(model, addresses, |index, family, version| {
-        policies::build(plans, index, family, version)
+        policies::build(plans, index, (family, version), Wanted::Both)
     })
 }
 

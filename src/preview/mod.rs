@@ -57,7 +57,7 @@ impl Payload {
             ipv6: config.ipv6,
             filter: order::canonical(filter),
             nat: order::canonical(nat),
-            router: kube_router::payload(model, &addresses),
+            router: kube_router::payload(model, &addresses, kube_router::Wanted::Rules),
         }
     }
 
@@ -107,7 +107,7 @@ impl Payload {
 /// The ipset preview (`ipset save` format).
 pub fn ipset(model: &Model) -> String {
     let addresses = address::allocate(model);
-    kube_router::payload(model, &addresses).ipset_save()
+    kube_router::payload(model, &addresses, kube_router::Wanted::Sets).ipset_save()
 }
 
 /// kube-proxy's jumps from the built-in filter chains, in the order a fresh node ends up

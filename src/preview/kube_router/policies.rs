@@ -14,7 +14,7 @@ use super::super::rule::Rule;
 use super::super::store::RuleStore;
 use super::names::{self, Peers};
 use super::pods::PodIndex;
-use super::{Family, IpSet};
+use super::{Family, IpSet, Wanted};
 use crate::ir::{IpBlock, Peer, TargetPort};
 use crate::policy::{Direction, PolicyPlan, PolicyRule};
 
@@ -72,13 +72,14 @@ struct Port {
     dport: String,
 }
 
-/// The chains of `plans`, in order. Plans given by value are dropped one by one as their
-/// chains are built, so that the two are not both held whole.
+/// The chains of `plans`, in order, with their rules, sets or both (`wanted`). Plans
+/// given by value are dropped one by one as their chains are built, so that the two are
+/// not both held whole.
 pub fn build<'p, P: std::borrow::Borrow<PolicyPlan<'p>>>(
     plans: impl IntoIterator<Item = P>,
     pods: &PodIndex<'_>,
-    family: Family,
-    version: &str,
+    (family, version): (Family, &str),
+    wanted: Wanted,
 ) -> Built {
     let mut built = Built::default();
     for plan in plans {
@@ -95,6 +96,7 @@ pub fn build<'p, P: std::borrow::Borrow<PolicyPlan<'p>>>(
             chain: &chain,
             family,
             pods,
+            wanted,
             rules: Vec::new(),
             sets: Vec::new(),
         };
@@ -136,6 +138,7 @@ struct Writer<'a> {
     chain: &'a str,
     family: Family,
     pods: &'a PodIndex<'a>,
+    wanted: Wanted,
     rules: Vec<Rule>,
     sets: Vec<IpSet>,
 }
@@ -227,6 +230,9 @@ impl Writer<'_> {
 
     /// The two rules of `appendRuleToPolicyChain`: mark, then return when marked.
     fn allow(&mut self, comment: &str, src: &str, dst: &str, port: Option<&Port>) {
+        if !self.wanted.rules() {
+            return;
+        }
         let mut rule = Rule::new(self.chain).comment(comment);
         if !src.is_empty() {
             rule = rule.arg(["-m", "set", "--match-set", src, "src"]);
@@ -255,6 +261,10 @@ impl Writer<'_> {
         kind: &'static str,
         members: impl IntoIterator<Item = (String, bool)>,
     ) {
+        // The members are made here, lazily: left out, they cost nothing.
+        if !self.wanted.sets() {
+            return;
+        }
         let set = IpSet {
             name: name.to_string(),
             kind,

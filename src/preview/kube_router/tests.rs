@@ -257,7 +257,7 @@ fn top_level_chains() {
 #[test]
 fn knet_plan_policy_jumps() {
     let model = model(TC10_SOURCE);
-    let router = payload(&model, &address::allocate(&model));
+    let router = payload(&model, &address::allocate(&model), Wanted::Both);
     let backend = restore_lines(&router, "KUBE-POD-FW-YF6NRJLND4EENOSE");
     let jumps: Vec<&String> = backend
         .iter()
@@ -277,8 +277,31 @@ fn knet_plan_policy_jumps() {
     // Deterministic.
     assert_eq!(
         router.to_restore(),
-        payload(&model, &address::allocate(&model)).to_restore()
+        payload(&model, &address::allocate(&model), Wanted::Both).to_restore()
     );
+}
+
+/// Each preview makes only its part of the payload, and that part is the one both
+/// parts give: the iptables preview's rules (and the chains they live in) without the
+/// sets' members, the ipset preview's sets without the policy chains' rules.
+#[test]
+fn a_payload_made_for_one_preview_has_that_part_whole() {
+    let model = model(TC10_SOURCE);
+    let addresses = address::allocate(&model);
+    let both = payload(&model, &addresses, Wanted::Both);
+    let rules = payload(&model, &addresses, Wanted::Rules);
+    let sets = payload(&model, &addresses, Wanted::Sets);
+    assert!(!both.sets.is_empty());
+    assert!(rules.sets.is_empty());
+    assert_eq!(sets.sets, both.sets);
+    assert_eq!(rules.to_restore(), both.to_restore());
+    let allow = names::policy_chain("default", "backend-ingress", "1", Family::V4);
+    assert_eq!(restore_lines(&both, &allow).len(), 2);
+    assert!(sets.filter.declares(&allow));
+    assert!(restore_lines(&sets, &allow).is_empty());
+    // The chains and the pods' own rules do not depend on the part.
+    let pod = "KUBE-POD-FW-YF6NRJLND4EENOSE";
+    assert_eq!(restore_lines(&sets, pod), restore_lines(&both, pod));
 }
 
 /// Egress to an external with an exception, to `world` on a range, and a named port.
@@ -300,7 +323,7 @@ namespace default {
 }
 ";
     let model = model(source);
-    let router = payload(&model, &address::allocate(&model));
+    let router = payload(&model, &address::allocate(&model), Wanted::Both);
     let egress = names::policy_chain("default", "backend-egress", "1", Family::V4);
     let lines = restore_lines(&router, &egress);
     let sets: Vec<(&str, &str)> = router
@@ -390,7 +413,7 @@ namespace default {
 }
 ";
     let model = model(source);
-    let router = payload(&model, &address::allocate(&model));
+    let router = payload(&model, &address::allocate(&model), Wanted::Both);
     assert!(!router.sets.is_empty());
     assert!(router
         .sets
