@@ -239,8 +239,8 @@ fn save_table(
     // The source of the first part, whose rules made while written go before its stored
     // rules from `made_at` on.
     const FIRST_PART: usize = 1;
-    let write_stored = |out: &mut Sink, store: &RuleStore, indices: &[u32]| {
-        for rule in indices.iter().filter_map(|&i| store.get(i)) {
+    let write_stored = |out: &mut Sink, store: &RuleStore, chain: &str, indices: &[u32]| {
+        for rule in indices.iter().filter_map(|&i| store.get_in(i, chain)) {
             save::push_rendered(out, rule, ipv6);
             out.line_end();
         }
@@ -251,16 +251,16 @@ fn save_table(
         for (source, ((store, _), groups)) in stores.iter().zip(&groups).enumerate() {
             let stored = numbers[source].map_or(&[][..], |number| groups.of(number));
             if source != FIRST_PART {
-                write_stored(out, store, stored);
+                write_stored(out, store, chain, stored);
                 continue;
             }
             let split = stored.partition_point(|&i| (i as usize) < made_at);
-            write_stored(out, store, &stored[..split]);
+            write_stored(out, store, chain, &stored[..split]);
             make(chain, &mut |rule: &Rule| {
                 save::push_rendered(out, rule.view(), ipv6);
                 out.line_end();
             });
-            write_stored(out, store, &stored[split..]);
+            write_stored(out, store, chain, &stored[split..]);
         }
     };
     for builtin in builtins {
