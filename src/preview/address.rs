@@ -12,7 +12,7 @@
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-use crate::collections::IndexMap;
+use crate::collections::{HashSet, IndexMap};
 use ipnet::IpNet;
 use sha2::{Digest, Sha256};
 
@@ -104,7 +104,9 @@ impl Addresses {
 struct Pool {
     network: IpNet,
     reserved_low: u128,
-    taken: BTreeSet<IpAddr>,
+    /// Only asked whether it holds an address, never walked: a hash set, whose lookup
+    /// does not grow with the hundreds of thousands of addresses a large model takes.
+    taken: HashSet<IpAddr>,
 }
 
 impl Pool {
@@ -112,7 +114,7 @@ impl Pool {
         Pool {
             network,
             reserved_low,
-            taken: BTreeSet::new(),
+            taken: HashSet::default(),
         }
     }
 
@@ -205,7 +207,7 @@ pub fn allocate(model: &Model) -> Addresses {
     let mut pods = Pool::new(model.cluster.pod_cidr, RESERVED_LOW_POD);
     // Every Service (an app's own and its extra ones), with whether it is an app's own:
     // endpoints belong to the app, ClusterIPs to each Service.
-    let mut apps: Vec<(&str, &crate::ir::App, bool)> = model
+    let apps: Vec<(&str, &crate::ir::App, bool)> = model
         .namespaces
         .values()
         .flat_map(|ns| {
@@ -227,64 +229,62 @@ pub fn allocate(model: &Model) -> Addresses {
             }
         }
     }
-    apps.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
-    let mut addresses = Addresses::default();
-    for (namespace, app, own) in apps {
-        let key = (namespace.to_string(), app.name.clone());
+    // Allocated in order of name, kept by place in source order (the order the
+    // backends iterate in): each Service's addresses go into the maps once, in that
+    // order, instead of into maps in name order that are then copied.
+    let mut by_name: Vec<usize> = (0..apps.len()).collect();
+    by_name.sort_by(|&a, &b| (apps[a].0, &apps[a].1.name).cmp(&(apps[b].0, &apps[b].1.name)));
+    let mut cluster_ips: Vec<Option<IpAddr>> = vec![None; apps.len()];
+    let mut endpoints: Vec<Option<Vec<Endpoint>>> = vec![None; apps.len()];
+    for place in by_name {
+        let (namespace, app, own) = apps[place];
         let qualified = format!("{namespace}/{}", app.name);
         if app.has_cluster_ip() {
-            let ip = app.cluster_ip.or_else(|| services.allocate(&qualified));
-            if let Some(ip) = ip {
-                addresses.cluster_ips.insert(key.clone(), ip);
-            }
+            cluster_ips[place] = app.cluster_ip.or_else(|| services.allocate(&qualified));
         }
-        if !own {
-            continue;
+        if own {
+            endpoints[place] = Some(endpoints_of(app, &qualified, &mut pods));
         }
-        let endpoints: Vec<Endpoint> = if app.preview.endpoints.is_empty() {
-            (0..app.preview.replicas)
-                .filter_map(|i| {
-                    pods.allocate(&format!("{qualified}/{i}"))
-                        .map(|address| Endpoint {
-                            address,
-                            local: true,
-                            pod: format!("{}-{i}", app.name),
-                        })
-                })
-                .collect()
-        } else {
-            app.preview
-                .endpoints
-                .iter()
-                .enumerate()
-                .map(|(i, e)| Endpoint {
-                    address: e.address,
-                    local: e.local,
-                    pod: format!("{}-{i}", app.name),
-                })
-                .collect()
-        };
-        addresses.endpoints.insert(key, endpoints);
     }
+    let mut addresses = Addresses::default();
     node_ports(model, &mut addresses);
-    // Source order for iteration by the backends.
-    let mut ordered = Addresses {
-        node_ports: std::mem::take(&mut addresses.node_ports),
-        health_check_node_ports: std::mem::take(&mut addresses.health_check_node_ports),
-        ..Addresses::default()
-    };
-    for ns in model.namespaces.values() {
-        for app in ns.apps.values().flat_map(crate::ir::App::services) {
-            let key = (ns.name.clone(), app.name.clone());
-            if let Some(ip) = addresses.cluster_ips.get(&key) {
-                ordered.cluster_ips.insert(key.clone(), *ip);
-            }
-            if let Some(eps) = addresses.endpoints.get(&key) {
-                ordered.endpoints.insert(key, eps.clone());
-            }
+    for (place, (namespace, app, _)) in apps.iter().enumerate() {
+        let key = || (namespace.to_string(), app.name.clone());
+        if let Some(ip) = cluster_ips[place] {
+            addresses.cluster_ips.insert(key(), ip);
+        }
+        if let Some(list) = endpoints[place].take() {
+            addresses.endpoints.insert(key(), list);
         }
     }
-    ordered
+    addresses
+}
+
+/// An app's endpoints: the written ones, else one per replica from the pod range.
+fn endpoints_of(app: &crate::ir::App, qualified: &str, pods: &mut Pool) -> Vec<Endpoint> {
+    if app.preview.endpoints.is_empty() {
+        (0..app.preview.replicas)
+            .filter_map(|i| {
+                pods.allocate(&format!("{qualified}/{i}"))
+                    .map(|address| Endpoint {
+                        address,
+                        local: true,
+                        pod: format!("{}-{i}", app.name),
+                    })
+            })
+            .collect()
+    } else {
+        app.preview
+            .endpoints
+            .iter()
+            .enumerate()
+            .map(|(i, e)| Endpoint {
+                address: e.address,
+                local: e.local,
+                pod: format!("{}-{i}", app.name),
+            })
+            .collect()
+    }
 }
 
 /// Node ports: written ones first (they always win), then the others hashed into the

@@ -375,6 +375,50 @@ fn addresses_are_stable_and_pinned_ones_win() {
     );
 }
 
+/// Addresses are allocated in order of name, whatever order the apps are written in,
+/// and kept in the order written (the order the previews walk them). The ranges are
+/// small, so that most names collide and the order decides who gets a slot.
+#[test]
+fn addresses_do_not_depend_on_the_order_apps_are_written_in() {
+    use knetc::preview::address::allocate;
+    let names = ["h", "g", "f", "e", "d", "c", "b", "a"];
+    let source = |names: &[&str]| {
+        let apps: String = names
+            .iter()
+            .map(|n| format!("  app {n} {{\n    port http 80\n    replicas 2\n  }}\n"))
+            .collect();
+        format!(
+            "cluster {{\n  service-cidr 10.96.0.0/28\n  pod-cidr 10.244.0.0/27\n}}\nnamespace shop {{\n{apps}}}\n"
+        )
+    };
+    let mut sorted = names;
+    sorted.sort_unstable();
+    let reversed = allocate(&model(&source(&names)));
+    let in_order = allocate(&model(&source(&sorted)));
+    let key = |n: &str| ("shop".to_string(), n.to_string());
+    for name in names {
+        assert_eq!(
+            reversed.cluster_ips.get(&key(name)),
+            in_order.cluster_ips.get(&key(name)),
+            "{name}"
+        );
+        assert_eq!(
+            reversed.endpoints.get(&key(name)),
+            in_order.endpoints.get(&key(name)),
+            "{name}"
+        );
+    }
+    let written: Vec<&str> = reversed
+        .cluster_ips
+        .keys()
+        .map(|(_, n)| n.as_str())
+        .collect();
+    assert_eq!(written, names);
+    let written: Vec<&str> = reversed.endpoints.keys().map(|(_, n)| n.as_str()).collect();
+    assert_eq!(written, names);
+    assert_eq!(in_order.cluster_ips.len(), names.len());
+}
+
 /// `traffic-policy local` without local endpoints: no KUBE-SVL chain, external traffic
 /// dropped in filter ("has no local endpoints"), the health-check node port accepted.
 #[test]
