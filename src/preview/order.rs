@@ -34,6 +34,9 @@ pub fn name_key(name: &str) -> u128 {
     u128::from_be_bytes(bytes)
 }
 
+/// A name with its [`name_key`], which sorts it by its first sixteen bytes.
+type KeyedName<'a> = (u128, &'a str);
+
 /// The comment up to the first space or colon.
 fn service_name<'a>(rule: RuleRef<'a>) -> Option<&'a str> {
     let comment = rule.comment_text()?;
@@ -79,18 +82,21 @@ pub fn canonical(table: Table) -> Table {
         let name = rules.chain_name(chain);
         if name == "KUBE-NODEPORTS" || name == "KUBE-SERVICES" {
             // A stable sort, like Go's sort.SliceStable.
-            // Each rule's comment is looked at once, not at every comparison.
-            let mut keyed: Vec<(u32, bool, Option<&str>)> = in_chain
+            // Each rule's comment is looked at once, not at every comparison, and its
+            // service name is compared by its key first: a comparison then reads the
+            // rules' text only when two names share their first sixteen bytes.
+            let mut keyed: Vec<(u32, bool, Option<KeyedName>)> = in_chain
                 .iter()
                 .filter_map(|&i| {
                     let rule = rules.get(i)?;
-                    Some((i, is_last_rule(rule), service_name(rule)))
+                    let service = service_name(rule).map(|name| (name_key(name), name));
+                    Some((i, is_last_rule(rule), service))
                 })
                 .collect();
             keyed.sort_by(|a, b| match ((a.1, a.2), (b.1, b.2)) {
                 ((true, _), (false, _)) => Ordering::Greater,
                 ((false, _), (true, _)) => Ordering::Less,
-                ((_, Some(x)), (_, Some(y))) => x.cmp(y),
+                ((_, Some(x)), (_, Some(y))) => x.cmp(&y),
                 _ => Ordering::Equal,
             });
             order.extend(keyed.into_iter().map(|(i, _, _)| i));
@@ -159,6 +165,64 @@ mod tests {
             let sorted: Vec<&str> = sorted.iter().map(|&n| table.rules.chain_name(n)).collect();
             prop_assert_eq!(sorted, expected);
         }
+    }
+
+    /// `sortIPTablesRules`: the rules of KUBE-SERVICES are stably sorted by the service
+    /// name their comment begins with, the "must be the last rule" rule last; other
+    /// chains keep the order their rules were made in. `web-frontend-a` and `-b` share
+    /// their first sixteen bytes, so their names decide.
+    #[test]
+    fn service_rules_are_sorted_stably_by_service_name() {
+        use super::super::rule::Rule;
+        let mut table = Table::new("nat");
+        table.chain("KUBE-SVC-X");
+        table.chain("KUBE-SERVICES");
+        let made = [
+            (
+                "KUBE-SERVICES",
+                "kubernetes service nodeports; NOTE: this must be the last rule in this chain",
+                "KUBE-NODEPORTS",
+            ),
+            ("KUBE-SERVICES", "shop/web-frontend-b:http cluster IP", "B1"),
+            ("KUBE-SVC-X", "second", "Z"),
+            ("KUBE-SERVICES", "shop/web-frontend-a:http cluster IP", "A1"),
+            (
+                "KUBE-SERVICES",
+                "shop/web-frontend-b:http external IP",
+                "B2",
+            ),
+            (
+                "KUBE-SERVICES",
+                "shop/web-frontend-a:http loadbalancer IP",
+                "A2",
+            ),
+            ("KUBE-SERVICES", "default/kubernetes:https cluster IP", "K"),
+            ("KUBE-SVC-X", "first", "A"),
+        ];
+        for (chain, comment, target) in made {
+            table.push(Rule::new(chain).comment(comment).jump(target));
+        }
+        let table = canonical(table);
+        let targets: Vec<String> = table
+            .rules
+            .iter()
+            .map(|rule| format!("{} {}", rule.chain, rule.args().last().unwrap_or_default()))
+            .collect();
+        let expected = [
+            "KUBE-SERVICES K",
+            "KUBE-SERVICES A1",
+            "KUBE-SERVICES A2",
+            "KUBE-SERVICES B1",
+            "KUBE-SERVICES B2",
+            "KUBE-SERVICES KUBE-NODEPORTS",
+            "KUBE-SVC-X Z",
+            "KUBE-SVC-X A",
+        ];
+        assert_eq!(targets, expected);
+        assert_eq!(
+            table.chains().collect::<Vec<_>>(),
+            ["KUBE-SERVICES", "KUBE-SVC-X"]
+        );
     }
 
     /// A name sorts before the longer names it begins; names whose first sixteen bytes
