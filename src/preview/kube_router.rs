@@ -103,7 +103,14 @@ pub struct KubeRouter {
     /// The index among `filter`'s rules before which the pods' chains (each with the
     /// jumps into it) go: after the policies' rules, before the explicit accepts.
     pub pods_at: usize,
+    /// The pod (index into `pod_chains`) whose chain has each number in `filter`'s
+    /// rule store, [`NO_POD`] for the other chains: iptables-save's order writes
+    /// hundreds of thousands of chains, and finds a pod's by its number, not its name.
+    pod_by_chain: Vec<u32>,
 }
+
+/// A chain of `filter` that is no pod's (see `KubeRouter::pod_by_chain`).
+const NO_POD: u32 = u32::MAX;
 
 impl KubeRouter {
     /// The filter payload: chain lines, the built-in jumps as `-I CHAIN 1` lines, then
@@ -149,22 +156,20 @@ impl KubeRouter {
         }
     }
 
-    /// The rules made while writing, for iptables-save's chain-by-chain order: a pod's
-    /// chain gets its rules, a top-level chain every pod's jumps into it (in pod order);
-    /// they go before the stored rules from index `pods_at` on.
-    pub fn made_rules(&self) -> impl Fn(&str, &mut dyn FnMut(&Rule)) + '_ {
-        let by_chain: crate::collections::HashMap<&str, &pods::PodChain> = self
-            .pod_chains
-            .iter()
-            .map(|pod| (pod.chain.as_str(), pod))
-            .collect();
-        move |chain, write| {
-            if let Some(pod) = by_chain.get(chain) {
-                pod.rules(&self.policies).iter().for_each(&mut *write);
-            } else if names::TOP_LEVEL.iter().any(|(_, top)| *top == chain) {
-                for pod in &self.pod_chains {
-                    pod.jumps(Some(chain)).iter().for_each(&mut *write);
-                }
+    /// The rules made while writing, for iptables-save's chain-by-chain order, of the
+    /// chain with the given number in `filter`'s rule store (if it has one) and name: a
+    /// pod's chain gets its rules, a top-level chain every pod's jumps into it (in pod
+    /// order); they go before the stored rules from index `pods_at` on.
+    pub fn made_rules(&self, number: Option<u32>, chain: &str, write: &mut dyn FnMut(&Rule)) {
+        let pod = number
+            .and_then(|number| self.pod_by_chain.get(number as usize))
+            .filter(|&&pod| pod != NO_POD)
+            .and_then(|&pod| self.pod_chains.get(pod as usize));
+        if let Some(pod) = pod {
+            pod.rules(&self.policies).iter().for_each(&mut *write);
+        } else if names::TOP_LEVEL.iter().any(|(_, top)| *top == chain) {
+            for pod in &self.pod_chains {
+                pod.jumps(Some(chain)).iter().for_each(&mut *write);
             }
         }
     }
@@ -316,10 +321,15 @@ fn payload_with(
     // The pods' chains and the jumps into them come here, among the rules.
     let pods_at = filter.rules.len();
     let mut pod_chains = Vec::with_capacity(pods.len());
-    for pod in &pods {
+    let mut pod_by_chain: Vec<u32> = Vec::new();
+    for (index, pod) in pods.iter().enumerate() {
         let selected = selecting.swap_remove(&pod.address).unwrap_or_default();
         let pod_chain = pods::PodChain::new(pod, selected, version);
-        filter.chain(&pod_chain.chain);
+        let number = filter.chain(&pod_chain.chain) as usize;
+        if pod_by_chain.len() <= number {
+            pod_by_chain.resize(number + 1, NO_POD);
+        }
+        pod_by_chain[number] = u32::try_from(index).unwrap_or(NO_POD);
         pod_chains.push(pod_chain);
     }
 
@@ -340,6 +350,7 @@ fn payload_with(
         policies,
         pod_chains,
         pods_at,
+        pod_by_chain,
     }
 }
 

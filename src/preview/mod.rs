@@ -86,7 +86,10 @@ impl Payload {
                 save_table(
                     out,
                     &[&router.filter, filter],
-                    (&router.made_rules(), router.pods_at),
+                    (
+                        &|number, chain, write| router.made_rules(number, chain, write),
+                        router.pods_at,
+                    ),
                     &["INPUT", "FORWARD", "OUTPUT"],
                     &filter_jumps,
                     *ipv6,
@@ -94,7 +97,7 @@ impl Payload {
                 save_table(
                     out,
                     &[nat],
-                    (&|_, _| {}, usize::MAX),
+                    (&|_, _, _| {}, usize::MAX),
                     &["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"],
                     &kube_proxy_nat_jumps(),
                     *ipv6,
@@ -182,8 +185,10 @@ struct ChainOf<'a> {
     declared: bool,
 }
 
-/// Writes the rules of a chain that a payload makes while written (see [`save_table`]).
-type MadeRules<'a> = dyn Fn(&str, &mut dyn FnMut(&Rule)) + 'a;
+/// Writes the rules of a chain that a payload makes while written (see [`save_table`]),
+/// given the chain's number in the first part's rule store (if it has the chain) and
+/// its name.
+type MadeRules<'a> = dyn Fn(Option<u32>, &str, &mut dyn FnMut(&Rule)) + 'a;
 
 /// One table as `iptables-save` prints it: built-in chains with their policy, user
 /// chains sorted by name, then the rules chain by chain in that order, each chain's
@@ -256,7 +261,7 @@ fn save_table(
             }
             let split = stored.partition_point(|&i| (i as usize) < made_at);
             write_stored(out, store, chain, &stored[..split]);
-            make(chain, &mut |rule: &Rule| {
+            make(numbers[FIRST_PART], chain, &mut |rule: &Rule| {
                 save::push_rendered(out, rule.view(), ipv6);
                 out.line_end();
             });
@@ -311,8 +316,10 @@ mod tests {
         proxy.push(rule("A-SHARED", "ACCEPT"));
         proxy.push(rule("INPUT", "LOG"));
         proxy.push(rule("Z-ROUTER", "DROP"));
-        let made = |chain: &str, write: &mut dyn FnMut(&Rule)| {
-            if chain == "Z-ROUTER" {
+        let z_router = router.rules.number_of("Z-ROUTER");
+        let made = |number: Option<u32>, chain: &str, write: &mut dyn FnMut(&Rule)| {
+            if number == z_router {
+                assert_eq!(chain, "Z-ROUTER");
                 write(&rule("Z-ROUTER", "MADE"));
             }
         };

@@ -191,8 +191,8 @@ impl Table {
         }
     }
 
-    /// Declares a chain once.
-    pub fn chain(&mut self, name: &str) {
+    /// Declares a chain once; its number in the table's rule store.
+    pub fn chain(&mut self, name: &str) -> u32 {
         let number = self.rules.chain_number(name);
         let at = number as usize;
         if self.is_declared.len() <= at {
@@ -202,6 +202,7 @@ impl Table {
             self.is_declared[at] = true;
             self.declared.push(number);
         }
+        number
     }
 
     /// The declared chains' names, in order.

@@ -159,7 +159,10 @@ fn tc10_pod_chain() {
     assert!(router.filter.declares(chain));
     // The S form of TC10: addresses first, `10/min`, `--set-xmark`, `pod\'s`.
     let mut saved: Vec<String> = Vec::new();
-    router.made_rules()(chain, &mut |r| saved.push(save::render(r.view(), false)));
+    let number = router.filter.rules.number_of(chain);
+    router.made_rules(number, chain, &mut |r| {
+        saved.push(save::render(r.view(), false));
+    });
     assert_eq!(
         saved[1],
         "-A KUBE-POD-FW-YF6NRJLND4EENOSE -d 10.244.1.20/32 -m comment --comment \"rule to permit the traffic traffic to pods when source is the pod\\'s local node\" -m addrtype --src-type LOCAL -j ACCEPT"
