@@ -92,25 +92,45 @@ pub struct IpSet {
 /// into the built-in chains, and its sets.
 #[derive(Debug, Clone, Default)]
 pub struct KubeRouter {
-    /// The filter table, without the pods' own chains' rules (see `pod_chains`).
+    /// The filter table, without the rules of the policies' and the pods' own chains
+    /// (see `policies` and `pod_chains`).
     pub filter: Table,
     pub builtin_jumps: Vec<Rule>,
     pub sets: Vec<IpSet>,
-    /// The policies, in order (the pods' chains jump to theirs).
+    /// The policies, in order (the pods' chains jump to theirs): their chains' rules
+    /// are made when written.
     pub policies: Vec<policies::Policy>,
     /// The pods' chains, in pod order: their rules are made when written.
     pub pod_chains: Vec<pods::PodChain>,
-    /// The index among `filter`'s rules before which the pods' chains (each with the
-    /// jumps into it) go: after the policies' rules, before the explicit accepts.
+    /// The index among `filter`'s rules before which the policies' chains' rules, then
+    /// the pods' chains (each with the jumps into it) go: after the common chains'
+    /// rules, before the explicit accepts.
     pub pods_at: usize,
-    /// The pod (index into `pod_chains`) whose chain has each number in `filter`'s
-    /// rule store, [`NO_POD`] for the other chains: iptables-save's order writes
-    /// hundreds of thousands of chains, and finds a pod's by its number, not its name.
-    pod_by_chain: Vec<u32>,
+    /// The policy or pod whose chain has each number in `filter`'s rule store:
+    /// iptables-save's order writes hundreds of thousands of chains, and finds one of
+    /// theirs by its number, not its name.
+    made_by_chain: Vec<MadeChain>,
+    family: Family,
 }
 
-/// A chain of `filter` that is no pod's (see `KubeRouter::pod_by_chain`).
-const NO_POD: u32 = u32::MAX;
+/// Whose rules a chain of `filter` has, made when written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MadeChain {
+    None,
+    /// The policy at this index of `KubeRouter::policies`.
+    Policy(u32),
+    /// The pod at this index of `KubeRouter::pod_chains`.
+    Pod(u32),
+}
+
+/// Records that chain `number` is made from `made`.
+fn record(made_by_chain: &mut Vec<MadeChain>, number: u32, made: MadeChain) {
+    let at = number as usize;
+    if made_by_chain.len() <= at {
+        made_by_chain.resize(at + 1, MadeChain::None);
+    }
+    made_by_chain[at] = made;
+}
 
 impl KubeRouter {
     /// The filter payload: chain lines, the built-in jumps as `-I CHAIN 1` lines, then
@@ -136,6 +156,12 @@ impl KubeRouter {
             rule.push_restore(out);
             out.line_end();
         }
+        for policy in &self.policies {
+            for rule in policy.rules(self.family) {
+                rule.view().push_restore(out);
+                out.line_end();
+            }
+        }
         for pod in &self.pod_chains {
             self.write_pod_chain(pod, out);
         }
@@ -158,15 +184,19 @@ impl KubeRouter {
 
     /// The rules made while writing, for iptables-save's chain-by-chain order, of the
     /// chain with the given number in `filter`'s rule store (if it has one) and name: a
-    /// pod's chain gets its rules, a top-level chain every pod's jumps into it (in pod
-    /// order); they go before the stored rules from index `pods_at` on.
+    /// policy's or a pod's chain gets its rules, a top-level chain every pod's jumps
+    /// into it (in pod order); they go before the stored rules from index `pods_at` on.
     pub fn made_rules(&self, number: Option<u32>, chain: &str, write: &mut dyn FnMut(&Rule)) {
-        let pod = number
-            .and_then(|number| self.pod_by_chain.get(number as usize))
-            .filter(|&&pod| pod != NO_POD)
-            .and_then(|&pod| self.pod_chains.get(pod as usize));
-        if let Some(pod) = pod {
-            pod.rules(&self.policies).iter().for_each(&mut *write);
+        let made = number.and_then(|number| self.made_by_chain.get(number as usize));
+        let at = |index: u32| index as usize;
+        if let Some(MadeChain::Policy(policy)) = made {
+            if let Some(policy) = self.policies.get(at(*policy)) {
+                policy.rules(self.family).iter().for_each(&mut *write);
+            }
+        } else if let Some(MadeChain::Pod(pod)) = made {
+            if let Some(pod) = self.pod_chains.get(at(*pod)) {
+                pod.rules(&self.policies).iter().for_each(&mut *write);
+            }
         } else if names::TOP_LEVEL.iter().any(|(_, top)| *top == chain) {
             for pod in &self.pod_chains {
                 pod.jumps(Some(chain)).iter().for_each(&mut *write);
@@ -198,8 +228,9 @@ impl KubeRouter {
 }
 
 /// The address family of the preview (kube-router's `ipFamily`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum Family {
+    #[default]
     V4,
     V6,
 }
@@ -307,29 +338,26 @@ fn payload_with(
     let mut selecting: crate::collections::IndexMap<std::net::IpAddr, Vec<u32>> =
         crate::collections::IndexMap::default();
     let mut policies = built.policies;
+    let mut made_by_chain: Vec<MadeChain> = Vec::new();
     for (i, policy) in policies.iter_mut().enumerate() {
+        let i = u32::try_from(i).unwrap_or(u32::MAX);
         for target in std::mem::take(&mut policy.targets) {
-            selecting
-                .entry(target)
-                .or_default()
-                .push(u32::try_from(i).unwrap_or(u32::MAX));
+            selecting.entry(target).or_default().push(i);
         }
-        filter.chain(&policy.chain);
+        let number = filter.chain(&policy.chain);
+        record(&mut made_by_chain, number, MadeChain::Policy(i));
     }
-    filter.rules.append(built.rules);
 
-    // The pods' chains and the jumps into them come here, among the rules.
+    // The policies' chains' rules, then the pods' chains and the jumps into them, come
+    // here, among the rules.
     let pods_at = filter.rules.len();
     let mut pod_chains = Vec::with_capacity(pods.len());
-    let mut pod_by_chain: Vec<u32> = Vec::new();
-    for (index, pod) in pods.iter().enumerate() {
+    for (i, pod) in pods.iter().enumerate() {
         let selected = selecting.swap_remove(&pod.address).unwrap_or_default();
         let pod_chain = pods::PodChain::new(pod, selected, version);
-        let number = filter.chain(&pod_chain.chain) as usize;
-        if pod_by_chain.len() <= number {
-            pod_by_chain.resize(number + 1, NO_POD);
-        }
-        pod_by_chain[number] = u32::try_from(index).unwrap_or(NO_POD);
+        let number = filter.chain(&pod_chain.chain);
+        let i = u32::try_from(i).unwrap_or(u32::MAX);
+        record(&mut made_by_chain, number, MadeChain::Pod(i));
         pod_chains.push(pod_chain);
     }
 
@@ -350,7 +378,8 @@ fn payload_with(
         policies,
         pod_chains,
         pods_at,
-        pod_by_chain,
+        made_by_chain,
+        family,
     }
 }
 

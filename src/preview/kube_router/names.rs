@@ -133,6 +133,17 @@ pub enum Peers {
     IpBlocks,
 }
 
+impl Peers {
+    /// The kind in the name of the rule's set of these peers (`None`: they have none).
+    pub fn set_kind(self) -> Option<&'static str> {
+        match self {
+            Peers::Pods => Some("pod"),
+            Peers::IpBlocks => Some("ipblock"),
+            Peers::All => None,
+        }
+    }
+}
+
 pub fn c_allow(direction: Direction, peers: Peers, policy: &str, namespace: &str) -> String {
     let what = match (direction, peers) {
         (_, Peers::Pods) => "from source pods to dest pods selected by policy name",

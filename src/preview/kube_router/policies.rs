@@ -11,7 +11,6 @@ use ipnet::IpNet;
 
 use super::super::address;
 use super::super::rule::Rule;
-use super::super::store::RuleStore;
 use super::names::{self, Peers};
 use super::pods::PodIndex;
 use super::{Family, IpSet, Wanted};
@@ -48,28 +47,125 @@ impl PolicyType {
     }
 }
 
-/// A policy as the pod chains see it (kube-router's `networkPolicyInfo`).
+/// A policy as the pod chains see it (kube-router's `networkPolicyInfo`), with what
+/// its chain's rules are made from.
 #[derive(Debug, Clone)]
 pub struct Policy {
     pub name: String,
+    pub namespace: String,
     pub chain: String,
     pub kind: PolicyType,
     /// Addresses of the pods the policy selects (`targetPods`, keyed by pod IP upstream).
     pub targets: Vec<IpAddr>,
+    /// The chain's pairs of rules, made when the payload is written (see [`Allow`]).
+    allows: Vec<Allow>,
 }
 
-/// The policy chains: their policies, rules and sets.
+/// One `appendRuleToPolicyChain` of a policy's chain: a rule that marks the traffic
+/// it allows, and one that returns when marked. It is kept as what the two are made
+/// from, and they are made when written: as text, the policies' rules of 100,000 apps
+/// were over a hundred megabytes, held from the policies' making to the end.
+#[derive(Debug, Clone, Copy)]
+struct Allow {
+    direction: Direction,
+    peers: Peers,
+    /// The index of the policy's rule, which names the set of its peers.
+    rule: u32,
+    port: Option<Port>,
+}
+
+/// The policy chains: their policies, with their rules, and sets.
 #[derive(Debug, Default)]
 pub struct Built {
     pub policies: Vec<Policy>,
-    pub rules: RuleStore,
     pub sets: Vec<IpSet>,
 }
 
 /// A numeric NetworkPolicy port as kube-router writes it: `-p TCP --dport P[:END]`.
+#[derive(Debug, Clone, Copy)]
 struct Port {
     protocol: &'static str,
-    dport: String,
+    number: u16,
+    /// `endPort`, kept only when it is at least the port.
+    end: Option<u16>,
+}
+
+impl Port {
+    fn dport(self) -> String {
+        match self.end {
+            Some(end) => format!("{}:{end}", self.number),
+            None => self.number.to_string(),
+        }
+    }
+}
+
+impl Policy {
+    /// The rules of the policy's chain, in order.
+    pub(super) fn rules(&self, family: Family) -> Vec<Rule> {
+        let (namespace, policy) = (self.namespace.as_str(), self.name.as_str());
+        let mut rules = Vec::with_capacity(self.allows.len() * 2);
+        // Each set's name is a hash: made once for the chain (a rule's peer set once for
+        // its ports), not once an allow.
+        let mut target_sets: [Option<String>; 2] = [None, None];
+        let mut peer_set: Option<((Direction, Peers, u32), String)> = None;
+        for &Allow {
+            direction,
+            peers,
+            rule,
+            port,
+        } in &self.allows
+        {
+            let target = target_sets[direction as usize]
+                .get_or_insert_with(|| names::target_set(direction, namespace, policy, family))
+                .clone();
+            let made_for = (direction, peers, rule);
+            let peers_set = match (&peer_set, peers.set_kind()) {
+                (_, None) => String::new(),
+                (Some((made, name)), _) if *made == made_for => name.clone(),
+                (_, Some(kind)) => {
+                    let index = rule as usize;
+                    let name = names::rule_set(direction, namespace, policy, index, family, kind);
+                    peer_set = Some((made_for, name.clone()));
+                    name
+                }
+            };
+            let (src, dst) = match direction {
+                Direction::Ingress => (peers_set, target),
+                Direction::Egress => (target, peers_set),
+            };
+            let comment = names::c_allow(direction, peers, policy, namespace);
+            rules.extend(mark_and_return(&self.chain, comment, (&src, &dst), port));
+        }
+        rules
+    }
+}
+
+/// The two rules of `appendRuleToPolicyChain`: mark, then return when marked. An empty
+/// set name matches every source (destination).
+fn mark_and_return(
+    chain: &str,
+    comment: String,
+    (src, dst): (&str, &str),
+    port: Option<Port>,
+) -> [Rule; 2] {
+    let mut rule = Rule::new(chain).comment(comment);
+    if !src.is_empty() {
+        rule = rule.arg(["-m", "set", "--match-set", src, "src"]);
+    }
+    if !dst.is_empty() {
+        rule = rule.arg(["-m", "set", "--match-set", dst, "dst"]);
+    }
+    if let Some(port) = port {
+        rule = rule.arg(["-p", port.protocol, "--dport", &port.dport()]);
+    }
+    let mark = rule
+        .clone()
+        .jump("MARK")
+        .arg(["--set-xmark", names::MARK_MATCHED]);
+    let back = rule
+        .arg(["-m", "mark", "--mark", names::MARK_MATCHED])
+        .jump("RETURN");
+    [mark, back]
 }
 
 /// The chains of `plans`, in order, with their rules, sets or both (`wanted`). Plans
@@ -93,20 +189,18 @@ pub fn build<'p, P: std::borrow::Borrow<PolicyPlan<'p>>>(
         let chain = names::policy_chain(&plan.namespace, &plan.name, version, family);
         let mut writer = Writer {
             plan,
-            chain: &chain,
             family,
             pods,
             wanted,
-            rules: Vec::new(),
+            allows: Vec::new(),
             sets: Vec::new(),
         };
         for direction in [Direction::Ingress, Direction::Egress] {
             if !kind.has(direction) {
                 continue;
             }
-            let target = names::target_set(direction, &plan.namespace, &plan.name, family);
             writer.set(
-                &target,
+                || names::target_set(direction, &plan.namespace, &plan.name, family),
                 "hash:ip",
                 targets.iter().map(|&ip| (address::text(ip), false)),
             );
@@ -114,19 +208,21 @@ pub fn build<'p, P: std::borrow::Borrow<PolicyPlan<'p>>>(
             // rules: then nothing is allowed.
             if plan.direction == Some(direction) {
                 for (index, rule) in plan.rules.iter().enumerate() {
-                    writer.rule(direction, index, rule, &target);
+                    writer.rule(direction, index, rule);
                 }
             }
         }
         // kube-router's ipset restore creates a sync's new sets in order of name.
         writer.sets.sort_by(|a, b| a.name.cmp(&b.name));
-        built.rules.extend(writer.rules.drain(..));
         built.sets.append(&mut writer.sets);
+        let allows = std::mem::take(&mut writer.allows);
         built.policies.push(Policy {
             name: plan.name.clone(),
+            namespace: plan.namespace.to_string(),
             chain,
             kind,
             targets,
+            allows,
         });
     }
     built
@@ -135,68 +231,64 @@ pub fn build<'p, P: std::borrow::Borrow<PolicyPlan<'p>>>(
 /// Writes one policy's chain rules and sets.
 struct Writer<'a> {
     plan: &'a PolicyPlan<'a>,
-    chain: &'a str,
     family: Family,
     pods: &'a PodIndex<'a>,
     wanted: Wanted,
-    rules: Vec<Rule>,
+    allows: Vec<Allow>,
     sets: Vec<IpSet>,
 }
 
 impl Writer<'_> {
     /// An ingress rule allows `peers -> targets`, an egress rule `targets -> peers`.
-    fn rule(&mut self, direction: Direction, index: usize, rule: &PolicyRule, target: &str) {
-        let (namespace, policy) = (&self.plan.namespace, &self.plan.name);
-        let pair = |peer_set: &str| match direction {
-            Direction::Ingress => (peer_set.to_string(), target.to_string()),
-            Direction::Egress => (target.to_string(), peer_set.to_string()),
-        };
+    fn rule(&mut self, direction: Direction, index: usize, rule: &PolicyRule) {
+        let (plan, family) = (self.plan, self.family);
+        let (namespace, policy) = (&plan.namespace, &plan.name);
+        let rule_index = u32::try_from(index).unwrap_or(u32::MAX);
         let match_all_ports = rule.ports.is_empty();
         // Named ports resolve to nothing: see the module documentation.
         let ports: Vec<Port> = rule.ports.iter().filter_map(numeric).collect();
 
         let peer_pods = self.peer_pods(&rule.peers);
         if !peer_pods.is_empty() {
-            let set = names::rule_set(direction, namespace, policy, index, self.family, "pod");
             self.set(
-                &set,
+                || names::rule_set(direction, namespace, policy, index, family, "pod"),
                 "hash:ip",
                 peer_pods.iter().map(|&ip| (address::text(ip), false)),
             );
-            let comment = names::c_allow(direction, Peers::Pods, policy, namespace);
-            let (src, dst) = pair(&set);
+            let allow = |port| (direction, Peers::Pods, rule_index, port);
             if !ports.is_empty() {
                 for port in &ports {
-                    self.allow(&comment, &src, &dst, Some(port));
+                    self.allow(allow(Some(*port)));
                 }
             } else if match_all_ports {
-                self.allow(&comment, &src, &dst, None);
+                self.allow(allow(None));
             }
         }
 
         if rule.peers.is_empty() {
             // No `from` / `to`: every source or destination.
-            let comment = names::c_allow(direction, Peers::All, policy, namespace);
-            let (src, dst) = pair("");
+            let allow = |port| (direction, Peers::All, rule_index, port);
             if match_all_ports {
-                self.allow(&comment, &src, &dst, None);
+                self.allow(allow(None));
             }
             for port in &ports {
-                self.allow(&comment, &src, &dst, Some(port));
+                self.allow(allow(Some(*port)));
             }
         }
 
         let blocks = block_members(&rule.peers, self.family);
         if !blocks.is_empty() {
-            let set = names::rule_set(direction, namespace, policy, index, self.family, "ipblock");
-            self.set(&set, "hash:net", blocks);
-            let comment = names::c_allow(direction, Peers::IpBlocks, policy, namespace);
-            let (src, dst) = pair(&set);
+            self.set(
+                || names::rule_set(direction, namespace, policy, index, family, "ipblock"),
+                "hash:net",
+                blocks,
+            );
+            let allow = |port| (direction, Peers::IpBlocks, rule_index, port);
             if match_all_ports {
-                self.allow(&comment, &src, &dst, None);
+                self.allow(allow(None));
             }
             for port in &ports {
-                self.allow(&comment, &src, &dst, Some(port));
+                self.allow(allow(Some(*port)));
             }
         }
     }
@@ -228,45 +320,31 @@ impl Writer<'_> {
         addresses
     }
 
-    /// The two rules of `appendRuleToPolicyChain`: mark, then return when marked.
-    fn allow(&mut self, comment: &str, src: &str, dst: &str, port: Option<&Port>) {
-        if !self.wanted.rules() {
-            return;
+    /// One `appendRuleToPolicyChain` (see [`Allow`]).
+    fn allow(&mut self, (direction, peers, rule, port): (Direction, Peers, u32, Option<Port>)) {
+        if self.wanted.rules() {
+            self.allows.push(Allow {
+                direction,
+                peers,
+                rule,
+                port,
+            });
         }
-        let mut rule = Rule::new(self.chain).comment(comment);
-        if !src.is_empty() {
-            rule = rule.arg(["-m", "set", "--match-set", src, "src"]);
-        }
-        if !dst.is_empty() {
-            rule = rule.arg(["-m", "set", "--match-set", dst, "dst"]);
-        }
-        if let Some(port) = port {
-            rule = rule.arg(["-p", port.protocol, "--dport", &port.dport]);
-        }
-        let mark = rule
-            .clone()
-            .jump("MARK")
-            .arg(["--set-xmark", names::MARK_MATCHED]);
-        let back = rule
-            .arg(["-m", "mark", "--mark", names::MARK_MATCHED])
-            .jump("RETURN");
-        self.rules.push(mark);
-        self.rules.push(back);
     }
 
     /// Declares a set once (a later declaration replaces the members, as `RefreshSet`).
     fn set(
         &mut self,
-        name: &str,
+        name: impl FnOnce() -> String,
         kind: &'static str,
         members: impl IntoIterator<Item = (String, bool)>,
     ) {
-        // The members are made here, lazily: left out, they cost nothing.
+        // The name and members are made here, lazily: left out, they cost nothing.
         if !self.wanted.sets() {
             return;
         }
         let set = IpSet {
-            name: name.to_string(),
+            name: name(),
             kind,
             members: unique_members(members),
         };
@@ -302,14 +380,11 @@ fn numeric(port: &crate::ir::PolicyPort) -> Option<Port> {
     let TargetPort::Number(number) = port.port else {
         return None;
     };
-    let dport = match port.end_port {
-        // processNetworkPolicyPorts keeps endPort only when it is >= port.
-        Some(end) if end >= number => format!("{number}:{end}"),
-        _ => number.to_string(),
-    };
     Some(Port {
         protocol: port.protocol.as_k8s(),
-        dport,
+        number,
+        // processNetworkPolicyPorts keeps endPort only when it is >= port.
+        end: port.end_port.filter(|&end| end >= number),
     })
 }
 

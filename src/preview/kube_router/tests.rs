@@ -190,13 +190,14 @@ fn tc10_policy_chain_and_sets() {
             format!("-A KUBE-NWPLCY-ZYILT46TV6UI3I25 -m comment --comment \"{comment}\" {matches} -m mark --mark 0x10000/0x10000 -j RETURN"),
         ]
     );
-    let first = router
-        .filter
-        .rules
-        .iter()
-        .find(|r| r.chain == "KUBE-NWPLCY-ZYILT46TV6UI3I25");
+    let chain = "KUBE-NWPLCY-ZYILT46TV6UI3I25";
+    let mut saved: Vec<String> = Vec::new();
+    let number = router.filter.rules.number_of(chain);
+    router.made_rules(number, chain, &mut |r| {
+        saved.push(save::render(r.view(), false))
+    });
     assert_eq!(
-        first.map(|r| save::render(r, false)).unwrap_or_default(),
+        saved.first().cloned().unwrap_or_default(),
         format!("-A KUBE-NWPLCY-ZYILT46TV6UI3I25 -p tcp -m comment --comment \"{comment}\" -m set --match-set KUBE-SRC-A2WDX3VC4H4CL2ZV src -m set --match-set KUBE-DST-OZJU3H4AH5AOE3OW dst -m tcp --dport 80 -j MARK --set-xmark 0x10000/0x10000")
     );
     assert_eq!(
@@ -305,6 +306,27 @@ fn a_payload_made_for_one_preview_has_that_part_whole() {
     // The chains and the pods' own rules do not depend on the part.
     let pod = "KUBE-POD-FW-YF6NRJLND4EENOSE";
     assert_eq!(restore_lines(&sets, pod), restore_lines(&both, pod));
+}
+
+/// The policies' chains' rules are not held: the payload makes them when written, the
+/// same in both forms (restore, and iptables-save's chain by chain).
+#[test]
+fn policy_chain_rules_are_made_when_written() {
+    let model = model(TC10_SOURCE);
+    let router = payload(&model, &address::allocate(&model), Wanted::Rules);
+    let chain = names::policy_chain("default", "backend-ingress", "1", Family::V4);
+    let stored: Vec<&str> = router.filter.rules.iter().map(|rule| rule.chain).collect();
+    assert!(router.policies.iter().any(|policy| policy.chain == chain));
+    assert!(router
+        .policies
+        .iter()
+        .all(|policy| !stored.contains(&policy.chain.as_str())));
+    let restored = restore_lines(&router, &chain);
+    assert_eq!(restored.len(), 2);
+    let mut made: Vec<String> = Vec::new();
+    let number = router.filter.rules.number_of(&chain);
+    router.made_rules(number, &chain, &mut |rule| made.push(rule.to_restore()));
+    assert_eq!(made, restored);
 }
 
 /// Egress to an external with an exception, to `world` on a range, and a named port.
