@@ -252,7 +252,6 @@ impl<'i> Cursor<'i> {
             if self.next_byte() == Some(b'}') {
                 block.close = Span::new(self.file, self.pos, self.pos + 1);
                 self.pos += 1;
-                block.items.shrink_to_fit();
                 return Some(block);
             }
             let (origin, tree) = self.piece(grammar::Rule::namespace_piece)?;
