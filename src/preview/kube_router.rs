@@ -188,15 +188,19 @@ impl KubeRouter {
     /// into it (in pod order); they go before the stored rules from index `pods_at` on.
     pub fn made_rules(&self, number: Option<u32>, chain: &str, write: &mut dyn FnMut(&Rule)) {
         let made = number.and_then(|number| self.made_by_chain.get(number as usize));
-        let at = |index: u32| index as usize;
-        if let Some(MadeChain::Policy(policy)) = made {
-            if let Some(policy) = self.policies.get(at(*policy)) {
-                policy.rules(self.family).iter().for_each(&mut *write);
-            }
-        } else if let Some(MadeChain::Pod(pod)) = made {
-            if let Some(pod) = self.pod_chains.get(at(*pod)) {
-                pod.rules(&self.policies).iter().for_each(&mut *write);
-            }
+        let rules = match made {
+            Some(&MadeChain::Policy(i)) => self
+                .policies
+                .get(i as usize)
+                .map(|policy| policy.rules(self.family)),
+            Some(&MadeChain::Pod(i)) => self
+                .pod_chains
+                .get(i as usize)
+                .map(|pod| pod.rules(&self.policies)),
+            _ => None,
+        };
+        if let Some(rules) = rules {
+            rules.iter().for_each(&mut *write);
         } else if names::TOP_LEVEL.iter().any(|(_, top)| *top == chain) {
             for pod in &self.pod_chains {
                 pod.jumps(Some(chain)).iter().for_each(&mut *write);

@@ -228,7 +228,7 @@ pub fn build<'p, P: std::borrow::Borrow<PolicyPlan<'p>>>(
     built
 }
 
-/// Writes one policy's chain rules and sets.
+/// Gathers what one policy's chain rules are made from, and its sets.
 struct Writer<'a> {
     plan: &'a PolicyPlan<'a>,
     family: Family,
@@ -255,7 +255,12 @@ impl Writer<'_> {
                 "hash:ip",
                 peer_pods.iter().map(|&ip| (address::text(ip), false)),
             );
-            let allow = |port| (direction, Peers::Pods, rule_index, port);
+            let allow = |port| Allow {
+                direction,
+                peers: Peers::Pods,
+                rule: rule_index,
+                port,
+            };
             if !ports.is_empty() {
                 for port in &ports {
                     self.allow(allow(Some(*port)));
@@ -267,7 +272,12 @@ impl Writer<'_> {
 
         if rule.peers.is_empty() {
             // No `from` / `to`: every source or destination.
-            let allow = |port| (direction, Peers::All, rule_index, port);
+            let allow = |port| Allow {
+                direction,
+                peers: Peers::All,
+                rule: rule_index,
+                port,
+            };
             if match_all_ports {
                 self.allow(allow(None));
             }
@@ -283,7 +293,12 @@ impl Writer<'_> {
                 "hash:net",
                 blocks,
             );
-            let allow = |port| (direction, Peers::IpBlocks, rule_index, port);
+            let allow = |port| Allow {
+                direction,
+                peers: Peers::IpBlocks,
+                rule: rule_index,
+                port,
+            };
             if match_all_ports {
                 self.allow(allow(None));
             }
@@ -320,15 +335,10 @@ impl Writer<'_> {
         addresses
     }
 
-    /// One `appendRuleToPolicyChain` (see [`Allow`]).
-    fn allow(&mut self, (direction, peers, rule, port): (Direction, Peers, u32, Option<Port>)) {
+    /// One `appendRuleToPolicyChain`, if the rules are wanted.
+    fn allow(&mut self, allow: Allow) {
         if self.wanted.rules() {
-            self.allows.push(Allow {
-                direction,
-                peers,
-                rule,
-                port,
-            });
+            self.allows.push(allow);
         }
     }
 
