@@ -243,27 +243,21 @@ impl<'i> Cursor<'i> {
     }
 
     /// The items of a namespace after its header, up to and including its `}`.
-    ///
-    /// They are kept piece by piece, then moved once into a list of their number: the
-    /// list of a namespace of 100,000 apps, grown by doubling, was copied a dozen times
-    /// into memory the kernel had to give it afresh each time.
     fn namespace(
         &mut self,
         mut block: super::ast::NamespaceBlock,
     ) -> Option<super::ast::NamespaceBlock> {
-        let mut pieces: Vec<Vec<super::ast::NamespaceItem>> = Vec::new();
         loop {
             self.skip_layout();
             if self.next_byte() == Some(b'}') {
                 block.close = Span::new(self.file, self.pos, self.pos + 1);
                 self.pos += 1;
-                let count = pieces.iter().map(Vec::len).sum::<usize>();
-                block.items.reserve_exact(count);
-                block.items.extend(pieces.into_iter().flatten());
                 return Some(block);
             }
             let (origin, tree) = self.piece(grammar::Rule::namespace_piece)?;
-            pieces.push(lower::namespace_piece(origin, tree.root()?).collect());
+            block
+                .items
+                .extend(lower::namespace_piece(origin, tree.root()?));
         }
     }
 }
