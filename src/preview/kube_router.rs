@@ -75,6 +75,7 @@ use ipnet::IpNet;
 
 use super::address::Addresses;
 use super::rule::{self, Rule, Table};
+use super::store::small;
 use crate::ir::Model;
 use crate::policy::{self, PolicyPlan};
 
@@ -90,7 +91,7 @@ pub struct IpSet {
 
 /// kube-router's part of the node: its filter chains and rules, the jumps it inserts
 /// into the built-in chains, and its sets.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct KubeRouter {
     /// The filter table, without the rules of the policies' and the pods' own chains
     /// (see `policies` and `pod_chains`).
@@ -232,9 +233,8 @@ impl KubeRouter {
 }
 
 /// The address family of the preview (kube-router's `ipFamily`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Family {
-    #[default]
     V4,
     V6,
 }
@@ -344,7 +344,7 @@ fn payload_with(
     let mut policies = built.policies;
     let mut made_by_chain: Vec<MadeChain> = Vec::new();
     for (i, policy) in policies.iter_mut().enumerate() {
-        let i = u32::try_from(i).unwrap_or(u32::MAX);
+        let i = small(i);
         for target in std::mem::take(&mut policy.targets) {
             selecting.entry(target).or_default().push(i);
         }
@@ -360,8 +360,7 @@ fn payload_with(
         let selected = selecting.swap_remove(&pod.address).unwrap_or_default();
         let pod_chain = pods::PodChain::new(pod, selected, version);
         let number = filter.chain(&pod_chain.chain);
-        let i = u32::try_from(i).unwrap_or(u32::MAX);
-        record(&mut made_by_chain, number, MadeChain::Pod(i));
+        record(&mut made_by_chain, number, MadeChain::Pod(small(i)));
         pod_chains.push(pod_chain);
     }
 

@@ -268,15 +268,14 @@ fn save_table(
             write_stored(out, store, chain, &stored[split..]);
         }
     };
+    // One list of numbers for every chain in turn (a large preview has 700,000).
+    let mut numbers = vec![None; stores.len()];
     for builtin in builtins {
-        let numbers: Vec<Option<u32>> = stores
-            .iter()
-            .map(|(store, _)| store.number_of(builtin))
-            .collect();
+        for (number, (store, _)) in numbers.iter_mut().zip(&stores) {
+            *number = store.number_of(builtin);
+        }
         write_chain(out, builtin, &numbers);
     }
-    // One list of numbers for every run in turn (a large preview has 700,000).
-    let mut numbers = vec![None; stores.len()];
     for run in &runs {
         numbers.fill(None);
         for chain in *run {

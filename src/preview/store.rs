@@ -54,8 +54,9 @@ pub struct RuleStore {
 }
 
 /// Chain names and text offsets are `u32`: a store past 4 GiB of text or four billion
-/// chains is beyond any node's iptables.
-fn small(n: usize) -> u32 {
+/// chains is beyond any node's iptables (so are four billion policies or pods, which
+/// the preview numbers the same way).
+pub(super) fn small(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 

@@ -133,15 +133,22 @@ pub enum Peers {
     IpBlocks,
 }
 
-impl Peers {
-    /// The kind in the name of the rule's set of these peers (`None`: they have none).
-    pub fn set_kind(self) -> Option<&'static str> {
-        match self {
-            Peers::Pods => Some("pod"),
-            Peers::IpBlocks => Some("ipblock"),
-            Peers::All => None,
-        }
-    }
+/// The set rule `index` matches `peers` with: its [`rule_set`] of pods or of ipBlocks.
+/// All peers have none, and get the empty name, which matches every address.
+pub fn peer_set(
+    direction: Direction,
+    namespace: &str,
+    policy: &str,
+    index: usize,
+    family: Family,
+    peers: Peers,
+) -> String {
+    let kind = match peers {
+        Peers::Pods => "pod",
+        Peers::IpBlocks => "ipblock",
+        Peers::All => return String::new(),
+    };
+    rule_set(direction, namespace, policy, index, family, kind)
 }
 
 pub fn c_allow(direction: Direction, peers: Peers, policy: &str, namespace: &str) -> String {

@@ -11,6 +11,7 @@ use ipnet::IpNet;
 
 use super::super::address;
 use super::super::rule::Rule;
+use super::super::store::small;
 use super::names::{self, Peers};
 use super::pods::PodIndex;
 use super::{Family, IpSet, Wanted};
@@ -119,12 +120,11 @@ impl Policy {
                 .get_or_insert_with(|| names::target_set(direction, namespace, policy, family))
                 .clone();
             let made_for = (direction, peers, rule);
-            let peers_set = match (&peer_set, peers.set_kind()) {
-                (_, None) => String::new(),
-                (Some((made, name)), _) if *made == made_for => name.clone(),
-                (_, Some(kind)) => {
+            let peers_set = match &peer_set {
+                Some((made, name)) if *made == made_for => name.clone(),
+                _ => {
                     let index = rule as usize;
-                    let name = names::rule_set(direction, namespace, policy, index, family, kind);
+                    let name = names::peer_set(direction, namespace, policy, index, family, peers);
                     peer_set = Some((made_for, name.clone()));
                     name
                 }
@@ -239,73 +239,64 @@ struct Writer<'a> {
 }
 
 impl Writer<'_> {
-    /// An ingress rule allows `peers -> targets`, an egress rule `targets -> peers`.
+    /// An ingress rule allows `peers -> targets`, an egress rule `targets -> peers`:
+    /// its pods, then every address when it names no peer, then its ipBlocks, each on
+    /// every port it allows.
     fn rule(&mut self, direction: Direction, index: usize, rule: &PolicyRule) {
-        let (plan, family) = (self.plan, self.family);
-        let (namespace, policy) = (&plan.namespace, &plan.name);
-        let rule_index = u32::try_from(index).unwrap_or(u32::MAX);
-        let match_all_ports = rule.ports.is_empty();
-        // Named ports resolve to nothing: see the module documentation.
-        let ports: Vec<Port> = rule.ports.iter().filter_map(numeric).collect();
-
+        // No ports: every port. Named ports resolve to nothing: see the module
+        // documentation.
+        let ports: Vec<Option<Port>> = if rule.ports.is_empty() {
+            vec![None]
+        } else {
+            rule.ports.iter().filter_map(numeric).map(Some).collect()
+        };
         let peer_pods = self.peer_pods(&rule.peers);
         if !peer_pods.is_empty() {
-            self.set(
-                || names::rule_set(direction, namespace, policy, index, family, "pod"),
-                "hash:ip",
-                peer_pods.iter().map(|&ip| (address::text(ip), false)),
-            );
-            let allow = |port| Allow {
-                direction,
-                peers: Peers::Pods,
-                rule: rule_index,
-                port,
-            };
-            if !ports.is_empty() {
-                for port in &ports {
-                    self.allow(allow(Some(*port)));
-                }
-            } else if match_all_ports {
-                self.allow(allow(None));
-            }
+            let members = peer_pods.iter().map(|&ip| (address::text(ip), false));
+            self.peer_set(direction, index, (Peers::Pods, "hash:ip"), members);
+            self.allow_on(direction, index, Peers::Pods, &ports);
         }
-
         if rule.peers.is_empty() {
-            // No `from` / `to`: every source or destination.
-            let allow = |port| Allow {
-                direction,
-                peers: Peers::All,
-                rule: rule_index,
-                port,
-            };
-            if match_all_ports {
-                self.allow(allow(None));
-            }
-            for port in &ports {
-                self.allow(allow(Some(*port)));
-            }
+            self.allow_on(direction, index, Peers::All, &ports);
         }
-
         let blocks = block_members(&rule.peers, self.family);
         if !blocks.is_empty() {
-            self.set(
-                || names::rule_set(direction, namespace, policy, index, family, "ipblock"),
-                "hash:net",
-                blocks,
-            );
-            let allow = |port| Allow {
-                direction,
-                peers: Peers::IpBlocks,
-                rule: rule_index,
-                port,
-            };
-            if match_all_ports {
-                self.allow(allow(None));
-            }
-            for port in &ports {
-                self.allow(allow(Some(*port)));
-            }
+            self.peer_set(direction, index, (Peers::IpBlocks, "hash:net"), blocks);
+            self.allow_on(direction, index, Peers::IpBlocks, &ports);
         }
+    }
+
+    /// The set of rule `index`'s `peers`, of the given ipset type.
+    fn peer_set(
+        &mut self,
+        direction: Direction,
+        index: usize,
+        (peers, kind): (Peers, &'static str),
+        members: impl IntoIterator<Item = (String, bool)>,
+    ) {
+        let (plan, family) = (self.plan, self.family);
+        let name = || names::peer_set(direction, &plan.namespace, &plan.name, index, family, peers);
+        self.set(name, kind, members);
+    }
+
+    /// One `appendRuleToPolicyChain` of rule `index`'s `peers` for each of `ports`, if
+    /// the rules are wanted.
+    fn allow_on(
+        &mut self,
+        direction: Direction,
+        index: usize,
+        peers: Peers,
+        ports: &[Option<Port>],
+    ) {
+        if !self.wanted.rules() {
+            return;
+        }
+        self.allows.extend(ports.iter().map(|&port| Allow {
+            direction,
+            peers,
+            rule: small(index),
+            port,
+        }));
     }
 
     /// The addresses of the pods knet knows that the rule's pod peers select, each once.
@@ -333,13 +324,6 @@ impl Writer<'_> {
             }
         }
         addresses
-    }
-
-    /// One `appendRuleToPolicyChain`, if the rules are wanted.
-    fn allow(&mut self, allow: Allow) {
-        if self.wanted.rules() {
-            self.allows.push(allow);
-        }
     }
 
     /// Declares a set once (a later declaration replaces the members, as `RefreshSet`).

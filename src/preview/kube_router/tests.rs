@@ -329,6 +329,37 @@ fn policy_chain_rules_are_made_when_written() {
     assert_eq!(made, restored);
 }
 
+/// A rule that names no port allows every port: its rules have no `--dport`, for pod
+/// peers and for a rule without peers (every source: no source set) alike.
+#[test]
+fn rules_without_ports_allow_every_port() {
+    let model = model(TC10_SOURCE);
+    let mut plan = allow_frontend();
+    plan.rules[0].ports.clear();
+    plan.rules.push(PolicyRule {
+        peers: Vec::new(),
+        ports: Vec::new(),
+    });
+    let router = payload_for(&[plan], &model, &address::allocate(&model));
+    let lines = restore_lines(&router, "KUBE-NWPLCY-ZYILT46TV6UI3I25");
+    let target = "-m set --match-set KUBE-DST-OZJU3H4AH5AOE3OW dst";
+    let pods = format!("-m set --match-set KUBE-SRC-A2WDX3VC4H4CL2ZV src {target}");
+    let pods_comment = "rule to ACCEPT traffic from source pods to dest pods selected by policy name allow-frontend namespace default";
+    let all_comment = "rule to ACCEPT traffic from all sources to dest pods selected by policy name: allow-frontend namespace default";
+    let chain = "-A KUBE-NWPLCY-ZYILT46TV6UI3I25";
+    let mark = "-j MARK --set-xmark 0x10000/0x10000";
+    let back = "-m mark --mark 0x10000/0x10000 -j RETURN";
+    assert_eq!(
+        lines,
+        [
+            format!("{chain} -m comment --comment \"{pods_comment}\" {pods} {mark}"),
+            format!("{chain} -m comment --comment \"{pods_comment}\" {pods} {back}"),
+            format!("{chain} -m comment --comment \"{all_comment}\" {target} {mark}"),
+            format!("{chain} -m comment --comment \"{all_comment}\" {target} {back}"),
+        ]
+    );
+}
+
 /// Egress to an external with an exception, to `world` on a range, and a named port.
 #[test]
 fn egress_ip_blocks_ranges_and_named_ports() {
