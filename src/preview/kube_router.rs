@@ -338,15 +338,16 @@ fn payload_with(
 
     let index = pods::PodIndex::new(&pods);
     let built = build(&index, family, version);
-    // The policies that select each pod, in policy order.
-    let mut selecting: crate::collections::IndexMap<std::net::IpAddr, Vec<u32>> =
-        crate::collections::IndexMap::default();
+    // The policies that select each pod, in policy order, by place in the pods.
+    let mut selecting: Vec<Vec<u32>> = vec![Vec::new(); pods.len()];
     let mut policies = built.policies;
     let mut made_by_chain: Vec<MadeChain> = Vec::new();
     for (i, policy) in policies.iter_mut().enumerate() {
         let i = small(i);
         for target in std::mem::take(&mut policy.targets) {
-            selecting.entry(target).or_default().push(i);
+            if let Some(policies) = selecting.get_mut(target as usize) {
+                policies.push(i);
+            }
         }
         let number = filter.chain(&policy.chain);
         record(&mut made_by_chain, number, MadeChain::Policy(i));
@@ -357,7 +358,7 @@ fn payload_with(
     let pods_at = filter.rules.len();
     let mut pod_chains = Vec::with_capacity(pods.len());
     for (i, pod) in pods.iter().enumerate() {
-        let selected = selecting.swap_remove(&pod.address).unwrap_or_default();
+        let selected = selecting.get_mut(i).map(std::mem::take).unwrap_or_default();
         let pod_chain = pods::PodChain::new(pod, selected, version);
         let number = filter.chain(&pod_chain.chain);
         record(&mut made_by_chain, number, MadeChain::Pod(small(i)));

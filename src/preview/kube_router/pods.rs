@@ -1,13 +1,12 @@
 //! The pods of the previewed node and their `KUBE-POD-FW-` chains (pod.go
 //! `syncPodFirewallChains`, reference §6.4 and TC10).
 
-use std::collections::BTreeSet;
-
-use crate::collections::IndexMap;
+use crate::collections::{HashSet, IndexMap};
 use std::net::IpAddr;
 
 use super::super::address::{self, Addresses};
 use super::super::rule::Rule;
+use super::super::store::small;
 use super::names;
 use super::policies::{Policy, PolicyType};
 use super::Family;
@@ -26,7 +25,7 @@ pub struct Pod<'m> {
 /// source order. kube-router keys its local pods by IP: an address is taken once.
 pub fn collect<'m>(model: &'m Model, addresses: &'m Addresses, family: Family) -> Vec<Pod<'m>> {
     let mut pods: Vec<Pod<'m>> = Vec::new();
-    let mut seen: BTreeSet<IpAddr> = BTreeSet::new();
+    let mut seen: HashSet<IpAddr> = HashSet::default();
     for ns in model.namespaces.values() {
         for app in ns.apps.values() {
             for endpoint in addresses.endpoints(&ns.name, &app.name) {
@@ -81,6 +80,26 @@ impl<'p> PodIndex<'p> {
 
     /// The pods of `namespace` that `selector` selects (`None`: all), in pod order.
     pub fn select(&self, namespace: &str, selector: Option<&Labels>) -> Vec<&'p Pod<'p>> {
+        self.selected(namespace, selector)
+            .filter_map(|i| self.pods.get(i))
+            .collect()
+    }
+
+    /// [`PodIndex::select`], as places in the pods.
+    pub fn select_places(&self, namespace: &str, selector: Option<&Labels>) -> Vec<u32> {
+        self.selected(namespace, selector).map(small).collect()
+    }
+
+    /// The pod at `place`.
+    pub fn pod(&self, place: u32) -> Option<&'p Pod<'p>> {
+        self.pods.get(place as usize)
+    }
+
+    fn selected<'a>(
+        &'a self,
+        namespace: &'a str,
+        selector: Option<&'a Labels>,
+    ) -> impl Iterator<Item = usize> + 'a {
         let candidates: &[usize] = match selector.filter(|s| !s.is_empty()) {
             None => self.by_namespace.get(namespace).map_or(&[], Vec::as_slice),
             Some(selector) => selector
@@ -93,11 +112,9 @@ impl<'p> PodIndex<'p> {
                 .min_by_key(|list| list.len())
                 .unwrap_or(&[]),
         };
-        candidates
-            .iter()
-            .filter_map(|&i| self.pods.get(i))
-            .filter(|pod| selector.is_none_or(|s| matches(s, pod.labels)))
-            .collect()
+        candidates.iter().copied().filter(move |&i| {
+            selector.is_none_or(|s| self.pods.get(i).is_some_and(|pod| matches(s, pod.labels)))
+        })
     }
 }
 

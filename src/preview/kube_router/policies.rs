@@ -56,8 +56,9 @@ pub struct Policy {
     pub namespace: String,
     pub chain: String,
     pub kind: PolicyType,
-    /// Addresses of the pods the policy selects (`targetPods`, keyed by pod IP upstream).
-    pub targets: Vec<IpAddr>,
+    /// The pods the policy selects (`targetPods`, keyed by pod IP upstream, as the
+    /// pods are: see [`super::pods::collect`]), as places in the payload's pods.
+    pub targets: Vec<u32>,
     /// The chain's pairs of rules, made when the payload is written (see [`Allow`]).
     allows: Vec<Allow>,
 }
@@ -181,11 +182,7 @@ pub fn build<'p, P: std::borrow::Borrow<PolicyPlan<'p>>>(
     for plan in plans {
         let plan = plan.borrow();
         let kind = PolicyType::of(plan);
-        let targets: Vec<IpAddr> = pods
-            .select(&plan.namespace, plan.pod_selector.as_deref())
-            .iter()
-            .map(|pod| pod.address)
-            .collect();
+        let targets = pods.select_places(&plan.namespace, plan.pod_selector.as_deref());
         let chain = names::policy_chain(&plan.namespace, &plan.name, version, family);
         let mut writer = Writer {
             plan,
@@ -202,7 +199,10 @@ pub fn build<'p, P: std::borrow::Borrow<PolicyPlan<'p>>>(
             writer.set(
                 || names::target_set(direction, &plan.namespace, &plan.name, family),
                 "hash:ip",
-                targets.iter().map(|&ip| (address::text(ip), false)),
+                targets
+                    .iter()
+                    .filter_map(|&place| pods.pod(place))
+                    .map(|pod| (address::text(pod.address), false)),
             );
             // `spec.ingress` / `spec.egress` is nil unless the plan holds that direction's
             // rules: then nothing is allowed.
