@@ -8,9 +8,13 @@
 //! the kernel's page zeroing is part of what a large model costs. User time is also
 //! shown on its own, because the kernel's part varies from run to run by more than the
 //! rest (on a virtual machine, fresh memory can cost several times as much to zero in
-//! one run as in the next). Output goes to `/dev/null`, as a pipeline's redirect would
-//! take it. Prints the median of several runs (and the highest peak), and the growth
-//! from 10,000 to 100,000 apps as the median ratio of paired runs.
+//! one run as in the next). The user column is approximate for short runs: with tick
+//! accounting (`CONFIG_TICK_CPU_ACCOUNTING`, 250 Hz on the machine this was written
+//! on), Linux splits a process's exact CPU time into user and system by what it found
+//! at each timer tick, so a 70 ms run's split rests on a few ticks. Output goes to
+//! `/dev/null`, as a pipeline's redirect would take it. Prints the median of several
+//! runs (and the highest peak), and the growth from 10,000 to 100,000 apps as the
+//! median ratio of paired runs.
 //!
 //! `cargo bench --bench scale -- quick` measures 1,000 apps only; `-- 10000` (any list
 //! of sizes) measures those.
