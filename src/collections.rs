@@ -29,6 +29,14 @@ pub struct SmallMap<K, V> {
 /// the lists that are only looked at where they are (W0107's opened ports).
 pub const SCANNED: usize = 8;
 
+/// A place in a list or an offset in a text as a `u32`: the compiler keeps such numbers
+/// in four bytes, not eight, because a large model holds millions of them (spans, rule
+/// store entries, the places of flows, pods and policies). Nothing it reads or makes
+/// reaches four billion; were it to, the number saturates rather than wraps.
+pub fn narrow(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
 impl<K: std::hash::Hash + Eq, V> SmallMap<K, V> {
     /// Up to this many entries are searched.
     pub const FEW: usize = SCANNED;

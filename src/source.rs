@@ -18,6 +18,8 @@
 
 use std::ops::Range;
 
+use crate::collections::narrow;
+
 /// Index of a file in [`Sources`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct FileId(pub usize);
@@ -32,10 +34,6 @@ pub struct Span {
     file: u32,
     start: u32,
     end: u32,
-}
-
-fn narrow(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 impl Span {

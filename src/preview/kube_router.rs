@@ -75,7 +75,7 @@ use ipnet::IpNet;
 
 use super::address::Addresses;
 use super::rule::{self, Rule, Table};
-use super::store::small;
+use crate::collections::narrow;
 use crate::ir::Model;
 use crate::policy::{self, PolicyPlan};
 
@@ -343,7 +343,7 @@ fn payload_with(
     let mut policies = built.policies;
     let mut made_by_chain: Vec<MadeChain> = Vec::new();
     for (i, policy) in policies.iter_mut().enumerate() {
-        let i = small(i);
+        let i = narrow(i);
         for target in std::mem::take(&mut policy.targets) {
             if let Some(policies) = selecting.get_mut(target as usize) {
                 policies.push(i);
@@ -361,7 +361,7 @@ fn payload_with(
         let selected = selecting.get_mut(i).map(std::mem::take).unwrap_or_default();
         let pod_chain = pods::PodChain::new(pod, selected, version);
         let number = filter.chain(&pod_chain.chain);
-        record(&mut made_by_chain, number, MadeChain::Pod(small(i)));
+        record(&mut made_by_chain, number, MadeChain::Pod(narrow(i)));
         pod_chains.push(pod_chain);
     }
 

@@ -7,7 +7,7 @@
 //! where its packed arguments lie in a few large text chunks. Sorting moves those
 //! sixteen bytes, never the text.
 
-use crate::collections::IndexSet;
+use crate::collections::{narrow, IndexSet};
 
 use super::rule::{Rule, RuleRef};
 
@@ -46,18 +46,15 @@ impl ChainGroups {
 }
 
 /// Rules in order, each readable as a [`RuleRef`].
+///
+/// Chain numbers and text offsets are `u32` ([`narrow`]): a store past 4 GiB of text or
+/// four billion chains is beyond any node's iptables (so are four billion policies or
+/// pods, which the preview numbers the same way).
 #[derive(Debug, Clone, Default)]
 pub struct RuleStore {
     chains: IndexSet<String>,
     chunks: Vec<String>,
     entries: Vec<Entry>,
-}
-
-/// Chain names and text offsets are `u32`: a store past 4 GiB of text or four billion
-/// chains is beyond any node's iptables (so are four billion policies or pods, which
-/// the preview numbers the same way).
-pub(super) fn small(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 impl RuleStore {
@@ -88,9 +85,9 @@ impl RuleStore {
         chunk.push_str(packed);
         self.entries.push(Entry {
             chain,
-            chunk: small(chunk_index),
-            start: small(start),
-            end: small(chunk.len()),
+            chunk: narrow(chunk_index),
+            start: narrow(start),
+            end: narrow(chunk.len()),
         });
     }
 
@@ -101,7 +98,7 @@ impl RuleStore {
             .iter()
             .map(|name| self.chain_number(name))
             .collect();
-        let offset = small(self.chunks.len());
+        let offset = narrow(self.chunks.len());
         self.entries
             .extend(other.entries.into_iter().map(|entry| Entry {
                 chain: chains[entry.chain as usize],
@@ -164,7 +161,7 @@ impl RuleStore {
         let mut indices = vec![0u32; self.entries.len()];
         for (i, entry) in self.entries.iter().enumerate() {
             let slot = &mut next[entry.chain as usize];
-            indices[*slot as usize] = small(i);
+            indices[*slot as usize] = narrow(i);
             *slot += 1;
         }
         ChainGroups { starts, indices }
@@ -183,23 +180,23 @@ impl RuleStore {
             }
         }
         if self.chains.last().is_some_and(|newest| newest == name) {
-            return small(self.chains.len() - 1);
+            return narrow(self.chains.len() - 1);
         }
         let number = match self.chains.get_index_of(name) {
             Some(number) => number,
             None => self.chains.insert_full(name.to_string()).0,
         };
-        small(number)
+        narrow(number)
     }
 
     /// How many chains the store has met (numbered from 0).
     pub fn chain_count(&self) -> u32 {
-        small(self.chains.len())
+        narrow(self.chains.len())
     }
 
     /// The number of the chain `name`, if the store has met it.
     pub fn number_of(&self, name: &str) -> Option<u32> {
-        self.chains.get_index_of(name).map(small)
+        self.chains.get_index_of(name).map(narrow)
     }
 
     /// The name of chain `number`.

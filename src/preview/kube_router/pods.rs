@@ -6,10 +6,10 @@ use std::net::IpAddr;
 
 use super::super::address::{self, Addresses};
 use super::super::rule::Rule;
-use super::super::store::small;
 use super::names;
 use super::policies::{Policy, PolicyType};
 use super::Family;
+use crate::collections::narrow;
 use crate::ir::{Labels, Model};
 
 /// A pod: endpoint `i` of an app, named `APP-i`, with the app's labels.
@@ -87,7 +87,7 @@ impl<'p> PodIndex<'p> {
 
     /// [`PodIndex::select`], as places in the pods.
     pub fn select_places(&self, namespace: &str, selector: Option<&Labels>) -> Vec<u32> {
-        self.selected(namespace, selector).map(small).collect()
+        self.selected(namespace, selector).map(narrow).collect()
     }
 
     /// The pod at `place`.

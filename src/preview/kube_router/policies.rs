@@ -11,10 +11,10 @@ use ipnet::IpNet;
 
 use super::super::address;
 use super::super::rule::Rule;
-use super::super::store::small;
 use super::names::{self, Peers};
 use super::pods::PodIndex;
 use super::{Family, IpSet, Wanted};
+use crate::collections::narrow;
 use crate::ir::{IpBlock, Peer, TargetPort};
 use crate::policy::{Direction, PolicyPlan, PolicyRule};
 
@@ -294,7 +294,7 @@ impl Writer<'_> {
         self.allows.extend(ports.iter().map(|&port| Allow {
             direction,
             peers,
-            rule: small(index),
+            rule: narrow(index),
             port,
         }));
     }

@@ -8,7 +8,7 @@
 //! can be, so that a statement listing thousands of peers, ports or externals stays
 //! near linear. The tests check the index against a scan of every flow.
 
-use crate::collections::{HashMap, HashSet, SmallMap};
+use crate::collections::{narrow, HashMap, HashSet, SmallMap};
 
 use ipnet::IpNet;
 use smallvec::SmallVec;
@@ -385,7 +385,7 @@ impl<'m> Index<'m> {
             );
             let place = *by_destination.entry(key).or_insert_with(|| {
                 candidates.push(Candidates::default());
-                small(candidates.len() - 1)
+                narrow(candidates.len() - 1)
             });
             if let Some(destination) = candidates.get_mut(place as usize) {
                 destination.add(index, flow);
@@ -441,12 +441,6 @@ fn may_cover(model: &ir::Model, other: &ir::Flow, flow: &ir::Flow) -> bool {
         && peer_covers(model, &other.to, &flow.to)
         && ports_cover(&other.ports, &flow.ports)
         && (precedes(other, flow) || !is_equal(other, flow))
-}
-
-/// A place in a list: lists here are of flows, which a model holds fewer than four
-/// billion of.
-fn small(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// Reports each declared flow that `covering` finds a flow for.
