@@ -122,6 +122,8 @@ enum MadeChain {
     Policy(u32),
     /// The pod at this index of `KubeRouter::pod_chains`.
     Pod(u32),
+    /// A top-level chain: every pod's jumps into it.
+    Jumps,
 }
 
 /// Records that chain `number` is made from `made`.
@@ -189,23 +191,23 @@ impl KubeRouter {
     /// into it (in pod order); they go before the stored rules from index `pods_at` on.
     pub fn made_rules(&self, number: Option<u32>, chain: &str, write: &mut dyn FnMut(&Rule)) {
         let made = number.and_then(|number| self.made_by_chain.get(number as usize));
-        let rules = match made {
-            Some(&MadeChain::Policy(i)) => self
-                .policies
-                .get(i as usize)
-                .map(|policy| policy.rules(self.family)),
-            Some(&MadeChain::Pod(i)) => self
-                .pod_chains
-                .get(i as usize)
-                .map(|pod| pod.rules(&self.policies)),
-            _ => None,
-        };
-        if let Some(rules) = rules {
-            rules.iter().for_each(&mut *write);
-        } else if names::TOP_LEVEL.iter().any(|(_, top)| *top == chain) {
-            for pod in &self.pod_chains {
-                pod.jumps(Some(chain)).iter().for_each(&mut *write);
+        match made.copied().unwrap_or(MadeChain::None) {
+            MadeChain::Policy(i) => {
+                if let Some(policy) = self.policies.get(i as usize) {
+                    policy.rules(self.family).iter().for_each(write);
+                }
             }
+            MadeChain::Pod(i) => {
+                if let Some(pod) = self.pod_chains.get(i as usize) {
+                    pod.rules(&self.policies).iter().for_each(write);
+                }
+            }
+            MadeChain::Jumps => {
+                for pod in &self.pod_chains {
+                    pod.jumps(Some(chain)).iter().for_each(&mut *write);
+                }
+            }
+            MadeChain::None => {}
         }
     }
 
@@ -318,13 +320,12 @@ fn payload_with(
     let pods = pods::collect(model, addresses, family);
 
     let mut filter = Table::new("filter");
-    for chain in [
-        names::INPUT,
-        names::FORWARD,
-        names::OUTPUT,
-        names::COMMON,
-        names::DEFAULT,
-    ] {
+    let mut made_by_chain: Vec<MadeChain> = Vec::new();
+    for (_, top) in names::TOP_LEVEL {
+        let number = filter.chain(top);
+        record(&mut made_by_chain, number, MadeChain::Jumps);
+    }
+    for chain in [names::COMMON, names::DEFAULT] {
         filter.chain(chain);
     }
     filter.rules.extend(input_returns(model));
@@ -341,7 +342,6 @@ fn payload_with(
     // The policies that select each pod, in policy order, by place in the pods.
     let mut selecting: Vec<Vec<u32>> = vec![Vec::new(); pods.len()];
     let mut policies = built.policies;
-    let mut made_by_chain: Vec<MadeChain> = Vec::new();
     for (i, policy) in policies.iter_mut().enumerate() {
         let i = narrow(i);
         for target in std::mem::take(&mut policy.targets) {

@@ -194,6 +194,14 @@ struct ChainOf<'a> {
 /// A chain's number in one store and the indices of its rules there.
 type InStore<'a> = Option<(u32, &'a [u32])>;
 
+/// One of the stores [`save_table`] merges (the jumps', or a part's with its table),
+/// with its rules grouped by chain.
+struct Source<'a> {
+    store: &'a RuleStore,
+    table: Option<&'a Table>,
+    groups: store::ChainGroups,
+}
+
 /// Writes the rules of a chain that a payload makes while written (see [`save_table`]),
 /// given the chain's number in the first part's rule store (if it has the chain) and
 /// its name.
@@ -215,24 +223,28 @@ fn save_table(
     let name = parts.first().map_or("filter", |t| t.name);
     let mut jumps_store = RuleStore::default();
     jumps_store.extend(jumps.iter().cloned());
-    // The stores merged, by source: the jumps first, then the parts in order.
-    let stores: Vec<(&RuleStore, Option<&Table>)> = std::iter::once((&jumps_store, None))
+    // The stores merged: the jumps first, then the parts in order.
+    let sources: Vec<Source> = std::iter::once((&jumps_store, None))
         .chain(parts.iter().map(|t| (&t.rules, Some(*t))))
+        .map(|(store, table)| Source {
+            store,
+            table,
+            groups: store.by_chain(),
+        })
         .collect();
-    let groups: Vec<_> = stores.iter().map(|(store, _)| store.by_chain()).collect();
     // Every chain of every store, sorted by name: a chain's groups in each store are
     // then side by side, and no name is looked up.
     let mut chains: Vec<ChainOf> = Vec::new();
-    for (source, (&(store, table), groups)) in stores.iter().zip(&groups).enumerate() {
-        for number in 0..store.chain_count() {
-            let name = store.chain_name(number);
+    for (index, source) in sources.iter().enumerate() {
+        for number in 0..source.store.chain_count() {
+            let name = source.store.chain_name(number);
             chains.push(ChainOf {
                 key: order::name_key(name),
                 name,
-                source,
+                source: index,
                 number,
-                stored: groups.of(number),
-                declared: table.is_some_and(|t| t.is_declared(number)),
+                stored: source.groups.of(number),
+                declared: source.table.is_some_and(|t| t.is_declared(number)),
             });
         }
     }
@@ -265,16 +277,16 @@ fn save_table(
     // The rules of one chain, given where it is in each store, by source (None: the
     // store has no such chain).
     let write_chain = |out: &mut Sink, chain: &str, in_stores: &[InStore]| {
-        for (source, (store, _)) in stores.iter().enumerate() {
-            let stored = in_stores[source].map_or(&[][..], |(_, stored)| stored);
-            if source != FIRST_PART {
+        for (index, (source, &at)) in sources.iter().zip(in_stores).enumerate() {
+            let store = source.store;
+            let stored = at.map_or(&[][..], |(_, stored)| stored);
+            if index != FIRST_PART {
                 write_stored(out, store, chain, stored);
                 continue;
             }
             let split = stored.partition_point(|&i| (i as usize) < made_at);
             write_stored(out, store, chain, &stored[..split]);
-            let number = in_stores[FIRST_PART].map(|(number, _)| number);
-            make(number, chain, &mut |rule: &Rule| {
+            make(at.map(|(number, _)| number), chain, &mut |rule: &Rule| {
                 save::push_rendered(out, rule.view(), ipv6);
                 out.line_end();
             });
@@ -282,12 +294,13 @@ fn save_table(
         }
     };
     // One list for every chain in turn (a large preview has 700,000).
-    let mut in_stores: Vec<InStore> = vec![None; stores.len()];
+    let mut in_stores: Vec<InStore> = vec![None; sources.len()];
     for builtin in builtins {
-        for ((slot, (store, _)), groups) in in_stores.iter_mut().zip(&stores).zip(&groups) {
-            *slot = store
+        for (slot, source) in in_stores.iter_mut().zip(&sources) {
+            *slot = source
+                .store
                 .number_of(builtin)
-                .map(|number| (number, groups.of(number)));
+                .map(|number| (number, source.groups.of(number)));
         }
         write_chain(out, builtin, &in_stores);
     }

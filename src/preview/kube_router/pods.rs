@@ -1,7 +1,7 @@
 //! The pods of the previewed node and their `KUBE-POD-FW-` chains (pod.go
 //! `syncPodFirewallChains`, reference §6.4 and TC10).
 
-use crate::collections::{HashSet, IndexMap};
+use crate::collections::{narrow, HashSet, IndexMap};
 use std::net::IpAddr;
 
 use super::super::address::{self, Addresses};
@@ -9,7 +9,6 @@ use super::super::rule::Rule;
 use super::names;
 use super::policies::{Policy, PolicyType};
 use super::Family;
-use crate::collections::narrow;
 use crate::ir::{Labels, Model};
 
 /// A pod: endpoint `i` of an app, named `APP-i`, with the app's labels.

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-use crate::collections::SmallMap;
+use crate::collections::{narrow, SmallMap};
 use ipnet::IpNet;
 
 use super::super::address;
@@ -14,7 +14,6 @@ use super::super::rule::Rule;
 use super::names::{self, Peers};
 use super::pods::PodIndex;
 use super::{Family, IpSet, Wanted};
-use crate::collections::narrow;
 use crate::ir::{IpBlock, Peer, TargetPort};
 use crate::policy::{Direction, PolicyPlan, PolicyRule};
 

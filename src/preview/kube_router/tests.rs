@@ -36,6 +36,20 @@ fn restore_lines(router: &KubeRouter, chain: &str) -> Vec<String> {
         .collect()
 }
 
+/// The rules the payload makes for `chain` in iptables-save's chain-by-chain order,
+/// each rendered by `render`.
+fn made_lines(router: &KubeRouter, chain: &str, render: fn(&Rule) -> String) -> Vec<String> {
+    let mut lines = Vec::new();
+    let number = router.filter.rules.number_of(chain);
+    router.made_rules(number, chain, &mut |rule| lines.push(render(rule)));
+    lines
+}
+
+/// A rule in iptables-save's form.
+fn saved(rule: &Rule) -> String {
+    save::render(rule.view(), false)
+}
+
 const TC10_SOURCE: &str = "
 namespace default {
   default allow egress
@@ -158,11 +172,7 @@ fn tc10_pod_chain() {
     assert_eq!(restore_lines(&router, chain), expected);
     assert!(router.filter.declares(chain));
     // The S form of TC10: addresses first, `10/min`, `--set-xmark`, `pod\'s`.
-    let mut saved: Vec<String> = Vec::new();
-    let number = router.filter.rules.number_of(chain);
-    router.made_rules(number, chain, &mut |r| {
-        saved.push(save::render(r.view(), false));
-    });
+    let saved = made_lines(&router, chain, saved);
     assert_eq!(
         saved[1],
         "-A KUBE-POD-FW-YF6NRJLND4EENOSE -d 10.244.1.20/32 -m comment --comment \"rule to permit the traffic traffic to pods when source is the pod\\'s local node\" -m addrtype --src-type LOCAL -j ACCEPT"
@@ -190,12 +200,7 @@ fn tc10_policy_chain_and_sets() {
             format!("-A KUBE-NWPLCY-ZYILT46TV6UI3I25 -m comment --comment \"{comment}\" {matches} -m mark --mark 0x10000/0x10000 -j RETURN"),
         ]
     );
-    let chain = "KUBE-NWPLCY-ZYILT46TV6UI3I25";
-    let mut saved: Vec<String> = Vec::new();
-    let number = router.filter.rules.number_of(chain);
-    router.made_rules(number, chain, &mut |r| {
-        saved.push(save::render(r.view(), false))
-    });
+    let saved = made_lines(&router, "KUBE-NWPLCY-ZYILT46TV6UI3I25", saved);
     assert_eq!(
         saved.first().cloned().unwrap_or_default(),
         format!("-A KUBE-NWPLCY-ZYILT46TV6UI3I25 -p tcp -m comment --comment \"{comment}\" -m set --match-set KUBE-SRC-A2WDX3VC4H4CL2ZV src -m set --match-set KUBE-DST-OZJU3H4AH5AOE3OW dst -m tcp --dport 80 -j MARK --set-xmark 0x10000/0x10000")
@@ -253,6 +258,29 @@ fn top_level_chains() {
     assert!(restore.starts_with("*filter\n:KUBE-ROUTER-INPUT - [0:0]\n"));
     assert!(restore.contains("\n-I INPUT 1 -m comment --comment \"kube-router netpol - 4IA2OSFRMVNDXBVV\" -j KUBE-ROUTER-INPUT\n"));
     assert!(restore.ends_with("COMMIT\n"));
+}
+
+/// iptables-save's chain-by-chain form makes every pod's jumps into each top-level
+/// chain, in pod order, as the restore form writes them after each pod's chain; other
+/// chains of the payload get none.
+#[test]
+fn top_level_chains_get_the_pods_jumps_when_written_chain_by_chain() {
+    let router = tc10();
+    for (_, top) in names::TOP_LEVEL {
+        let made = made_lines(&router, top, Rule::to_restore);
+        let jumps: Vec<String> = restore_lines(&router, top)
+            .into_iter()
+            .filter(|line| line.contains("-j KUBE-POD-FW-"))
+            .collect();
+        assert!(!made.is_empty(), "{top}");
+        assert_eq!(made, jumps, "{top}");
+    }
+    for other in [names::COMMON, names::DEFAULT] {
+        assert!(
+            made_lines(&router, other, Rule::to_restore).is_empty(),
+            "{other}"
+        );
+    }
 }
 
 /// knet's own plan: `default-deny` and `backend-ingress` both select backend; the
@@ -323,10 +351,7 @@ fn policy_chain_rules_are_made_when_written() {
         .all(|policy| !stored.contains(&policy.chain.as_str())));
     let restored = restore_lines(&router, &chain);
     assert_eq!(restored.len(), 2);
-    let mut made: Vec<String> = Vec::new();
-    let number = router.filter.rules.number_of(&chain);
-    router.made_rules(number, &chain, &mut |rule| made.push(rule.to_restore()));
-    assert_eq!(made, restored);
+    assert_eq!(made_lines(&router, &chain, Rule::to_restore), restored);
 }
 
 /// A rule that names no port allows every port: its rules have no `--dport`, for pod

@@ -8,7 +8,7 @@
 //! can be, so that a statement listing thousands of peers, ports or externals stays
 //! near linear. The tests check the index against a scan of every flow.
 
-use crate::collections::{narrow, HashMap, HashSet, SmallMap};
+use crate::collections::{HashMap, HashSet, IndexMap, SmallMap};
 
 use ipnet::IpNet;
 use smallvec::SmallVec;
@@ -358,11 +358,10 @@ fn redundant(diags: &mut Diagnostics, model: &ir::Model) {
 
 /// Every flow, by destination.
 struct Index<'m> {
-    /// Each destination's place in `candidates`. The map holds small entries, sized
-    /// ahead for the apps: at 100,000 apps, a map of the candidates themselves was
-    /// forty megabytes, rehashed as it grew and read at random.
-    by_destination: HashMap<PeerKey<'m>, u32>,
-    candidates: Vec<Candidates<'m>>,
+    /// An index map, sized ahead for the apps: its table holds only places in its
+    /// list of entries. At 100,000 apps a hash map of the candidates themselves was
+    /// forty megabytes, rehashed at every doubling and read at random.
+    by_destination: IndexMap<PeerKey<'m>, Candidates<'m>>,
     /// Whether any flow goes to a namespace's every pod, `*/*` or `any`: the wider
     /// destinations that [`destinations`] lists after a flow's own. Most models have
     /// none, and then each flow needs one lookup instead of four.
@@ -373,9 +372,8 @@ impl<'m> Index<'m> {
     fn new(model: &'m ir::Model) -> Self {
         // Most destinations are apps.
         let apps = model.namespaces.values().map(|ns| ns.apps.len()).sum();
-        let mut by_destination: HashMap<PeerKey, u32> =
-            HashMap::with_capacity_and_hasher(apps, Default::default());
-        let mut candidates: Vec<Candidates> = Vec::with_capacity(apps);
+        let mut by_destination: IndexMap<PeerKey, Candidates> =
+            IndexMap::with_capacity_and_hasher(apps, Default::default());
         let mut any_wider = false;
         for (index, flow) in model.flows.iter().enumerate() {
             let key = flow.to.key();
@@ -383,18 +381,11 @@ impl<'m> Index<'m> {
                 key,
                 PeerKey::Namespace(_) | PeerKey::AnyNamespace | PeerKey::Any
             );
-            let place = *by_destination.entry(key).or_insert_with(|| {
-                candidates.push(Candidates::default());
-                narrow(candidates.len() - 1)
-            });
-            if let Some(destination) = candidates.get_mut(place as usize) {
-                destination.add(index, flow);
-            }
+            by_destination.entry(key).or_default().add(index, flow);
         }
-        candidates.iter_mut().for_each(Candidates::seal);
+        by_destination.values_mut().for_each(Candidates::seal);
         Index {
             by_destination,
-            candidates,
             any_wider,
         }
     }
@@ -404,10 +395,9 @@ impl<'m> Index<'m> {
     fn covering(&self, model: &ir::Model, flow: &'m ir::Flow) -> Option<&'m ir::Flow> {
         let looked_up = if self.any_wider { usize::MAX } else { 1 };
         destinations(flow).take(looked_up).find_map(|destination| {
-            let place = *self.by_destination.get(&destination)?;
             let (_, other) = self
-                .candidates
-                .get(place as usize)?
+                .by_destination
+                .get(&destination)?
                 .covering(flow)
                 .filter(|(_, other)| may_cover(model, other, flow))
                 .min_by_key(|(index, _)| *index)?;
