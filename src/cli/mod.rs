@@ -81,11 +81,10 @@ pub fn run() -> i32 {
                 args::PreviewFormat::Restore => knetc::preview::Format::Restore,
             };
             emit_model(&paths, &common, |model, out| {
-                let payload = knetc::preview::Payload::new(model);
-                payload.write(format, out);
+                let made = knetc::preview::write(model, format, out);
                 // Freed by the exit, not rule by rule (a large preview has millions of
                 // allocations).
-                std::mem::forget(payload);
+                std::mem::forget(made);
             })
         }
         Command::Preview(args::Preview::Ipset { paths, common }) => {

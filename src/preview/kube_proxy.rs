@@ -174,10 +174,33 @@ pub fn probability(n: usize) -> String {
     format!("{:.10}", 1.0 / n as f64)
 }
 
+/// Which of kube-proxy's tables a walk over the Service ports keeps (see
+/// [`payload_of`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tables {
+    Both,
+    Filter,
+    Nat,
+}
+
 /// The payload: `filter` and `nat`, in kube-proxy's own emission order.
 pub fn payload(config: &ProxyConfig, ports: &[ServicePort]) -> (Table, Table) {
-    let mut filter = Table::new("filter");
-    let mut nat = Table::new("nat");
+    payload_of(config, ports, Tables::Both)
+}
+
+/// [`payload`], with the rules of a table not `wanted` left out (that table is empty):
+/// the preview makes and writes one table before it makes the other, so that the two
+/// are never in memory together.
+pub fn payload_of(config: &ProxyConfig, ports: &[ServicePort], wanted: Tables) -> (Table, Table) {
+    let table = |name: &'static str, kept: bool| {
+        if kept {
+            Table::new(name)
+        } else {
+            Table::discarding(name)
+        }
+    };
+    let mut filter = table("filter", wanted != Tables::Nat);
+    let mut nat = table("nat", wanted != Tables::Filter);
     for chain in [
         "KUBE-SERVICES",
         "KUBE-EXTERNAL-SERVICES",
@@ -245,7 +268,6 @@ pub fn payload(config: &ProxyConfig, ports: &[ServicePort]) -> (Table, Table) {
         ServiceRules {
             config,
             port,
-            port_hash: named("", &[&port.name, port.protocol.as_lower()]),
             large_cluster,
             filter: &mut filter,
             nat: &mut nat,
@@ -292,19 +314,33 @@ pub fn payload(config: &ProxyConfig, ports: &[ServicePort]) -> (Table, Table) {
 struct ServiceRules<'a> {
     config: &'a ProxyConfig,
     port: &'a ServicePort,
-    /// The hash every chain of this port is named by (`KUBE-SVC-`, `KUBE-SVL-`,
-    /// `KUBE-EXT-`, `KUBE-FW-`), computed once.
-    port_hash: String,
     large_cluster: bool,
     filter: &'a mut Table,
     nat: &'a mut Table,
 }
 
-impl ServiceRules<'_> {
-    fn chain(&self, prefix: &str) -> String {
-        [prefix, &self.port_hash].concat()
-    }
+/// The chains of one Service port, named by one hash of the port.
+struct PortChains {
+    svc: String,
+    svl: String,
+    ext: String,
+    fw: String,
+}
 
+impl PortChains {
+    fn of(port: &ServicePort) -> Self {
+        let hash = named("", &[&port.name, port.protocol.as_lower()]);
+        let chain = |prefix: &str| [prefix, &hash].concat();
+        PortChains {
+            svc: chain("KUBE-SVC-"),
+            svl: chain("KUBE-SVL-"),
+            ext: chain("KUBE-EXT-"),
+            fw: chain("KUBE-FW-"),
+        }
+    }
+}
+
+impl ServiceRules<'_> {
     fn endpoint_chain(&self, endpoint: &PortEndpoint) -> String {
         let protocol = self.port.protocol.as_lower();
         named("KUBE-SEP-", &[&self.port.name, protocol, &endpoint.key()])
@@ -330,13 +366,13 @@ impl ServiceRules<'_> {
     fn write(mut self) {
         let port = self.port;
         let svc = port.name.as_str();
-        let mut endpoints = port.endpoints.clone();
-        endpoints.sort_by_cached_key(PortEndpoint::key);
-        endpoints.dedup();
-        let local: Vec<PortEndpoint> = endpoints.iter().filter(|e| e.local).cloned().collect();
-        let has_endpoints = !endpoints.is_empty();
+        // A walk for the filter table alone (`Tables::Filter`) makes no nat rules: the
+        // endpoints are sorted, and the chains named (a hash), only when they are.
+        let wants_nat = !self.nat.discards();
+        let has_endpoints = !port.endpoints.is_empty();
+        let has_local_endpoints = port.endpoints.iter().any(|e| e.local);
         let has_external_endpoints = if port.external_local {
-            !local.is_empty()
+            has_local_endpoints
         } else {
             has_endpoints
         };
@@ -355,17 +391,9 @@ impl ServiceRules<'_> {
         };
         let uses_firewall =
             has_endpoints && !port.load_balancer_ips.is_empty() && !source_ranges.is_empty();
-        let uses_local_chain = !local.is_empty() && port.external_local;
-
-        let svc_chain = self.chain("KUBE-SVC-");
-        let svl_chain = self.chain("KUBE-SVL-");
-        let ext_chain = self.chain("KUBE-EXT-");
-        let fw_chain = self.chain("KUBE-FW-");
-        let external_policy_chain = if port.external_local {
-            &svl_chain
-        } else {
-            &svc_chain
-        };
+        let uses_local_chain = has_local_endpoints && port.external_local;
+        let chains = std::cell::OnceCell::new();
+        let chains = || chains.get_or_init(|| PortChains::of(port));
         let (filter_target, filter_comment) = if !has_endpoints {
             ("REJECT", [svc, " has no endpoints"].concat())
         } else {
@@ -376,10 +404,12 @@ impl ServiceRules<'_> {
 
         // 1. The ClusterIP.
         if has_endpoints {
-            self.nat.push(
-                self.to_service("KUBE-SERVICES", [svc, " cluster IP"].concat(), &cluster_ip)
-                    .jump(&svc_chain),
-            );
+            if wants_nat {
+                self.nat.push(
+                    self.to_service("KUBE-SERVICES", [svc, " cluster IP"].concat(), &cluster_ip)
+                        .jump(&chains().svc),
+                );
+            }
         } else {
             self.filter.push(
                 self.to_service("KUBE-SERVICES", &filter_comment, &cluster_ip)
@@ -389,10 +419,10 @@ impl ServiceRules<'_> {
         // 2. External IPs.
         for ip in &port.external_ips {
             let ip = ip.to_string();
-            if has_endpoints {
+            if has_endpoints && wants_nat {
                 self.nat.push(
                     self.to_service("KUBE-SERVICES", format!("{svc} external IP"), &ip)
-                        .jump(&ext_chain),
+                        .jump(&chains().ext),
                 );
             }
             if !has_external_endpoints {
@@ -405,8 +435,12 @@ impl ServiceRules<'_> {
         // 3. Load-balancer addresses.
         for ip in &port.load_balancer_ips {
             let ip = ip.to_string();
-            if has_endpoints {
-                let target = if uses_firewall { &fw_chain } else { &ext_chain };
+            if has_endpoints && wants_nat {
+                let target = if uses_firewall {
+                    &chains().fw
+                } else {
+                    &chains().ext
+                };
                 self.nat.push(
                     self.to_service("KUBE-SERVICES", format!("{svc} loadbalancer IP"), &ip)
                         .jump(target),
@@ -416,7 +450,7 @@ impl ServiceRules<'_> {
                 self.filter.push(
                     self.to_service(
                         "KUBE-PROXY-FIREWALL",
-                        format!("{svc} traffic not accepted by {fw_chain}"),
+                        format!("{svc} traffic not accepted by {}", chains().fw),
                         &ip,
                     )
                     .jump("DROP"),
@@ -434,7 +468,7 @@ impl ServiceRules<'_> {
         // 4. The node port.
         if let Some(node_port) = port.node_port {
             let node_port = node_port.to_string();
-            if has_endpoints {
+            if has_endpoints && wants_nat {
                 if !self.config.ipv6 && self.config.localhost_node_ports && self.config.nfacct {
                     self.nat.push(
                         Rule::new("KUBE-NODEPORTS")
@@ -447,7 +481,7 @@ impl ServiceRules<'_> {
                                 "--nfacct-name",
                                 "localhost_nps_accepted_pkts",
                             ])
-                            .jump(&ext_chain),
+                            .jump(&chains().ext),
                     );
                 }
                 self.nat.push(
@@ -455,7 +489,7 @@ impl ServiceRules<'_> {
                         .comment(svc)
                         .arg(protocol)
                         .arg(["--dport", &node_port])
-                        .jump(&ext_chain),
+                        .jump(&chains().ext),
                 );
             }
             if !has_external_endpoints {
@@ -478,25 +512,41 @@ impl ServiceRules<'_> {
                     .jump("ACCEPT"),
             );
         }
-        if !has_endpoints {
-            // "we will not generate any chains in the nat table for the service"
+        if !has_endpoints || !wants_nat {
+            // "we will not generate any chains in the nat table for the service" (and
+            // the rest of this port's rules are all in the nat table)
             return;
         }
+        let mut endpoints = port.endpoints.clone();
+        endpoints.sort_by_cached_key(PortEndpoint::key);
+        endpoints.dedup();
+        let local: Vec<PortEndpoint> = endpoints.iter().filter(|e| e.local).cloned().collect();
+        let PortChains {
+            svc: svc_chain,
+            svl: svl_chain,
+            ext: ext_chain,
+            fw: fw_chain,
+        } = chains();
+        let external_policy_chain = if port.external_local {
+            svl_chain
+        } else {
+            svc_chain
+        };
         // Chains of this service, in kube-proxy's order.
-        self.nat.chain(&svc_chain);
+        self.nat.chain(svc_chain);
         if uses_local_chain {
-            self.nat.chain(&svl_chain);
+            self.nat.chain(svl_chain);
         }
         if uses_external_chain {
-            self.nat.chain(&ext_chain);
+            self.nat.chain(ext_chain);
         }
         if uses_firewall {
-            self.nat.chain(&fw_chain);
+            self.nat.chain(fw_chain);
         }
         // 6. Masquerade off-cluster traffic to the ClusterIP.
         if let Some(cidr) = self.config.cluster_cidr {
             let masquerade = self
-                .to_service(&svc_chain, [svc, " cluster IP"].concat(), &cluster_ip)
+                .to_service(svc_chain, [svc, " cluster IP"].concat(), &cluster_ip)
                 .arg(["!", "-s", &cidr.to_string()]);
             self.nat.push(masquerade.jump("KUBE-MARK-MASQ"));
         }
@@ -508,7 +558,7 @@ impl ServiceRules<'_> {
                         Rule::new(ext_chain.as_str())
                             .comment(format!("pod traffic for {svc} external destinations"))
                             .arg(["-s", &cidr.to_string()])
-                            .jump(&svc_chain),
+                            .jump(svc_chain),
                     );
                 }
                 self.nat.push(
@@ -525,7 +575,7 @@ impl ServiceRules<'_> {
                             "route LOCAL traffic for {svc} external destinations"
                         ))
                         .arg(["-m", "addrtype", "--src-type", "LOCAL"])
-                        .jump(&svc_chain),
+                        .jump(svc_chain),
                 );
             } else {
                 self.nat.push(
@@ -548,7 +598,7 @@ impl ServiceRules<'_> {
                     Rule::new(fw_chain.as_str())
                         .comment(format!("{svc} loadbalancer IP"))
                         .arg(["-s", &range.to_string()])
-                        .jump(&ext_chain),
+                        .jump(ext_chain),
                 );
             }
             if source_ranges
@@ -560,7 +610,7 @@ impl ServiceRules<'_> {
                         Rule::new(fw_chain.as_str())
                             .comment(format!("{svc} loadbalancer IP"))
                             .arg(["-s", &ip.to_string()])
-                            .jump(&ext_chain),
+                            .jump(ext_chain),
                     );
                 }
             }
@@ -569,9 +619,9 @@ impl ServiceRules<'_> {
             )));
         }
         // 9. Load balancing to the endpoints.
-        self.endpoint_jumps(&svc_chain, &endpoints);
+        self.endpoint_jumps(svc_chain, &endpoints);
         if uses_local_chain {
-            self.endpoint_jumps(&svl_chain, &local);
+            self.endpoint_jumps(svl_chain, &local);
         }
         // 10. One chain per endpoint.
         for endpoint in &endpoints {
@@ -636,7 +686,40 @@ impl ServiceRules<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::PortEndpoint;
+    use super::*;
+
+    /// A walk for one table makes that table as the walk for both does, and no rule of
+    /// the other: on every repository file that compiles (load balancers with source
+    /// ranges, local traffic policies, health-check ports, Services without endpoints).
+    #[test]
+    fn a_table_walked_alone_is_the_table_walked_with_the_other() {
+        let mut previewed = 0;
+        for path in crate::testing::repository_knet_files() {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let mut sources = crate::source::Sources::new();
+            sources.add(path.display().to_string(), text);
+            let Some(model) = crate::compile(&sources).model else {
+                continue;
+            };
+            let ports = service_ports(&model, &address::allocate(&model));
+            let config = config(&model);
+            let (filter, nat) = payload(&config, &ports);
+            let (filter_alone, no_nat) = payload_of(&config, &ports, Tables::Filter);
+            let (no_filter, nat_alone) = payload_of(&config, &ports, Tables::Nat);
+            let shown = path.display();
+            assert_eq!(filter_alone, filter, "{shown}");
+            assert_eq!(nat_alone, nat, "{shown}");
+            assert!(
+                no_nat.rules.is_empty() && no_filter.rules.is_empty(),
+                "{shown}"
+            );
+            previewed += usize::from(!nat.rules.is_empty() && !filter.rules.is_empty());
+        }
+        assert!(
+            previewed > 50,
+            "{previewed} files with rules in both tables"
+        );
+    }
 
     /// An endpoint's key is Go's `net.JoinHostPort`: the IPv6 address in brackets.
     #[test]

@@ -32,76 +32,89 @@ pub enum Format {
 
 /// The iptables preview of a model.
 pub fn iptables(model: &Model, format: Format) -> String {
-    crate::sink::to_string(|out| Payload::new(model).write(format, out))
+    crate::sink::to_string(|out| drop(write(model, format, out)))
 }
 
-/// Everything a node carries for the model: kube-proxy's tables (in kube-proxy's
-/// canonical order, in both formats, so that loading the restore format and running
-/// iptables-save gives exactly the save format) and kube-router's part.
-pub struct Payload {
-    ipv6: bool,
-    filter: Table,
-    nat: Table,
-    router: kube_router::KubeRouter,
+/// What [`write`] made last. Dropped, it is freed; a command about to exit can leave it
+/// to the exit instead (at 100,000 apps it is millions of allocations).
+pub struct Made {
+    _table: Option<Table>,
+    _router: Option<kube_router::KubeRouter>,
 }
 
-impl Payload {
-    pub fn new(model: &Model) -> Self {
-        let addresses = address::allocate(model);
-        let config = kube_proxy::config(model);
-        let ports = kube_proxy::service_ports(model, &addresses);
-        let (filter, nat) = kube_proxy::payload(&config, &ports);
-        // Freed before kube-router's rules are made, which can reuse the memory.
-        drop(ports);
-        Payload {
-            ipv6: config.ipv6,
-            filter: order::canonical(filter),
-            nat: order::canonical(nat),
-            router: kube_router::payload(model, &addresses, kube_router::Wanted::Rules),
-        }
-    }
-
-    /// The preview in `format`, line by line into `out`.
-    pub fn write(&self, format: Format, out: &mut Sink) {
-        let Payload {
-            ipv6,
-            filter,
-            nat,
-            router,
-        } = self;
-        match format {
-            Format::Restore => {
-                filter.write_restore(out);
-                nat.write_restore(out);
-                out.push_str(
-                    "# kube-router: NetworkPolicies (load with iptables-restore --noflush)",
-                );
-                out.line_end();
-                router.write_restore(out);
+/// Writes the preview of `model` in `format` into `out`: everything a node carries for
+/// the model, kube-proxy's tables (in kube-proxy's canonical order, in both formats, so
+/// that loading the restore format and running iptables-save gives exactly the save
+/// format) and kube-router's part.
+///
+/// The parts are made in the order they are written, and each is freed once written,
+/// before the next is made: the largest part, not their sum, is what a preview adds to
+/// the model's memory. (At 100,000 apps kube-proxy's nat table and kube-router's part
+/// are over a hundred megabytes each.) iptables-save writes kube-router's chains among
+/// kube-proxy's filter chains, and the nat table after them: that format walks the
+/// Service ports twice, once for the filter table and once for the nat table.
+pub fn write(model: &Model, format: Format, out: &mut Sink) -> Made {
+    let addresses = address::allocate(model);
+    let config = kube_proxy::config(model);
+    let ports = kube_proxy::service_ports(model, &addresses);
+    // The Service ports are freed before a table is sorted, when no walk needs them.
+    let canonical =
+        |(filter, nat): (Table, Table)| (order::canonical(filter), order::canonical(nat));
+    let router = || kube_router::payload(model, &addresses, kube_router::Wanted::Rules);
+    match format {
+        Format::Restore => {
+            let tables = kube_proxy::payload_of(&config, &ports, kube_proxy::Tables::Both);
+            drop(ports);
+            let (filter, nat) = canonical(tables);
+            filter.write_restore(out);
+            drop(filter);
+            nat.write_restore(out);
+            drop(nat);
+            out.push_str("# kube-router: NetworkPolicies (load with iptables-restore --noflush)");
+            out.line_end();
+            let router = router();
+            router.write_restore(out);
+            Made {
+                _table: None,
+                _router: Some(router),
             }
-            Format::Save => {
-                let localhost_firewall = filter.declares("KUBE-FIREWALL");
-                let mut filter_jumps = router.builtin_jumps.clone();
-                filter_jumps.extend(kube_proxy_filter_jumps(localhost_firewall));
-                save_table(
-                    out,
-                    &[&router.filter, filter],
-                    (
-                        &|number, chain, write| router.made_rules(number, chain, write),
-                        router.pods_at,
-                    ),
-                    &["INPUT", "FORWARD", "OUTPUT"],
-                    &filter_jumps,
-                    *ipv6,
-                );
-                save_table(
-                    out,
-                    &[nat],
-                    (&|_, _, _| {}, usize::MAX),
-                    &["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"],
-                    &kube_proxy_nat_jumps(),
-                    *ipv6,
-                );
+        }
+        Format::Save => {
+            let router = router();
+            let (filter, _) = canonical(kube_proxy::payload_of(
+                &config,
+                &ports,
+                kube_proxy::Tables::Filter,
+            ));
+            let localhost_firewall = filter.declares("KUBE-FIREWALL");
+            let mut filter_jumps = router.builtin_jumps.clone();
+            filter_jumps.extend(kube_proxy_filter_jumps(localhost_firewall));
+            save_table(
+                out,
+                &[&router.filter, &filter],
+                (
+                    &|number, chain, write| router.made_rules(number, chain, write),
+                    router.pods_at,
+                ),
+                &["INPUT", "FORWARD", "OUTPUT"],
+                &filter_jumps,
+                config.ipv6,
+            );
+            drop((router, filter));
+            let tables = kube_proxy::payload_of(&config, &ports, kube_proxy::Tables::Nat);
+            drop(ports);
+            let (_, nat) = canonical(tables);
+            save_table(
+                out,
+                &[&nat],
+                (&|_, _, _| {}, usize::MAX),
+                &["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"],
+                &kube_proxy_nat_jumps(),
+                config.ipv6,
+            );
+            Made {
+                _table: Some(nat),
+                _router: None,
             }
         }
     }

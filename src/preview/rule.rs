@@ -173,6 +173,8 @@ pub struct Table {
     declared: Vec<u32>,
     /// Whether each chain (by number) is declared.
     is_declared: Vec<bool>,
+    /// Whether rules pushed are dropped ([`Table::discarding`]).
+    discards: bool,
 }
 
 impl PartialEq for Table {
@@ -189,6 +191,20 @@ impl Table {
             name,
             ..Table::default()
         }
+    }
+
+    /// A table whose pushed rules are dropped, for a walk that makes rules for two tables
+    /// when only the other is wanted (chains are still declared and numbered).
+    pub fn discarding(name: &'static str) -> Self {
+        Table {
+            discards: true,
+            ..Table::new(name)
+        }
+    }
+
+    /// Whether the table drops the rules pushed to it ([`Table::discarding`]).
+    pub fn discards(&self) -> bool {
+        self.discards
     }
 
     /// Declares a chain once; its number in the table's rule store.
@@ -235,7 +251,9 @@ impl Table {
     }
 
     pub fn push(&mut self, rule: Rule) {
-        self.rules.push(rule);
+        if !self.discards {
+            self.rules.push(rule);
+        }
     }
 
     /// `*table`, `:CHAIN - [0:0]` lines, rules, `COMMIT`.
