@@ -159,6 +159,8 @@ fn build(
     if status != EXIT_OK {
         return status;
     }
+    // Not needed once the diagnostics are out (see `emit_model`).
+    drop(sources);
     let status = match output {
         // Replaced whole or not at all: the stream is complete before the file is.
         Some(path) => match output::write_output(path, knetc::emit::emit_yaml(&model).as_bytes()) {
@@ -191,6 +193,9 @@ pub(crate) fn emit_model(
     if status != EXIT_OK {
         return status;
     }
+    // The source text and its line index (tens of megabytes for a large model) are
+    // not needed once the diagnostics are out: freed, their memory serves the output.
+    drop(sources);
     let status = stream_stdout(|out| render(&model, out));
     // The process ends here: the model is freed by the exit, not piece by piece.
     std::mem::forget(model);
