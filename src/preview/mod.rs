@@ -35,11 +35,13 @@ pub fn iptables(model: &Model, format: Format) -> String {
     crate::sink::to_string(|out| drop(write(model, format, out)))
 }
 
-/// What [`write`] made last. Dropped, it is freed; a command about to exit can leave it
-/// to the exit instead (at 100,000 apps it is millions of allocations).
-pub struct Made {
-    _table: Option<Table>,
-    _router: Option<kube_router::KubeRouter>,
+/// What [`write`] made last, and wrote last. Dropped, it is freed; a command about to
+/// exit can leave it to the exit instead (at 100,000 apps it is millions of allocations).
+pub enum Made {
+    /// kube-proxy's nat table, the save format's last part.
+    Nat(Table),
+    /// kube-router's part, the restore format's last.
+    KubeRouter(kube_router::KubeRouter),
 }
 
 /// Writes the preview of `model` in `format` into `out`: everything a node carries for
@@ -56,36 +58,25 @@ pub struct Made {
 pub fn write(model: &Model, format: Format, out: &mut Sink) -> Made {
     let addresses = address::allocate(model);
     let config = kube_proxy::config(model);
+    // The Service ports are freed before a table is sorted, once no walk needs them.
     let ports = kube_proxy::service_ports(model, &addresses);
-    // The Service ports are freed before a table is sorted, when no walk needs them.
-    let canonical =
-        |(filter, nat): (Table, Table)| (order::canonical(filter), order::canonical(nat));
     let router = || kube_router::payload(model, &addresses, kube_router::Wanted::Rules);
     match format {
         Format::Restore => {
-            let tables = kube_proxy::payload_of(&config, &ports, kube_proxy::Tables::Both);
+            let (filter, nat) = kube_proxy::payload(&config, &ports);
             drop(ports);
-            let (filter, nat) = canonical(tables);
-            filter.write_restore(out);
-            drop(filter);
-            nat.write_restore(out);
-            drop(nat);
+            order::canonical(filter).write_restore(out);
+            order::canonical(nat).write_restore(out);
             out.push_str("# kube-router: NetworkPolicies (load with iptables-restore --noflush)");
             out.line_end();
             let router = router();
             router.write_restore(out);
-            Made {
-                _table: None,
-                _router: Some(router),
-            }
+            Made::KubeRouter(router)
         }
         Format::Save => {
             let router = router();
-            let (filter, _) = canonical(kube_proxy::payload_of(
-                &config,
-                &ports,
-                kube_proxy::Tables::Filter,
-            ));
+            let (filter, _) = kube_proxy::payload_of(&config, &ports, kube_proxy::Tables::Filter);
+            let filter = order::canonical(filter);
             let localhost_firewall = filter.declares("KUBE-FIREWALL");
             let mut filter_jumps = router.builtin_jumps.clone();
             filter_jumps.extend(kube_proxy_filter_jumps(localhost_firewall));
@@ -101,9 +92,9 @@ pub fn write(model: &Model, format: Format, out: &mut Sink) -> Made {
                 config.ipv6,
             );
             drop((router, filter));
-            let tables = kube_proxy::payload_of(&config, &ports, kube_proxy::Tables::Nat);
+            let (_, nat) = kube_proxy::payload_of(&config, &ports, kube_proxy::Tables::Nat);
             drop(ports);
-            let (_, nat) = canonical(tables);
+            let nat = order::canonical(nat);
             save_table(
                 out,
                 &[&nat],
@@ -112,10 +103,7 @@ pub fn write(model: &Model, format: Format, out: &mut Sink) -> Made {
                 &kube_proxy_nat_jumps(),
                 config.ipv6,
             );
-            Made {
-                _table: Some(nat),
-                _router: None,
-            }
+            Made::Nat(nat)
         }
     }
 }
