@@ -71,8 +71,8 @@ pub struct PolicyRule<'m> {
 
 /// The subject of a policy: one app, the pods of a cluster component knet knows by its
 /// selector (cluster DNS, the ingress controller), or every pod of the namespace.
-/// Borrowed from the model and the list of components: the plan looks one up per flow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Borrowed from the model and the list of components: every policy of the plan has one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Subject<'a> {
     App(&'a str),
     Component(&'a str),
@@ -171,8 +171,6 @@ impl Component {
         }
     }
 }
-
-type Key<'a> = (&'a str, Subject<'a>, Direction);
 
 /// Every policy of the model, namespace by namespace in the model's order, made one at a
 /// time as `consume` takes them, so that the whole plan is never held at once (the YAML
@@ -337,55 +335,154 @@ impl<'a> Policy<'a, '_> {
 struct Planner<'a> {
     model: &'a Model,
     components: &'a [Component],
-    sides: HashMap<Key<'a>, Vec<(&'a Peer, &'a Vec<PolicyPort>)>>,
+    /// By the namespace's place in the model.
+    sides: Vec<NamespaceSides<'a>>,
+}
+
+/// The flows on the other side of each subject of one namespace, by direction. A
+/// subject is found by its place (an app's in the namespace's apps, a component's in
+/// the components), not its name: a large model has hundreds of thousands of subjects,
+/// and a map of their names was read at random by each flow and again by each policy.
+/// (No two components of one namespace share a name: two Gateways of one name have one
+/// pod selector there, and [`components`] lists a selector once.)
+struct NamespaceSides<'a> {
+    apps: Vec<Sides<'a>>,
+    components: Vec<Sides<'a>>,
+    all_pods: Sides<'a>,
+}
+
+/// A subject's flows, ingress then egress (see [`direction_slot`]): `None` when no
+/// flow gives it a policy in that direction. The peer on the other side of each flow,
+/// and the flow's ports.
+type Sides<'a> = [Option<Vec<(&'a Peer, &'a Vec<PolicyPort>)>>; 2];
+
+/// Where a direction's flows are in [`Sides`].
+fn direction_slot(direction: Direction) -> usize {
+    match direction {
+        Direction::Ingress => 0,
+        Direction::Egress => 1,
+    }
 }
 
 impl<'a> Planner<'a> {
     /// Without `with_flows`, a subject's `flows` are empty: only which policies exist
     /// is worked out.
     fn new(model: &'a Model, components: &'a [Component], with_flows: bool) -> Self {
-        Planner {
+        let mut planner = Planner {
             model,
             components,
-            sides: index_flows(model, components, with_flows),
+            sides: model
+                .namespaces
+                .values()
+                .map(|ns| NamespaceSides {
+                    apps: vec![Sides::default(); ns.apps.len()],
+                    components: vec![Sides::default(); components.len()],
+                    all_pods: Sides::default(),
+                })
+                .collect(),
+        };
+        planner.index_flows(with_flows);
+        planner
+    }
+
+    /// For each subject and direction: the peers on the other side, with ports.
+    /// Without `with_flows`, only which there are: the lists stay empty and allocate
+    /// nothing.
+    fn index_flows(&mut self, with_flows: bool) {
+        let model = self.model;
+        for flow in &model.flows {
+            let sides_of_flow = [
+                (&flow.to, Direction::Ingress, &flow.from),
+                (&flow.from, Direction::Egress, &flow.to),
+            ];
+            for (subject_side, direction, other_side) in sides_of_flow {
+                if let Some(sides) = self.sides_of(subject_side) {
+                    let flows = sides[direction_slot(direction)].get_or_insert_with(Vec::new);
+                    if with_flows {
+                        flows.push((other_side, &flow.ports));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The flows of the subject a peer stands for, if a policy can select it (as
+    /// [`subject_of`] finds it).
+    fn sides_of(&mut self, peer: &Peer) -> Option<&mut Sides<'a>> {
+        let namespaces = &self.model.namespaces;
+        match peer {
+            // Apps of unmanaged namespaces get no policy.
+            Peer::App { namespace, app, .. } => {
+                let (place, _, ns) = namespaces.get_full(&**namespace)?;
+                let app = ns.apps.get_index_of(&**app)?;
+                self.sides.get_mut(place)?.apps.get_mut(app)
+            }
+            Peer::Namespace { namespace } => {
+                let place = namespaces.get_index_of(&**namespace)?;
+                Some(&mut self.sides.get_mut(place)?.all_pods)
+            }
+            Peer::Pods(selector) => {
+                let place = namespaces.get_index_of(&selector.namespace)?;
+                let component = self
+                    .components
+                    .iter()
+                    .position(|known| known.selector == **selector)?;
+                self.sides.get_mut(place)?.components.get_mut(component)
+            }
+            _ => None,
         }
     }
 
     /// Every policy with its namespace, in the plan's order, as the iteration reaches it.
     fn policies(&self) -> impl Iterator<Item = (&'a str, Policy<'a, '_>)> + '_ {
-        self.model.namespaces.values().flat_map(move |ns| {
-            let namespace = ns.name.as_str();
-            let isolated = Isolated::of(ns);
-            let deny =
-                (isolated.ingress || isolated.egress).then_some(Policy::DefaultDeny { isolated });
-            let dns = (ns.isolate_egress && ns.dns).then_some(Policy::AllowDns);
-            let components = self
-                .components
-                .iter()
-                .filter(move |component| component.selector.namespace == namespace)
-                .map(|component| (Subject::Component(&component.name), Some(&component.labels)));
-            let subjects = ns
-                .apps
-                .values()
-                .map(|app| (Subject::App(&app.name), Some(&app.labels)))
-                .chain(components)
-                .chain(std::iter::once((Subject::AllPods, None)));
-            let rules = subjects.flat_map(move |(subject, selector)| {
-                isolated.directions().filter_map(move |direction| {
-                    let flows = self.sides.get(&(namespace, subject, direction))?;
-                    Some(Policy::Subject {
-                        subject,
-                        selector,
-                        direction,
-                        flows,
+        self.model
+            .namespaces
+            .values()
+            .zip(&self.sides)
+            .flat_map(move |(ns, sides)| {
+                let namespace = ns.name.as_str();
+                let isolated = Isolated::of(ns);
+                let deny = (isolated.ingress || isolated.egress)
+                    .then_some(Policy::DefaultDeny { isolated });
+                let dns = (ns.isolate_egress && ns.dns).then_some(Policy::AllowDns);
+                let apps = ns
+                    .apps
+                    .values()
+                    .zip(&sides.apps)
+                    .map(|(app, flows)| (Subject::App(&app.name), Some(&app.labels), flows));
+                let components = self
+                    .components
+                    .iter()
+                    .zip(&sides.components)
+                    .filter(move |(component, _)| component.selector.namespace == namespace)
+                    .map(|(component, flows)| {
+                        (
+                            Subject::Component(&component.name),
+                            Some(&component.labels),
+                            flows,
+                        )
+                    });
+                let subjects = apps.chain(components).chain(std::iter::once((
+                    Subject::AllPods,
+                    None,
+                    &sides.all_pods,
+                )));
+                let rules = subjects.flat_map(move |(subject, selector, flows)| {
+                    isolated.directions().filter_map(move |direction| {
+                        let flows = flows[direction_slot(direction)].as_deref()?;
+                        Some(Policy::Subject {
+                            subject,
+                            selector,
+                            direction,
+                            flows,
+                        })
                     })
-                })
-            });
-            deny.into_iter()
-                .chain(dns)
-                .chain(rules)
-                .map(move |policy| (namespace, policy))
-        })
+                });
+                deny.into_iter()
+                    .chain(dns)
+                    .chain(rules)
+                    .map(move |policy| (namespace, policy))
+            })
     }
 
     /// The policy as the output writes it.
@@ -426,31 +523,6 @@ impl<'a> Planner<'a> {
             direction,
         }
     }
-}
-
-/// For each (namespace, subject, direction): the peers on the other side, with ports.
-/// Without `with_flows`, only the keys: the lists stay empty and allocate nothing.
-fn index_flows<'m>(
-    model: &'m Model,
-    components: &'m [Component],
-    with_flows: bool,
-) -> HashMap<Key<'m>, Vec<(&'m Peer, &'m Vec<PolicyPort>)>> {
-    let mut sides: HashMap<Key<'m>, Vec<(&Peer, &Vec<PolicyPort>)>> = HashMap::default();
-    for flow in &model.flows {
-        let sides_of_flow = [
-            (&flow.to, Direction::Ingress, &flow.from),
-            (&flow.from, Direction::Egress, &flow.to),
-        ];
-        for (subject_side, direction, other_side) in sides_of_flow {
-            if let Some((ns, subject)) = subject_of(model, components, subject_side) {
-                let flows = sides.entry((ns, subject, direction)).or_default();
-                if with_flows {
-                    flows.push((other_side, &flow.ports));
-                }
-            }
-        }
-    }
-    sides
 }
 
 /// The knet namespace and subject a peer stands for, if a policy can select it.
