@@ -83,8 +83,9 @@ pub struct SourceFile {
     pub name: String,
     /// The text, without a leading byte-order mark and with lone `\r` made `\n`.
     pub text: String,
-    /// Byte offset of the start of each line.
-    line_starts: Vec<usize>,
+    /// Byte offset of the start of each line, in four bytes ([`narrow`]: files over
+    /// 4 GiB are refused): a file of 100,000 apps has a million lines.
+    line_starts: Vec<u32>,
     /// `(byte offset, characters before it)` every [`CHECKPOINT`] bytes or so, on
     /// character boundaries; empty for an ASCII file, where both counts are equal.
     char_checkpoints: Vec<(usize, usize)>,
@@ -105,7 +106,7 @@ impl SourceFile {
         // memchr's search, not `match_indices`: a file of 100,000 apps has a million
         // short lines, and the char searcher's set-up per line cost more than the scan.
         let line_starts = std::iter::once(0)
-            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| narrow(i + 1)))
             .collect();
         let char_checkpoints = if text.is_ascii() {
             Vec::new()
@@ -125,7 +126,7 @@ impl SourceFile {
     /// 0-based index of the line holding a byte offset.
     pub fn line_index(&self, offset: usize) -> usize {
         let offset = offset.min(self.text.len());
-        match self.line_starts.binary_search(&offset) {
+        match self.line_starts.binary_search(&narrow(offset)) {
             Ok(line) => line,
             Err(next) => next.saturating_sub(1),
         }
@@ -137,11 +138,11 @@ impl SourceFile {
 
     /// The byte range of a line, without its line ending (`\n` or `\r\n`).
     pub fn line_range(&self, line: usize) -> Option<Range<usize>> {
-        let start = *self.line_starts.get(line)?;
+        let start = *self.line_starts.get(line)? as usize;
         let next = self
             .line_starts
             .get(line + 1)
-            .map_or(self.text.len(), |&next| next - 1);
+            .map_or(self.text.len(), |&next| next as usize - 1);
         let bytes = self.text.as_bytes();
         let end = if next > start && next < bytes.len() && bytes.get(next - 1) == Some(&b'\r') {
             next - 1
@@ -155,7 +156,10 @@ impl SourceFile {
     pub fn line_column(&self, offset: usize) -> (usize, usize) {
         let offset = floor_boundary(&self.text, offset);
         let line = self.line_index(offset);
-        let start = self.line_starts.get(line).copied().unwrap_or(0);
+        let start = self
+            .line_starts
+            .get(line)
+            .map_or(0, |&start| start as usize);
         let column = self.chars_before(offset) - self.chars_before(start);
         (line + 1, column + 1)
     }
