@@ -41,11 +41,16 @@ pub struct Endpoint {
     pub pod: String,
 }
 
-/// Every allocated address, keyed by (namespace, app).
+/// Every allocated address. ClusterIPs and endpoints are kept by place, in the order
+/// the backends walk the model (namespace by namespace, each app in source order, and
+/// an app's own Service before its extra ones): a preview of 100,000 apps looked each
+/// up by name in maps of owned names, read at random.
 #[derive(Debug, Clone, Default)]
 pub struct Addresses {
-    pub cluster_ips: IndexMap<(String, String), IpAddr>,
-    pub endpoints: IndexMap<(String, String), Vec<Endpoint>>,
+    /// By the Service's place ([`Service::place`]).
+    cluster_ips: Vec<Option<IpAddr>>,
+    /// By the app's place ([`Service::app_place`]).
+    endpoints: Vec<Vec<Endpoint>>,
     /// Node ports of `node-port` and `load-balancer` Services, keyed by
     /// (namespace, app, port name): the written ones, else allocated like the API
     /// server would (from the node-port range).
@@ -54,9 +59,52 @@ pub struct Addresses {
     pub health_check_node_ports: IndexMap<(String, String), u16>,
 }
 
+/// One Service of the model, with its place and its app's ([`services`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Service<'m> {
+    pub namespace: &'m crate::ir::Namespace,
+    /// The app whose pods the Service selects.
+    pub owner: &'m crate::ir::App,
+    /// The Service: the owner itself, or one of its extra Services.
+    pub service: &'m crate::ir::App,
+    /// Whether it is the owner's own Service (the first of its app).
+    pub own: bool,
+    /// The place of the Service among every Service of the model.
+    pub place: usize,
+    /// The place of the owner among every app of the model.
+    pub app_place: usize,
+}
+
+/// Every Service of the model in the order its addresses are kept: namespace by
+/// namespace, each app in source order, its own Service and then its extra ones.
+pub fn services(model: &Model) -> impl Iterator<Item = Service<'_>> {
+    model
+        .namespaces
+        .values()
+        .flat_map(|ns| ns.apps.values().map(move |owner| (ns, owner)))
+        .enumerate()
+        .flat_map(|(app_place, (namespace, owner))| {
+            owner
+                .services()
+                .enumerate()
+                .map(move |(i, service)| (namespace, owner, service, i == 0, app_place))
+        })
+        .enumerate()
+        .map(
+            |(place, (namespace, owner, service, own, app_place))| Service {
+                namespace,
+                owner,
+                service,
+                own,
+                place,
+                app_place,
+            },
+        )
+}
+
 /// Names that look up a map keyed by owned names without allocating them: a tuple
 /// struct of `&str`s hashes as the tuple of `String`s does (each field in turn, a
-/// `String` as its `str`). A preview looks every app up several times.
+/// `String` as its `str`).
 #[derive(Hash)]
 struct Names<'a>(&'a str, &'a str);
 
@@ -77,8 +125,9 @@ impl indexmap::Equivalent<(String, String, String)> for PortNames<'_> {
 }
 
 impl Addresses {
-    pub fn cluster_ip(&self, namespace: &str, app: &str) -> Option<IpAddr> {
-        self.cluster_ips.get(&Names(namespace, app)).copied()
+    /// The ClusterIP of the Service at `place` ([`Service::place`]).
+    pub fn cluster_ip(&self, place: usize) -> Option<IpAddr> {
+        self.cluster_ips.get(place).copied().flatten()
     }
 
     pub fn node_port(&self, namespace: &str, app: &str, port: &str) -> Option<u16> {
@@ -93,10 +142,32 @@ impl Addresses {
             .copied()
     }
 
-    pub fn endpoints(&self, namespace: &str, app: &str) -> &[Endpoint] {
-        self.endpoints
-            .get(&Names(namespace, app))
-            .map_or(&[], Vec::as_slice)
+    /// The endpoints of the app at `place` ([`Service::app_place`]).
+    pub fn endpoints(&self, place: usize) -> &[Endpoint] {
+        self.endpoints.get(place).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every ClusterIP by (namespace, Service), in the order kept: for the tests and
+    /// tools that look addresses up by name. `model` is the one allocated for.
+    pub fn cluster_ips_by_name(&self, model: &Model) -> IndexMap<(String, String), IpAddr> {
+        services(model)
+            .filter_map(|s| {
+                let ip = self.cluster_ip(s.place)?;
+                Some(((s.namespace.name.clone(), s.service.name.clone()), ip))
+            })
+            .collect()
+    }
+
+    /// Every app's endpoints by (namespace, app), in the order kept (see
+    /// [`Addresses::cluster_ips_by_name`]).
+    pub fn endpoints_by_name(&self, model: &Model) -> IndexMap<(String, String), Vec<Endpoint>> {
+        services(model)
+            .filter(|s| s.own)
+            .map(|s| {
+                let key = (s.namespace.name.clone(), s.owner.name.clone());
+                (key, self.endpoints(s.app_place).to_vec())
+            })
+            .collect()
     }
 }
 
@@ -203,25 +274,17 @@ pub fn pod_capacity(network: IpNet) -> u128 {
 /// Allocates every address of the model.
 pub fn allocate(model: &Model) -> Addresses {
     let service_cidr = model.cluster.service_cidr;
-    let mut services = Pool::new(service_cidr, reserved_low_service(service_cidr));
+    let mut service_pool = Pool::new(service_cidr, reserved_low_service(service_cidr));
     let mut pods = Pool::new(model.cluster.pod_cidr, RESERVED_LOW_POD);
     // Every Service (an app's own and its extra ones), with whether it is an app's own:
     // endpoints belong to the app, ClusterIPs to each Service.
-    let apps: Vec<(&str, &crate::ir::App, bool)> = model
-        .namespaces
-        .values()
-        .flat_map(|ns| {
-            ns.apps.values().flat_map(move |app| {
-                app.services()
-                    .enumerate()
-                    .map(move |(i, service)| (ns.name.as_str(), service, i == 0))
-            })
-        })
+    let apps: Vec<(&str, &crate::ir::App, bool)> = services(model)
+        .map(|s| (s.namespace.name.as_str(), s.service, s.own))
         .collect();
     // Pinned addresses first, so that they always win.
     for (_, app, own) in &apps {
         if let Some(ip) = app.cluster_ip {
-            services.taken.insert(ip);
+            service_pool.taken.insert(ip);
         }
         if *own {
             for endpoint in &app.preview.endpoints {
@@ -229,9 +292,8 @@ pub fn allocate(model: &Model) -> Addresses {
             }
         }
     }
-    // Allocated in order of name, kept by place in source order (the order the
-    // backends iterate in): each Service's addresses go into the maps once, in that
-    // order, instead of into maps in name order that are then copied.
+    // Allocated in order of name, kept by place in source order: the order the
+    // backends walk in ([`services`]), so that they find each by its place.
     let mut by_name: Vec<usize> = (0..apps.len()).collect();
     by_name.sort_by(|&a, &b| (apps[a].0, &apps[a].1.name).cmp(&(apps[b].0, &apps[b].1.name)));
     let mut cluster_ips: Vec<Option<IpAddr>> = vec![None; apps.len()];
@@ -240,23 +302,19 @@ pub fn allocate(model: &Model) -> Addresses {
         let (namespace, app, own) = apps[place];
         let qualified = format!("{namespace}/{}", app.name);
         if app.has_cluster_ip() {
-            cluster_ips[place] = app.cluster_ip.or_else(|| services.allocate(&qualified));
+            cluster_ips[place] = app.cluster_ip.or_else(|| service_pool.allocate(&qualified));
         }
         if own {
             endpoints[place] = Some(endpoints_of(app, &qualified, &mut pods));
         }
     }
-    let mut addresses = Addresses::default();
+    let mut addresses = Addresses {
+        cluster_ips,
+        // Every app's own Service has its endpoints: one list per app, in order.
+        endpoints: endpoints.into_iter().flatten().collect(),
+        ..Addresses::default()
+    };
     node_ports(model, &mut addresses);
-    for (place, (namespace, app, _)) in apps.iter().enumerate() {
-        let key = || (namespace.to_string(), app.name.clone());
-        if let Some(ip) = cluster_ips[place] {
-            addresses.cluster_ips.insert(key(), ip);
-        }
-        if let Some(list) = endpoints[place].take() {
-            addresses.endpoints.insert(key(), list);
-        }
-    }
     addresses
 }
 

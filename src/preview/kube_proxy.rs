@@ -95,65 +95,60 @@ pub fn config(model: &Model) -> ProxyConfig {
 /// `service none` produce nothing (kube-proxy's `ShouldSkipService`).
 pub fn service_ports(model: &Model, addresses: &Addresses) -> Vec<ServicePort> {
     let mut out = Vec::new();
-    for ns in model.namespaces.values() {
+    for service in address::services(model) {
+        let (ns, app) = (service.namespace, service.service);
+        let Some(cluster_ip) = addresses.cluster_ip(service.place) else {
+            continue;
+        };
         // Every Service of an app leads to the app's endpoints.
-        let services = ns
-            .apps
-            .values()
-            .flat_map(|owner| owner.services().map(move |service| (owner, service)));
-        for (owner, app) in services {
-            let Some(cluster_ip) = addresses.cluster_ip(&ns.name, &app.name) else {
-                continue;
+        let endpoints = addresses.endpoints(service.app_place);
+        let load_balancer = app.service == ServiceType::LoadBalancer;
+        for port in &app.ports {
+            // A named target port is previewed as the Service port's number: knet
+            // does not know the container's port numbers.
+            let target = match &port.target {
+                TargetPort::Number(n) => *n,
+                TargetPort::Name(_) => port.port,
             };
-            let load_balancer = app.service == ServiceType::LoadBalancer;
-            for port in &app.ports {
-                // A named target port is previewed as the Service port's number: knet
-                // does not know the container's port numbers.
-                let target = match &port.target {
-                    TargetPort::Number(n) => *n,
-                    TargetPort::Name(_) => port.port,
-                };
-                let endpoints = addresses
-                    .endpoints(&ns.name, &owner.name)
-                    .iter()
-                    .filter(|e| e.address.is_ipv6() == cluster_ip.is_ipv6())
-                    .map(|e| PortEndpoint {
-                        address: e.address,
-                        port: target,
-                        local: e.local,
-                    })
-                    .collect();
-                out.push(ServicePort {
-                    // kube-proxy's ServicePortName: `ns/svc:port`, or `ns/svc` for an
-                    // unnamed port.
-                    name: if port.name.is_empty() {
-                        [&ns.name, "/", &app.name].concat()
-                    } else {
-                        [&ns.name, "/", &app.name, ":", &port.name].concat()
-                    },
-                    protocol: port.protocol,
-                    cluster_ip,
-                    port: port.port,
-                    node_port: addresses.node_port(&ns.name, &app.name, &port.name),
-                    external_ips: same_family(&app.external_ips, cluster_ip),
-                    load_balancer_ips: if load_balancer {
-                        same_family(&app.preview.load_balancer_ingress, cluster_ip)
-                    } else {
-                        Vec::new()
-                    },
-                    source_ranges: if load_balancer {
-                        app.source_ranges.clone()
-                    } else {
-                        Vec::new()
-                    },
-                    external_local: app.traffic_policy == Some(TrafficPolicy::Local),
-                    health_check_node_port: addresses.health_check_node_port(&ns.name, &app.name),
-                    affinity_timeout: app
-                        .session_affinity
-                        .map(|t| t.unwrap_or(DEFAULT_AFFINITY_TIMEOUT)),
-                    endpoints,
-                });
-            }
+            let endpoints = endpoints
+                .iter()
+                .filter(|e| e.address.is_ipv6() == cluster_ip.is_ipv6())
+                .map(|e| PortEndpoint {
+                    address: e.address,
+                    port: target,
+                    local: e.local,
+                })
+                .collect();
+            out.push(ServicePort {
+                // kube-proxy's ServicePortName: `ns/svc:port`, or `ns/svc` for an
+                // unnamed port.
+                name: if port.name.is_empty() {
+                    [&ns.name, "/", &app.name].concat()
+                } else {
+                    [&ns.name, "/", &app.name, ":", &port.name].concat()
+                },
+                protocol: port.protocol,
+                cluster_ip,
+                port: port.port,
+                node_port: addresses.node_port(&ns.name, &app.name, &port.name),
+                external_ips: same_family(&app.external_ips, cluster_ip),
+                load_balancer_ips: if load_balancer {
+                    same_family(&app.preview.load_balancer_ingress, cluster_ip)
+                } else {
+                    Vec::new()
+                },
+                source_ranges: if load_balancer {
+                    app.source_ranges.clone()
+                } else {
+                    Vec::new()
+                },
+                external_local: app.traffic_policy == Some(TrafficPolicy::Local),
+                health_check_node_port: addresses.health_check_node_port(&ns.name, &app.name),
+                affinity_timeout: app
+                    .session_affinity
+                    .map(|t| t.unwrap_or(DEFAULT_AFFINITY_TIMEOUT)),
+                endpoints,
+            });
         }
     }
     out

@@ -348,31 +348,33 @@ fn large_cluster_mode_drops_endpoint_comments() {
 fn addresses_are_stable_and_pinned_ones_win() {
     use knetc::preview::address::allocate;
     let base = "namespace shop {\n  app a {\n    port http 80\n    replicas 2\n  }\n  app b {\n    port http 80\n  }\n  EXTRA\n}\n";
-    let before = allocate(&model(&base.replace("EXTRA", "")));
-    let after = allocate(&model(&base.replace(
+    let by_name = |source: &str| {
+        let model = model(source);
+        let addresses = allocate(&model);
+        (
+            addresses.cluster_ips_by_name(&model),
+            addresses.endpoints_by_name(&model),
+        )
+    };
+    let before = by_name(&base.replace("EXTRA", ""));
+    let after = by_name(&base.replace(
         "EXTRA",
         "app c {\n    port http 80\n    replicas 3\n  }\n  app aa {\n    port http 80\n  }",
-    )));
-    for (key, ip) in &before.cluster_ips {
-        assert_eq!(after.cluster_ips.get(key), Some(ip), "{key:?}");
+    ));
+    for (key, ip) in &before.0 {
+        assert_eq!(after.0.get(key), Some(ip), "{key:?}");
     }
-    for (key, endpoints) in &before.endpoints {
-        assert_eq!(after.endpoints.get(key), Some(endpoints), "{key:?}");
+    for (key, endpoints) in &before.1 {
+        assert_eq!(after.1.get(key), Some(endpoints), "{key:?}");
     }
     // Pin b's address to a's: b gets it, and a moves.
-    let a_ip = before.cluster_ips[&("shop".to_string(), "a".to_string())];
-    let pinned = allocate(&model(&base.replace("EXTRA", "").replace(
+    let a_ip = before.0[&("shop".to_string(), "a".to_string())];
+    let pinned = by_name(&base.replace("EXTRA", "").replace(
         "app b {\n    port http 80\n",
         &format!("app b {{\n    port http 80\n    cluster-ip {a_ip}\n"),
-    )));
-    assert_eq!(
-        pinned.cluster_ips[&("shop".to_string(), "b".to_string())],
-        a_ip
-    );
-    assert_ne!(
-        pinned.cluster_ips[&("shop".to_string(), "a".to_string())],
-        a_ip
-    );
+    ));
+    assert_eq!(pinned.0[&("shop".to_string(), "b".to_string())], a_ip);
+    assert_ne!(pinned.0[&("shop".to_string(), "a".to_string())], a_ip);
 }
 
 /// Addresses are allocated in order of name, whatever order the apps are written in,
@@ -393,30 +395,34 @@ fn addresses_do_not_depend_on_the_order_apps_are_written_in() {
     };
     let mut sorted = names;
     sorted.sort_unstable();
-    let reversed = allocate(&model(&source(&names)));
-    let in_order = allocate(&model(&source(&sorted)));
+    let by_name = |source: &str| {
+        let model = model(source);
+        let addresses = allocate(&model);
+        (
+            addresses.cluster_ips_by_name(&model),
+            addresses.endpoints_by_name(&model),
+        )
+    };
+    let reversed = by_name(&source(&names));
+    let in_order = by_name(&source(&sorted));
     let key = |n: &str| ("shop".to_string(), n.to_string());
     for name in names {
         assert_eq!(
-            reversed.cluster_ips.get(&key(name)),
-            in_order.cluster_ips.get(&key(name)),
+            reversed.0.get(&key(name)),
+            in_order.0.get(&key(name)),
             "{name}"
         );
         assert_eq!(
-            reversed.endpoints.get(&key(name)),
-            in_order.endpoints.get(&key(name)),
+            reversed.1.get(&key(name)),
+            in_order.1.get(&key(name)),
             "{name}"
         );
     }
-    let written: Vec<&str> = reversed
-        .cluster_ips
-        .keys()
-        .map(|(_, n)| n.as_str())
-        .collect();
+    let written: Vec<&str> = reversed.0.keys().map(|(_, n)| n.as_str()).collect();
     assert_eq!(written, names);
-    let written: Vec<&str> = reversed.endpoints.keys().map(|(_, n)| n.as_str()).collect();
+    let written: Vec<&str> = reversed.1.keys().map(|(_, n)| n.as_str()).collect();
     assert_eq!(written, names);
-    assert_eq!(in_order.cluster_ips.len(), names.len());
+    assert_eq!(in_order.0.len(), names.len());
 }
 
 /// `traffic-policy local` without local endpoints: no KUBE-SVL chain, external traffic

@@ -25,19 +25,18 @@ pub struct Pod<'m> {
 pub fn collect<'m>(model: &'m Model, addresses: &'m Addresses, family: Family) -> Vec<Pod<'m>> {
     let mut pods: Vec<Pod<'m>> = Vec::new();
     let mut seen: HashSet<IpAddr> = HashSet::default();
-    for ns in model.namespaces.values() {
-        for app in ns.apps.values() {
-            for endpoint in addresses.endpoints(&ns.name, &app.name) {
-                if Family::of(endpoint.address) != family || !seen.insert(endpoint.address) {
-                    continue;
-                }
-                pods.push(Pod {
-                    namespace: &ns.name,
-                    name: &endpoint.pod,
-                    address: endpoint.address,
-                    labels: &app.labels,
-                });
+    for service in address::services(model).filter(|service| service.own) {
+        let (ns, app) = (service.namespace, service.owner);
+        for endpoint in addresses.endpoints(service.app_place) {
+            if Family::of(endpoint.address) != family || !seen.insert(endpoint.address) {
+                continue;
             }
+            pods.push(Pod {
+                namespace: &ns.name,
+                name: &endpoint.pod,
+                address: endpoint.address,
+                labels: &app.labels,
+            });
         }
     }
     pods
