@@ -133,9 +133,12 @@ fn runs_for(apps: usize) -> usize {
 /// The growth from 10,000 to 100,000 apps is measured in pairs, a 10,000 run then a
 /// 100,000 run, and reported as the median of the pairs' ratios: on a shared machine
 /// the load drifts, and a ratio of two medians taken minutes apart carries that drift.
-/// Five pairs, because the kernel's part of a 100,000 run varies by several times: the
-/// median of three was one unlucky run from a wrong answer.
-const PAIRS: usize = 5;
+/// Nine pairs, because the kernel's part of a 100,000 run varies by several times: on a
+/// virtual machine whose host takes back freed memory, a third of the 100,000 runs of
+/// `check` found their pages slow to fault in (100-160 ms of system time against 40-50),
+/// and the median of five pairs landed on either side of the target from one bench to
+/// the next. The median of three was one unlucky run from a wrong answer.
+const PAIRS: usize = 9;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -179,7 +182,7 @@ fn main() {
                     small.push(run_once(small_file, command));
                     big.push(run_once(big_file, command));
                 }
-                // The 10,000 model is quick: two more runs for its median.
+                // The 10,000 model's median takes at least its usual number of runs.
                 small.extend((PAIRS..runs_for(10_000)).map(|_| run_once(small_file, command)));
                 let ratio = |f: fn(&Run) -> f64| {
                     median(small.iter().zip(&big).map(|(s, b)| f(b) / f(s)).collect())
