@@ -195,7 +195,18 @@ pub fn payload_of(config: &ProxyConfig, ports: &[ServicePort], wanted: Tables) -
         }
     };
     let mut filter = table("filter", wanted != Tables::Nat);
-    let mut nat = table("nat", wanted != Tables::Filter);
+    let mut nat = if wanted == Tables::Filter {
+        Table::discarding("nat")
+    } else {
+        // Most Service ports make a service chain, a chain per endpoint, a rule in
+        // KUBE-SERVICES and in their service chain, and two per endpoint.
+        let endpoints: usize = ports.iter().map(|port| port.endpoints.len()).sum();
+        Table::with_capacity(
+            "nat",
+            ports.len() + endpoints,
+            2 * ports.len() + 3 * endpoints,
+        )
+    };
     for chain in [
         "KUBE-SERVICES",
         "KUBE-EXTERNAL-SERVICES",

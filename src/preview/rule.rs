@@ -193,6 +193,19 @@ impl Table {
         }
     }
 
+    /// A table with room for about `chains` chains and `rules` rules: a table of
+    /// hundreds of thousands of chains, grown by doubling, rehashed its chain names a
+    /// dozen times over, at random.
+    pub fn with_capacity(name: &'static str, chains: usize, rules: usize) -> Self {
+        Table {
+            name,
+            rules: RuleStore::with_capacity(chains, rules),
+            declared: Vec::with_capacity(chains),
+            is_declared: Vec::with_capacity(chains),
+            ..Table::default()
+        }
+    }
+
     /// A table whose pushed rules are dropped, for a walk that makes rules for two tables
     /// when only the other is wanted (chains are still declared and numbered).
     pub fn discarding(name: &'static str) -> Self {

@@ -58,6 +58,15 @@ pub struct RuleStore {
 }
 
 impl RuleStore {
+    /// A store with room for about `chains` chains and `rules` rules.
+    pub fn with_capacity(chains: usize, rules: usize) -> Self {
+        RuleStore {
+            chains: IndexSet::with_capacity_and_hasher(chains, Default::default()),
+            chunks: Vec::new(),
+            entries: Vec::with_capacity(rules),
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }
