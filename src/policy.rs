@@ -406,30 +406,21 @@ impl<'a> Planner<'a> {
         }
     }
 
-    /// The flows of the subject a peer stands for, if a policy can select it (as
-    /// [`subject_of`] finds it).
-    fn sides_of(&mut self, peer: &Peer) -> Option<&mut Sides<'a>> {
-        let namespaces = &self.model.namespaces;
-        match peer {
-            // Apps of unmanaged namespaces get no policy.
-            Peer::App { namespace, app, .. } => {
-                let (place, _, ns) = namespaces.get_full(&**namespace)?;
-                let app = ns.apps.get_index_of(&**app)?;
-                self.sides.get_mut(place)?.apps.get_mut(app)
+    /// The flows of the subject a peer stands for ([`subject_of`]), if a policy can
+    /// select it.
+    fn sides_of(&mut self, peer: &'a Peer) -> Option<&mut Sides<'a>> {
+        let (namespace, subject) = subject_of(self.model, self.components, peer)?;
+        let (place, _, ns) = self.model.namespaces.get_full(namespace)?;
+        let sides = self.sides.get_mut(place)?;
+        match subject {
+            Subject::App(app) => sides.apps.get_mut(ns.apps.get_index_of(app)?),
+            Subject::Component(name) => {
+                let component = self.components.iter().position(|component| {
+                    component.name == name && component.selector.namespace == namespace
+                })?;
+                sides.components.get_mut(component)
             }
-            Peer::Namespace { namespace } => {
-                let place = namespaces.get_index_of(&**namespace)?;
-                Some(&mut self.sides.get_mut(place)?.all_pods)
-            }
-            Peer::Pods(selector) => {
-                let place = namespaces.get_index_of(&selector.namespace)?;
-                let component = self
-                    .components
-                    .iter()
-                    .position(|known| known.selector == **selector)?;
-                self.sides.get_mut(place)?.components.get_mut(component)
-            }
-            _ => None,
+            Subject::AllPods => Some(&mut sides.all_pods),
         }
     }
 
