@@ -310,8 +310,13 @@ pub fn allocate(model: &Model) -> Addresses {
     }
     let mut addresses = Addresses {
         cluster_ips,
-        // Every app's own Service has its endpoints: one list per app, in order.
-        endpoints: endpoints.into_iter().flatten().collect(),
+        // One list per app (its own Service's), in order.
+        endpoints: apps
+            .iter()
+            .zip(endpoints)
+            .filter(|((_, _, own), _)| *own)
+            .map(|(_, list)| list.unwrap_or_default())
+            .collect(),
         ..Addresses::default()
     };
     node_ports(model, &mut addresses);
