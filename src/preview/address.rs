@@ -276,49 +276,43 @@ pub fn allocate(model: &Model) -> Addresses {
     let service_cidr = model.cluster.service_cidr;
     let mut service_pool = Pool::new(service_cidr, reserved_low_service(service_cidr));
     let mut pods = Pool::new(model.cluster.pod_cidr, RESERVED_LOW_POD);
-    // Every Service (an app's own and its extra ones), with whether it is an app's own:
-    // endpoints belong to the app, ClusterIPs to each Service.
-    let apps: Vec<(&str, &crate::ir::App, bool)> = services(model)
-        .map(|s| (s.namespace.name.as_str(), s.service, s.own))
-        .collect();
+    // Every Service (an app's own and its extra ones): endpoints belong to the app (its
+    // own Service), ClusterIPs to each Service.
+    let all: Vec<Service> = services(model).collect();
     // Pinned addresses first, so that they always win.
-    for (_, app, own) in &apps {
-        if let Some(ip) = app.cluster_ip {
+    for service in &all {
+        if let Some(ip) = service.service.cluster_ip {
             service_pool.taken.insert(ip);
         }
-        if *own {
-            for endpoint in &app.preview.endpoints {
+        if service.own {
+            for endpoint in &service.owner.preview.endpoints {
                 pods.taken.insert(endpoint.address);
             }
         }
     }
     // Allocated in order of name, kept by place in source order: the order the
     // backends walk in ([`services`]), so that they find each by its place.
-    let mut by_name: Vec<usize> = (0..apps.len()).collect();
-    by_name.sort_by(|&a, &b| (apps[a].0, &apps[a].1.name).cmp(&(apps[b].0, &apps[b].1.name)));
-    let mut cluster_ips: Vec<Option<IpAddr>> = vec![None; apps.len()];
-    let mut endpoints: Vec<Option<Vec<Endpoint>>> = vec![None; apps.len()];
-    for place in by_name {
-        let (namespace, app, own) = apps[place];
-        let qualified = format!("{namespace}/{}", app.name);
-        if app.has_cluster_ip() {
-            cluster_ips[place] = app.cluster_ip.or_else(|| service_pool.allocate(&qualified));
-        }
-        if own {
-            endpoints[place] = Some(endpoints_of(app, &qualified, &mut pods));
-        }
-    }
+    let mut by_name: Vec<&Service> = all.iter().collect();
+    by_name.sort_by(|a, b| {
+        (&a.namespace.name, &a.service.name).cmp(&(&b.namespace.name, &b.service.name))
+    });
+    let apps = all.iter().filter(|service| service.own).count();
     let mut addresses = Addresses {
-        cluster_ips,
-        // One list per app (its own Service's), in order.
-        endpoints: apps
-            .iter()
-            .zip(endpoints)
-            .filter(|((_, _, own), _)| *own)
-            .map(|(_, list)| list.unwrap_or_default())
-            .collect(),
+        cluster_ips: vec![None; all.len()],
+        endpoints: vec![Vec::new(); apps],
         ..Addresses::default()
     };
+    for service in by_name {
+        let app = service.service;
+        let qualified = format!("{}/{}", service.namespace.name, app.name);
+        if app.has_cluster_ip() {
+            addresses.cluster_ips[service.place] =
+                app.cluster_ip.or_else(|| service_pool.allocate(&qualified));
+        }
+        if service.own {
+            addresses.endpoints[service.app_place] = endpoints_of(app, &qualified, &mut pods);
+        }
+    }
     node_ports(model, &mut addresses);
     addresses
 }

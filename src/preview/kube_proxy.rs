@@ -187,26 +187,23 @@ pub fn payload(config: &ProxyConfig, ports: &[ServicePort]) -> (Table, Table) {
 /// the preview makes and writes one table before it makes the other, so that the two
 /// are never in memory together.
 pub fn payload_of(config: &ProxyConfig, ports: &[ServicePort], wanted: Tables) -> (Table, Table) {
-    let table = |name: &'static str, kept: bool| {
+    // Sized ahead: most Service ports make a service chain, a chain per endpoint, a
+    // rule in KUBE-SERVICES and in their service chain, and two per endpoint. The
+    // filter table has a few rules per Service at most.
+    let endpoints: usize = ports.iter().map(|port| port.endpoints.len()).sum();
+    let table = |name: &'static str, kept: bool, (chains, rules): (usize, usize)| {
         if kept {
-            Table::new(name)
+            Table::with_capacity(name, chains, rules)
         } else {
             Table::discarding(name)
         }
     };
-    let mut filter = table("filter", wanted != Tables::Nat);
-    let mut nat = if wanted == Tables::Filter {
-        Table::discarding("nat")
-    } else {
-        // Most Service ports make a service chain, a chain per endpoint, a rule in
-        // KUBE-SERVICES and in their service chain, and two per endpoint.
-        let endpoints: usize = ports.iter().map(|port| port.endpoints.len()).sum();
-        Table::with_capacity(
-            "nat",
-            ports.len() + endpoints,
-            2 * ports.len() + 3 * endpoints,
-        )
-    };
+    let mut filter = table("filter", wanted != Tables::Nat, (0, 0));
+    let mut nat = table(
+        "nat",
+        wanted != Tables::Filter,
+        (ports.len() + endpoints, 2 * ports.len() + 3 * endpoints),
+    );
     for chain in [
         "KUBE-SERVICES",
         "KUBE-EXTERNAL-SERVICES",

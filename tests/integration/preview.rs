@@ -26,6 +26,21 @@ fn restore(source: &str) -> String {
     preview::iptables(&model(source), Format::Restore)
 }
 
+/// The addresses allocated for a model: ClusterIPs and endpoints by (namespace, name).
+type ByName = (
+    knetc::collections::IndexMap<(String, String), IpAddr>,
+    knetc::collections::IndexMap<(String, String), Vec<knetc::preview::address::Endpoint>>,
+);
+
+fn addresses_by_name(source: &str) -> ByName {
+    let model = model(source);
+    let addresses = knetc::preview::address::allocate(&model);
+    (
+        addresses.cluster_ips_by_name(&model),
+        addresses.endpoints_by_name(&model),
+    )
+}
+
 fn assert_lines(haystack: &str, lines: &[&str]) {
     for line in lines {
         assert!(
@@ -346,18 +361,9 @@ fn large_cluster_mode_drops_endpoint_comments() {
 /// Adding an app changes no other app's addresses; pinned addresses always win.
 #[test]
 fn addresses_are_stable_and_pinned_ones_win() {
-    use knetc::preview::address::allocate;
     let base = "namespace shop {\n  app a {\n    port http 80\n    replicas 2\n  }\n  app b {\n    port http 80\n  }\n  EXTRA\n}\n";
-    let by_name = |source: &str| {
-        let model = model(source);
-        let addresses = allocate(&model);
-        (
-            addresses.cluster_ips_by_name(&model),
-            addresses.endpoints_by_name(&model),
-        )
-    };
-    let before = by_name(&base.replace("EXTRA", ""));
-    let after = by_name(&base.replace(
+    let before = addresses_by_name(&base.replace("EXTRA", ""));
+    let after = addresses_by_name(&base.replace(
         "EXTRA",
         "app c {\n    port http 80\n    replicas 3\n  }\n  app aa {\n    port http 80\n  }",
     ));
@@ -369,7 +375,7 @@ fn addresses_are_stable_and_pinned_ones_win() {
     }
     // Pin b's address to a's: b gets it, and a moves.
     let a_ip = before.0[&("shop".to_string(), "a".to_string())];
-    let pinned = by_name(&base.replace("EXTRA", "").replace(
+    let pinned = addresses_by_name(&base.replace("EXTRA", "").replace(
         "app b {\n    port http 80\n",
         &format!("app b {{\n    port http 80\n    cluster-ip {a_ip}\n"),
     ));
@@ -382,7 +388,6 @@ fn addresses_are_stable_and_pinned_ones_win() {
 /// small, so that most names collide and the order decides who gets a slot.
 #[test]
 fn addresses_do_not_depend_on_the_order_apps_are_written_in() {
-    use knetc::preview::address::allocate;
     let names = ["h", "g", "f", "e", "d", "c", "b", "a"];
     let source = |names: &[&str]| {
         let apps: String = names
@@ -395,16 +400,8 @@ fn addresses_do_not_depend_on_the_order_apps_are_written_in() {
     };
     let mut sorted = names;
     sorted.sort_unstable();
-    let by_name = |source: &str| {
-        let model = model(source);
-        let addresses = allocate(&model);
-        (
-            addresses.cluster_ips_by_name(&model),
-            addresses.endpoints_by_name(&model),
-        )
-    };
-    let reversed = by_name(&source(&names));
-    let in_order = by_name(&source(&sorted));
+    let reversed = addresses_by_name(&source(&names));
+    let in_order = addresses_by_name(&source(&sorted));
     let key = |n: &str| ("shop".to_string(), n.to_string());
     for name in names {
         assert_eq!(
