@@ -220,11 +220,19 @@ fn signal_while_writing(signal: &str, expected_status: i32) {
 }
 
 #[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "only a debug build holds the temporary file long enough to signal"
+)]
 fn sigterm_removes_the_temporary_file() {
     signal_while_writing("TERM", 143);
 }
 
 #[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "only a debug build holds the temporary file long enough to signal"
+)]
 fn sigint_removes_the_temporary_file() {
     signal_while_writing("INT", 130);
 }
