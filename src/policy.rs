@@ -72,10 +72,10 @@ pub struct PolicyRule<'m> {
 /// The subject of a policy: one app, the pods of a cluster component knet knows by its
 /// selector (cluster DNS, the ingress controller), or every pod of the namespace.
 /// Borrowed from the model and the list of components: every policy of the plan has one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 enum Subject<'a> {
     App(&'a str),
-    Component(&'a str),
+    Component(&'a Component),
     AllPods,
 }
 
@@ -84,7 +84,7 @@ impl<'a> Subject<'a> {
     fn prefix(&self) -> &'a str {
         match self {
             Subject::App(app) => app,
-            Subject::Component(name) => name,
+            Subject::Component(component) => &component.name,
             Subject::AllPods => "all-pods",
         }
     }
@@ -343,8 +343,8 @@ struct Planner<'a> {
 /// subject is found by its place (an app's in the namespace's apps, a component's in
 /// the components), not its name: a large model has hundreds of thousands of subjects,
 /// and a map of their names was read at random by each flow and again by each policy.
-/// (No two components of one namespace share a name: two Gateways of one name have one
-/// pod selector there, and [`components`] lists a selector once.)
+/// (A component is its entry in [`components`], which lists a selector once:
+/// [`subject_of`] finds it by selector, and its place is where that entry is.)
 struct NamespaceSides<'a> {
     apps: Vec<Sides<'a>>,
     components: Vec<Sides<'a>>,
@@ -414,11 +414,12 @@ impl<'a> Planner<'a> {
         let sides = self.sides.get_mut(place)?;
         match subject {
             Subject::App(app) => sides.apps.get_mut(ns.apps.get_index_of(app)?),
-            Subject::Component(name) => {
-                let component = self.components.iter().position(|component| {
-                    component.name == name && component.selector.namespace == namespace
-                })?;
-                sides.components.get_mut(component)
+            Subject::Component(component) => {
+                let place = self
+                    .components
+                    .iter()
+                    .position(|known| std::ptr::eq(known, component))?;
+                sides.components.get_mut(place)
             }
             Subject::AllPods => Some(&mut sides.all_pods),
         }
@@ -448,7 +449,7 @@ impl<'a> Planner<'a> {
                     .filter(move |(component, _)| component.selector.namespace == namespace)
                     .map(|(component, flows)| {
                         (
-                            Subject::Component(&component.name),
+                            Subject::Component(component),
                             Some(&component.labels),
                             flows,
                         )
@@ -534,7 +535,7 @@ fn subject_of<'a>(
             let component = components
                 .iter()
                 .find(|known| known.selector == **selector)?;
-            Some((&selector.namespace, Subject::Component(&component.name)))
+            Some((&selector.namespace, Subject::Component(component)))
         }
         _ => None,
     }

@@ -187,10 +187,12 @@ pub fn payload(config: &ProxyConfig, ports: &[ServicePort]) -> (Table, Table) {
 /// the preview makes and writes one table before it makes the other, so that the two
 /// are never in memory together.
 pub fn payload_of(config: &ProxyConfig, ports: &[ServicePort], wanted: Tables) -> (Table, Table) {
+    // Every endpoint of every Service port: it sizes the nat table and decides
+    // kube-proxy's large-cluster mode.
+    let endpoints: usize = ports.iter().map(|port| port.endpoints.len()).sum();
     // Sized ahead: most Service ports make a service chain, a chain per endpoint, a
     // rule in KUBE-SERVICES and in their service chain, and two per endpoint. The
     // filter table has a few rules per Service at most.
-    let endpoints: usize = ports.iter().map(|port| port.endpoints.len()).sum();
     let table = |name: &'static str, kept: bool, (chains, rules): (usize, usize)| {
         if kept {
             Table::with_capacity(name, chains, rules)
@@ -265,8 +267,7 @@ pub fn payload_of(config: &ProxyConfig, ports: &[ServicePort], wanted: Tables) -
         );
     }
 
-    let total_endpoints: usize = ports.iter().map(|p| p.endpoints.len()).sum();
-    let large_cluster = total_endpoints > LARGE_CLUSTER_ENDPOINTS;
+    let large_cluster = endpoints > LARGE_CLUSTER_ENDPOINTS;
     for port in ports {
         ServiceRules {
             config,

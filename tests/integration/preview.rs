@@ -26,19 +26,20 @@ fn restore(source: &str) -> String {
     preview::iptables(&model(source), Format::Restore)
 }
 
-/// The addresses allocated for a model: ClusterIPs and endpoints by (namespace, name).
-type ByName = (
-    knetc::collections::IndexMap<(String, String), IpAddr>,
-    knetc::collections::IndexMap<(String, String), Vec<knetc::preview::address::Endpoint>>,
-);
+/// The addresses allocated for a model, by (namespace, name).
+struct ByName {
+    cluster_ips: knetc::collections::IndexMap<(String, String), IpAddr>,
+    endpoints:
+        knetc::collections::IndexMap<(String, String), Vec<knetc::preview::address::Endpoint>>,
+}
 
 fn addresses_by_name(source: &str) -> ByName {
     let model = model(source);
     let addresses = knetc::preview::address::allocate(&model);
-    (
-        addresses.cluster_ips_by_name(&model),
-        addresses.endpoints_by_name(&model),
-    )
+    ByName {
+        cluster_ips: addresses.cluster_ips_by_name(&model),
+        endpoints: addresses.endpoints_by_name(&model),
+    }
 }
 
 fn assert_lines(haystack: &str, lines: &[&str]) {
@@ -367,20 +368,26 @@ fn addresses_are_stable_and_pinned_ones_win() {
         "EXTRA",
         "app c {\n    port http 80\n    replicas 3\n  }\n  app aa {\n    port http 80\n  }",
     ));
-    for (key, ip) in &before.0 {
-        assert_eq!(after.0.get(key), Some(ip), "{key:?}");
+    for (key, ip) in &before.cluster_ips {
+        assert_eq!(after.cluster_ips.get(key), Some(ip), "{key:?}");
     }
-    for (key, endpoints) in &before.1 {
-        assert_eq!(after.1.get(key), Some(endpoints), "{key:?}");
+    for (key, endpoints) in &before.endpoints {
+        assert_eq!(after.endpoints.get(key), Some(endpoints), "{key:?}");
     }
     // Pin b's address to a's: b gets it, and a moves.
-    let a_ip = before.0[&("shop".to_string(), "a".to_string())];
+    let a_ip = before.cluster_ips[&("shop".to_string(), "a".to_string())];
     let pinned = addresses_by_name(&base.replace("EXTRA", "").replace(
         "app b {\n    port http 80\n",
         &format!("app b {{\n    port http 80\n    cluster-ip {a_ip}\n"),
     ));
-    assert_eq!(pinned.0[&("shop".to_string(), "b".to_string())], a_ip);
-    assert_ne!(pinned.0[&("shop".to_string(), "a".to_string())], a_ip);
+    assert_eq!(
+        pinned.cluster_ips[&("shop".to_string(), "b".to_string())],
+        a_ip
+    );
+    assert_ne!(
+        pinned.cluster_ips[&("shop".to_string(), "a".to_string())],
+        a_ip
+    );
 }
 
 /// Addresses are allocated in order of name, whatever order the apps are written in,
@@ -405,21 +412,25 @@ fn addresses_do_not_depend_on_the_order_apps_are_written_in() {
     let key = |n: &str| ("shop".to_string(), n.to_string());
     for name in names {
         assert_eq!(
-            reversed.0.get(&key(name)),
-            in_order.0.get(&key(name)),
+            reversed.cluster_ips.get(&key(name)),
+            in_order.cluster_ips.get(&key(name)),
             "{name}"
         );
         assert_eq!(
-            reversed.1.get(&key(name)),
-            in_order.1.get(&key(name)),
+            reversed.endpoints.get(&key(name)),
+            in_order.endpoints.get(&key(name)),
             "{name}"
         );
     }
-    let written: Vec<&str> = reversed.0.keys().map(|(_, n)| n.as_str()).collect();
+    let written: Vec<&str> = reversed
+        .cluster_ips
+        .keys()
+        .map(|(_, n)| n.as_str())
+        .collect();
     assert_eq!(written, names);
-    let written: Vec<&str> = reversed.1.keys().map(|(_, n)| n.as_str()).collect();
+    let written: Vec<&str> = reversed.endpoints.keys().map(|(_, n)| n.as_str()).collect();
     assert_eq!(written, names);
-    assert_eq!(in_order.0.len(), names.len());
+    assert_eq!(in_order.cluster_ips.len(), names.len());
 }
 
 /// `traffic-policy local` without local endpoints: no KUBE-SVL chain, external traffic
