@@ -240,7 +240,7 @@ fn save_table(
         for number in 0..source.store.chain_count() {
             let name = source.store.chain_name(number);
             chains.push(ChainOf {
-                key: order::name_key(name),
+                key: source.store.chain_key(number),
                 name,
                 source: index,
                 number,

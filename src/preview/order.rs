@@ -13,24 +13,52 @@ use std::cmp::Ordering;
 use super::rule::{RuleRef, Table};
 use super::store::RuleStore;
 
+/// The order of chains, as a key: the rank, then the name (by its [`name_key`] first).
+/// The sort reads ranks and keys that the rule store keeps ([`rank_by_key`]); the tests
+/// hold it to this.
+#[cfg(test)]
 fn chain_rank(name: &str) -> (u8, u128, &str) {
-    let rank = match name {
+    (rank_of(name), name_key(name), name)
+}
+
+/// A chain's rank: `KUBE-NODEPORTS`, `KUBE-SERVICES`, the other `KUBE-` chains, the rest.
+fn rank_of(name: &str) -> u8 {
+    match name {
         "KUBE-NODEPORTS" => 0,
         "KUBE-SERVICES" => 1,
         _ if name.starts_with("KUBE-") => 2,
         _ => 3,
-    };
-    (rank, name_key(name), name)
+    }
+}
+
+/// [`rank_of`] a name with the [`name_key`] `key`, which reads the name only when its
+/// key is one of the two chains ranked first: ranking the chains of a large preview
+/// then reads their keys, not their names.
+fn rank_by_key<'a>(key: u128, name: impl FnOnce() -> &'a str) -> u8 {
+    const FIRST: [u128; 2] = [name_key("KUBE-NODEPORTS"), name_key("KUBE-SERVICES")];
+    // "KUBE-" is the key's first five bytes.
+    const KUBE: u128 = name_key("KUBE-") >> 88;
+    if FIRST.contains(&key) {
+        rank_of(name())
+    } else if key >> 88 == KUBE {
+        2
+    } else {
+        3
+    }
 }
 
 /// A name's first sixteen bytes as a number that sorts as they do (zero-padded), so that
 /// sorting `(name_key(n), n)` sorts names: chain names share long prefixes (`KUBE-SEP-`,
 /// `KUBE-POD-FW-`), and a preview sorts tens of thousands of them. Two names compare as
 /// strings only when their first sixteen bytes are equal, which their hashes make rare.
-pub fn name_key(name: &str) -> u128 {
+pub const fn name_key(name: &str) -> u128 {
+    let name = name.as_bytes();
     let mut bytes = [0u8; 16];
-    let head = &name.as_bytes()[..name.len().min(16)];
-    bytes[..head.len()].copy_from_slice(head);
+    let mut at = 0;
+    while at < name.len() && at < 16 {
+        bytes[at] = name[at];
+        at += 1;
+    }
     u128::from_be_bytes(bytes)
 }
 
@@ -57,8 +85,8 @@ fn sorted_chains(rules: &RuleStore, numbers: &[u32]) -> Vec<u32> {
     let mut ranked: Vec<(u8, u128, u32)> = numbers
         .iter()
         .map(|&number| {
-            let (rank, key, _) = chain_rank(rules.chain_name(number));
-            (rank, key, number)
+            let key = rules.chain_key(number);
+            (rank_by_key(key, || rules.chain_name(number)), key, number)
         })
         .collect();
     ranked.sort_unstable_by(|a, b| {
@@ -73,7 +101,7 @@ fn sorted_chains(rules: &RuleStore, numbers: &[u32]) -> Vec<u32> {
 /// preview has millions).
 pub fn canonical(table: Table) -> Table {
     let chains = sorted_chains(&table.rules, table.declared());
-    let mut table = table.with_chain_order(chains);
+    let mut table = table.with_chain_order(&chains);
     let rules = &table.rules;
     let groups = rules.by_chain();
     let mut order = Vec::with_capacity(rules.len());

@@ -5,6 +5,7 @@
 //! re-renders them the way `iptables-save` prints them.
 
 use super::store::RuleStore;
+use crate::collections::narrow;
 use crate::sink::Sink;
 
 /// The packed arguments' first allocation (kube-proxy's rules are mostly 80 to 200
@@ -258,9 +259,14 @@ impl Table {
             .is_some_and(|number| self.is_declared(number))
     }
 
-    /// The table with its declared chains in the order given (numbers among its own).
-    pub fn with_chain_order(self, declared: Vec<u32>) -> Table {
-        Table { declared, ..self }
+    /// The table with its declared chains (numbers among its own, each once) in the order
+    /// given, each numbered by its place in that order ([`RuleStore::renumber`]).
+    pub fn with_chain_order(mut self, declared: &[u32]) -> Table {
+        self.rules.renumber(declared);
+        let count = narrow(declared.len());
+        self.declared = (0..count).collect();
+        self.is_declared = (0..self.rules.chain_count()).map(|n| n < count).collect();
+        self
     }
 
     pub fn push(&mut self, rule: Rule) {
