@@ -74,7 +74,8 @@ pub struct PolicyRule<'m> {
 /// Borrowed from the model and the list of components: every policy of the plan has one.
 #[derive(Clone, Copy)]
 enum Subject<'a> {
-    App(&'a str),
+    /// An app, with its place among its namespace's apps.
+    App(&'a str, u32),
     Component(&'a Component),
     AllPods,
 }
@@ -83,7 +84,7 @@ impl<'a> Subject<'a> {
     /// The name of the subject's policies, before `-ingress` / `-egress`.
     fn prefix(&self) -> &'a str {
         match self {
-            Subject::App(app) => app,
+            Subject::App(app, _) => app,
             Subject::Component(component) => &component.name,
             Subject::AllPods => "all-pods",
         }
@@ -322,7 +323,7 @@ impl<'a> Policy<'a, '_> {
     fn app(&self) -> Option<&'a str> {
         match self {
             Policy::Subject {
-                subject: Subject::App(app),
+                subject: Subject::App(app, _),
                 ..
             } => Some(app),
             _ => None,
@@ -413,7 +414,10 @@ impl<'a> Planner<'a> {
         let (place, _, ns) = self.model.namespaces.get_full(namespace)?;
         let sides = self.sides.get_mut(place)?;
         match subject {
-            Subject::App(app) => sides.apps.get_mut(ns.apps.get_index_of(app)?),
+            Subject::App(app, place) => {
+                debug_assert_eq!(ns.apps.get_index_of(app), Some(place as usize));
+                sides.apps.get_mut(place as usize)
+            }
             Subject::Component(component) => {
                 let place = self
                     .components
@@ -437,11 +441,14 @@ impl<'a> Planner<'a> {
                 let deny = (isolated.ingress || isolated.egress)
                     .then_some(Policy::DefaultDeny { isolated });
                 let dns = (ns.isolate_egress && ns.dns).then_some(Policy::AllowDns);
-                let apps = ns
-                    .apps
-                    .values()
-                    .zip(&sides.apps)
-                    .map(|(app, flows)| (Subject::App(&app.name), Some(&app.labels), flows));
+                let apps =
+                    ns.apps
+                        .values()
+                        .zip(&sides.apps)
+                        .zip(0..)
+                        .map(|((app, flows), place)| {
+                            (Subject::App(&app.name, place), Some(&app.labels), flows)
+                        });
                 let components = self
                     .components
                     .iter()
@@ -525,8 +532,13 @@ fn subject_of<'a>(
 ) -> Option<(&'a str, Subject<'a>)> {
     match peer {
         // Apps of unmanaged namespaces get no policy.
-        Peer::App { namespace, app, .. } if model.namespaces.contains_key(&**namespace) => {
-            Some((namespace, Subject::App(app)))
+        Peer::App {
+            namespace,
+            app,
+            place,
+            ..
+        } if model.namespaces.contains_key(&**namespace) => {
+            Some((namespace, Subject::App(app, *place)))
         }
         Peer::Namespace { namespace } if model.namespaces.contains_key(&**namespace) => {
             Some((namespace, Subject::AllPods))

@@ -61,6 +61,8 @@ struct AppBesides<'a> {
 /// One declared app: its AST (for spans), its meaning, and what flows make of it.
 #[derive(Clone, Copy)]
 pub struct DeclaredApp<'d, 'a> {
+    /// Its place among its namespace's apps (the model's `Namespace::apps`).
+    pub place: usize,
     pub ast: &'a ast::App,
     pub ir: &'d ir::App,
     pub port_names: &'d OnceCell<super::flows::PortNames>,
@@ -94,6 +96,7 @@ impl<'a> DeclaredApps<'a> {
         let (_, ir) = self.irs.get_index(index)?;
         let besides = self.besides.get(index)?;
         Some(DeclaredApp {
+            place: index,
             ast: besides.ast,
             ir,
             port_names: &besides.port_names,

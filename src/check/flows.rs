@@ -9,7 +9,7 @@
 
 use std::net::Ipv4Addr;
 
-use crate::collections::HashMap;
+use crate::collections::{narrow, HashMap};
 
 use ipnet::{IpNet, Ipv4Net};
 
@@ -116,11 +116,12 @@ fn cluster_dns_flow(cluster: &ir::Cluster, namespace: crate::source::Span) -> ir
     }
 }
 
-fn app_peer(namespace: &str, app: &ir::App) -> Peer {
+fn app_peer(namespace: &str, app: &ir::App, place: usize) -> Peer {
     Peer::App {
         namespace: namespace.into(),
         app: app.name.as_str().into(),
         labels: app.labels.clone(),
+        place: narrow(place),
     }
 }
 
@@ -128,7 +129,9 @@ fn app_peer(namespace: &str, app: &ir::App) -> Peer {
 /// every flow naming the app shares its names and labels, instead of allocating the
 /// names again for each.
 pub fn declared_peer(namespace: &str, app: DeclaredApp) -> Peer {
-    app.peer.get_or_init(|| app_peer(namespace, app.ir)).clone()
+    app.peer
+        .get_or_init(|| app_peer(namespace, app.ir, app.place))
+        .clone()
 }
 
 /// A Service port as a NetworkPolicy sees it: the pod's target port (principle 4).

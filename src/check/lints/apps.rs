@@ -180,9 +180,14 @@ fn unreachable(diags: &mut Diagnostics, flows: &[&ir::Flow], ns: &ir::Namespace,
     let mut to_all = Reached::Nothing;
     for flow in flows {
         match &flow.to {
-            Peer::App { namespace, app, .. } if **namespace == *ns.name => {
-                if let Some(reached) = ns.apps.get_index_of(&**app).and_then(|i| opened.get_mut(i))
-                {
+            Peer::App {
+                namespace,
+                app,
+                place,
+                ..
+            } if **namespace == *ns.name => {
+                debug_assert_eq!(ns.apps.get_index_of(&**app), Some(*place as usize));
+                if let Some(reached) = opened.get_mut(*place as usize) {
                     reached.add(&flow.ports);
                 }
             }

@@ -79,6 +79,8 @@ fn allow_frontend() -> PolicyPlan<'static> {
                 namespace: "default".into(),
                 app: "frontend".into(),
                 labels: std::sync::Arc::new(labels(&[("app", "frontend")])),
+                // frontend is the second app of TC10_SOURCE's namespace.
+                place: 1,
             })],
             ports: vec![PolicyPort {
                 protocol: Protocol::Tcp,
