@@ -13,8 +13,11 @@ const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// purges freed pages after 10 ms, and the output's own structures then fault in fresh
 /// pages, which the kernel zeroes again. Kept, the same pages are reused: at 100,000
 /// apps `build` and `preview` spend a third to two thirds less time in the kernel.
-/// Not for `check`, which frees nothing large before it exits (measured: no gain), nor
-/// for the language server, which runs for hours and should give memory back.
+/// `check` frees less, but still 164 MiB over a 100k run (lists outgrown as they fill,
+/// the parser's pieces, the lints' indices), and with it purged a 100k `check` took
+/// 3,000 to 4,000 page faults; kept, 350, and its system time fell by a quarter to a
+/// half in paired runs. Not for the language server, which runs for hours and should
+/// give memory back.
 #[allow(unsafe_code)] // The binary's one unsafe call (Cargo.toml's lints).
 pub fn keep_freed_memory() {
     // SAFETY: `mi_option_set` stores an option's value; mimalloc reads it when it next

@@ -126,6 +126,7 @@ pub(crate) fn fail(message: &str) -> i32 {
 }
 
 fn check(paths: &[std::path::PathBuf], common: &Common) -> i32 {
+    crate::memory::keep_freed_memory();
     let sources = match inputs::read(paths) {
         Ok(sources) => sources,
         Err(message) => return fail(&message),
