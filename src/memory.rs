@@ -15,7 +15,7 @@ const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// apps `build` and `preview` spend a third to two thirds less time in the kernel.
 /// `check` frees less, but still 164 MiB over a 100k run (lists outgrown as they fill,
 /// the parser's pieces, the lints' indices), and with it purged a 100k `check` took
-/// 3,000 to 4,000 page faults; kept, 350, and its system time fell by a quarter to a
+/// 3,000 to 4,000 page faults; kept, 350, and its system time fell by a fifth to a
 /// half in paired runs. Not for the language server, which runs for hours and should
 /// give memory back.
 #[allow(unsafe_code)] // The binary's one unsafe call (Cargo.toml's lints).
