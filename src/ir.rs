@@ -204,6 +204,16 @@ pub struct Namespace {
     pub reference_grants: Vec<ReferenceGrant>,
 }
 
+impl Namespace {
+    /// The place among the namespace's apps of the app `app` that a [`Peer::App`] of
+    /// this namespace names: the `place` it carries. Debug builds check it against the
+    /// name, so that every test model holds the two to agree.
+    pub fn place_of(&self, app: &str, place: u32) -> usize {
+        debug_assert_eq!(self.apps.get_index_of(app), Some(place as usize), "{app}");
+        place as usize
+    }
+}
+
 /// A Gateway that knet owns (its namespace is declared in knet), built from every
 /// `ingress` block whose routes attach to it.
 #[derive(Debug, Clone)]
@@ -524,8 +534,9 @@ pub enum Peer {
         app: std::sync::Arc<str>,
         labels: std::sync::Arc<Labels>,
         /// The app's place among its namespace's apps ([`Namespace::apps`]): what
-        /// follows a flow to its app looks it up by this, not by its name (at 100,000
-        /// apps in a namespace, a lookup by name reads memory no cache holds).
+        /// follows a flow to its app looks it up by this ([`Namespace::place_of`]), not
+        /// by its name (at 100,000 apps in a namespace, a lookup by name reads memory
+        /// no cache holds).
         place: u32,
     },
     /// Every pod of a namespace.

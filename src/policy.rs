@@ -414,10 +414,7 @@ impl<'a> Planner<'a> {
         let (place, _, ns) = self.model.namespaces.get_full(namespace)?;
         let sides = self.sides.get_mut(place)?;
         match subject {
-            Subject::App(app, place) => {
-                debug_assert_eq!(ns.apps.get_index_of(app), Some(place as usize));
-                sides.apps.get_mut(place as usize)
-            }
+            Subject::App(app, place) => sides.apps.get_mut(ns.place_of(app, place)),
             Subject::Component(component) => {
                 let place = self
                     .components

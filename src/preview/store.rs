@@ -352,6 +352,8 @@ impl RuleStore {
         self.find(BuildHasher::default().hash_one(name), name)
     }
 
+    /// The number of the chain `name`, whose hash is `hash`: entries of another hash are
+    /// passed over without reading their names, which lie in the lanes.
     fn find(&self, hash: u64, name: &str) -> Option<u32> {
         self.numbers
             .find(hash, |&(other, number)| {

@@ -186,8 +186,7 @@ fn unreachable(diags: &mut Diagnostics, flows: &[&ir::Flow], ns: &ir::Namespace,
                 place,
                 ..
             } if **namespace == *ns.name => {
-                debug_assert_eq!(ns.apps.get_index_of(&**app), Some(*place as usize));
-                if let Some(reached) = opened.get_mut(*place as usize) {
+                if let Some(reached) = opened.get_mut(ns.place_of(app, *place)) {
                     reached.add(&flow.ports);
                 }
             }

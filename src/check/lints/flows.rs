@@ -205,13 +205,20 @@ fn client_address(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
         if sources.iter().all(|b| b.cidr.prefix_len() == 0) {
             continue; // world: any address, the replaced one included
         }
-        let Peer::App { namespace, app, .. } = &flow.to else {
+        let Peer::App {
+            namespace,
+            app,
+            place,
+            ..
+        } = &flow.to
+        else {
             continue;
         };
         let Some(target) = model
             .namespaces
             .get(&**namespace)
-            .and_then(|ns| ns.apps.get(&**app))
+            .and_then(|ns| ns.apps.get_index(ns.place_of(app, *place)))
+            .map(|(_, target)| target)
         else {
             continue;
         };
