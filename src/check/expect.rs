@@ -38,7 +38,7 @@ pub fn check(
         }
         let source = end(diags, scope, namespace, &expect.source);
         let destination = end(diags, scope, namespace, &expect.destination);
-        let port = match expect.destination.ports.as_slice() {
+        let port = match &*expect.destination.ports {
             [] => Some(None),
             [one] => port(diags, scope, destination.as_ref(), one).map(Some),
             [_, second, ..] => {
@@ -111,7 +111,8 @@ fn end(diags: &mut Diagnostics, scope: &Scope, here: &str, peer: &ast::Peer) -> 
             diags.push(unknown(name, here));
             return None;
         }
-        PeerTarget::Qualified { namespace, app } => {
+        PeerTarget::Qualified(qualified) => {
+            let (namespace, app) = (&qualified.namespace, &qualified.app);
             let known = scope
                 .namespaces
                 .get(&namespace.node)

@@ -406,7 +406,8 @@ impl<'a, 's> Resolver<'a, 's> {
                     namespace: ns.node.as_str().into(),
                 })
             }),
-            PeerTarget::Qualified { namespace, app } => {
+            PeerTarget::Qualified(qualified) => {
+                let (namespace, app) = (&qualified.namespace, &qualified.app);
                 if let Some(diagnostic) = peers::not_a_namespace(self.scope, namespace, app, span) {
                     diags.push(diagnostic);
                     return None;
@@ -685,7 +686,8 @@ impl<'a, 's> Resolver<'a, 's> {
                             PeerTarget::AnyNamespace => "*/*".to_string(),
                             PeerTarget::AnyNamespaceApp(app) => format!("*/{}", app.node),
                             PeerTarget::NamespacePods(ns) => format!("{}/*", ns.node),
-                            PeerTarget::Qualified { namespace, app } => {
+                            PeerTarget::Qualified(qualified) => {
+                                let (namespace, app) = (&qualified.namespace, &qualified.app);
                                 format!("{}/{}", namespace.node, app.node)
                             }
                         };

@@ -356,7 +356,9 @@ fn backend(backend: &Backend) -> String {
 fn peer(peer: &Peer) -> String {
     let target = match &peer.target.node {
         PeerTarget::Name(name) => name.clone(),
-        PeerTarget::Qualified { namespace, app } => format!("{}/{}", namespace.node, app.node),
+        PeerTarget::Qualified(qualified) => {
+            format!("{}/{}", qualified.namespace.node, qualified.app.node)
+        }
         PeerTarget::NamespacePods(namespace) => format!("{}/*", namespace.node),
         PeerTarget::AllPods => "*".to_string(),
         PeerTarget::AnyNamespace => "*/*".to_string(),

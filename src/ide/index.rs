@@ -353,7 +353,8 @@ impl Index {
                 self.refer(peer.target.span, item_symbol(ns, name));
                 Some((ns.to_string(), name.clone()))
             }
-            PeerTarget::Qualified { namespace, app } => {
+            PeerTarget::Qualified(qualified) => {
+                let (namespace, app) = (&qualified.namespace, &qualified.app);
                 self.refer(namespace.span, Symbol::Namespace(namespace.node.clone()));
                 self.refer(app.span, item_symbol(&namespace.node, &app.node));
                 Some((namespace.node.clone(), app.node.clone()))

@@ -451,10 +451,10 @@ fn peer(text: &str) -> Peer {
     let target = match target.split_once('/') {
         Some(("*", "*")) => PeerTarget::AnyNamespace,
         Some((ns, "*")) => PeerTarget::NamespacePods(name(ns)),
-        Some((ns, app)) => PeerTarget::Qualified {
+        Some((ns, app)) => PeerTarget::Qualified(Box::new(QualifiedApp {
             namespace: name(ns),
             app: name(app),
-        },
+        })),
         None => PeerTarget::Name(target.to_string()),
     };
     let ports = ports

@@ -769,10 +769,10 @@ fn peer(file: Origin, pair: P) -> Option<Peer> {
                 Some(second) if second.as_rule() == Rule::all_pods => {
                     PeerTarget::NamespacePods(text(file, &first))
                 }
-                Some(second) => PeerTarget::Qualified {
+                Some(second) => PeerTarget::Qualified(Box::new(QualifiedApp {
                     namespace: text(file, &first),
                     app: text(file, &second),
-                },
+                })),
             }
         }
     };
@@ -780,7 +780,7 @@ fn peer(file: Origin, pair: P) -> Option<Peer> {
     // sized from the set's children, and grew and shrank again for every peer.)
     let ports = parts
         .find(|p| p.as_rule() == Rule::port_set)
-        .map(|set| exact(values(set).map(|p| port_ref(file, p))))
+        .map(|set| exact(values(set).map(|p| port_ref(file, p))).into_boxed_slice())
         .unwrap_or_default();
     Some(Peer {
         target: Spanned::new(target, target_span),
