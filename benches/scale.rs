@@ -16,6 +16,13 @@
 //! runs (and the highest peak), and the growth from 10,000 to 100,000 apps as the
 //! median ratio of paired runs.
 //!
+//! With the growth it prints a probe of the machine: after each 100,000 run, a child
+//! that only touches 400 MiB of fresh memory (about a 100,000 `check`'s peak). On bare
+//! metal that costs the same every time. On a virtual machine whose host takes freed
+//! memory back, it swung from 31 to 424 ms of CPU between consecutive probes, and the
+//! 100,000 runs' system time swings with it: the probe says how much of a growth figure
+//! is the machine's.
+//!
 //! `cargo bench --bench scale -- quick` measures 1,000 apps only; `-- 10000` (any list
 //! of sizes) measures those.
 
@@ -68,18 +75,47 @@ fn measure(args: &[String]) -> ! {
     std::process::exit(0)
 }
 
+/// The probe: writes a byte to every page of `mib` MiB of fresh memory, and exits.
+fn touch(mib: usize) -> ! {
+    let mut memory = vec![0u8; mib << 20];
+    for page in memory.chunks_mut(4096) {
+        page[0] = 1;
+    }
+    std::hint::black_box(&memory);
+    std::process::exit(0)
+}
+
+/// How much of a 100,000 `check`'s memory the probe touches.
+const PROBE_MIB: usize = 400;
+
+/// One run of the probe, measured as a command is.
+fn probe_once() -> Run {
+    let own = std::env::current_exe().expect("own path");
+    let own = own.to_str().expect("a UTF-8 path");
+    wrapped(&[own, "--touch", &PROBE_MIB.to_string()])
+}
+
 fn run_once(file: &Path, args: &[&str]) -> Run {
+    let file = file.to_str().expect("a UTF-8 path");
+    let command: Vec<&str> = [env!("CARGO_BIN_EXE_knet")]
+        .into_iter()
+        .chain(args.iter().copied())
+        .chain([file])
+        .collect();
+    wrapped(&command)
+}
+
+/// Runs `command` under the wrapper (`--measure`) and reads what it measured.
+fn wrapped(command: &[&str]) -> Run {
     let output = Command::new(std::env::current_exe().expect("own path"))
         .arg("--measure")
-        .arg(env!("CARGO_BIN_EXE_knet"))
-        .args(args)
-        .arg(file)
+        .args(command)
         .output()
         .expect("the wrapper runs");
     let text = String::from_utf8_lossy(&output.stdout);
     let fields: Vec<&str> = text.split_whitespace().collect();
     assert_eq!(fields.len(), 5, "wrapper output: {text}");
-    assert_eq!(fields[0], "0", "knet {args:?} {} failed", file.display());
+    assert_eq!(fields[0], "0", "{command:?} failed");
     Run {
         cpu: fields[1].parse().expect("cpu"),
         user: fields[2].parse().expect("user"),
@@ -142,8 +178,10 @@ const PAIRS: usize = 9;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some("--measure") {
-        measure(&args[2..]);
+    match args.get(1).map(String::as_str) {
+        Some("--measure") => measure(&args[2..]),
+        Some("--touch") => touch(args[2].parse().expect("MiB")),
+        _ => {}
     }
     let dir: PathBuf = std::env::temp_dir().join(format!("knet-scale-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -151,6 +189,7 @@ fn main() {
     let paired = sizes.contains(&10_000) && sizes.contains(&100_000);
     let mut results: Vec<(usize, usize, &str, Run)> = Vec::new();
     let mut growth: Vec<(usize, &str, [f64; 3])> = Vec::new();
+    let mut probes: Vec<f64> = Vec::new();
     for namespaces in [1, 100] {
         let files: Vec<(usize, PathBuf)> = sizes
             .iter()
@@ -181,6 +220,7 @@ fn main() {
                 for _ in 0..PAIRS {
                     small.push(run_once(small_file, command));
                     big.push(run_once(big_file, command));
+                    probes.push(probe_once().cpu);
                 }
                 // The 10,000 model's median takes at least its usual number of runs.
                 small.extend((PAIRS..runs_for(10_000)).map(|_| run_once(small_file, command)));
@@ -229,5 +269,18 @@ fn main() {
     }
     for (namespaces, name, [cpu, user, memory]) in growth {
         println!("{namespaces:>4} namespaces {name:<16} {cpu:>5.2}x {user:>5.2}x {memory:>5.1}x");
+    }
+    if !probes.is_empty() {
+        let lowest = probes.iter().copied().fold(f64::INFINITY, f64::min);
+        let highest = probes.iter().copied().fold(0.0, f64::max);
+        let slow = probes.iter().filter(|&&t| t > 2.0 * lowest).count();
+        println!(
+            "\nfresh memory, a child touching {PROBE_MIB} MiB after each 100,000 run: {:.1} ms of CPU \
+             (median), {:.1} to {:.1}; {slow} of {} probes took over twice the fastest",
+            median(probes.clone()) * 1e3,
+            lowest * 1e3,
+            highest * 1e3,
+            probes.len()
+        );
     }
 }
