@@ -17,9 +17,9 @@
 //! median ratio of paired runs.
 //!
 //! With the growth it prints a probe of the machine: after each 100,000 run, a child
-//! that only touches 400 MiB of fresh memory (about a 100,000 `check`'s peak). On bare
-//! metal that costs the same every time. On a virtual machine whose host takes freed
-//! memory back, it swung from 31 to 424 ms of CPU between consecutive probes, and the
+//! that only touches 400 MiB of fresh memory (about a 100,000 `check`'s peak). Where
+//! fresh memory costs the same every time, so does the probe. On a virtual machine whose
+//! host takes freed memory back, it swung from 33 to 424 ms of CPU between probes, and the
 //! 100,000 runs' system time swings with it: the probe says how much of a growth figure
 //! is the machine's.
 //!
