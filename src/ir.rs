@@ -556,12 +556,17 @@ pub enum Peer {
 }
 
 /// What tells two peers apart, cheap to hash and compare. `Peer` holds maps, so it has
-/// no `Hash`: an app is known by its namespace and name (its labels follow from them),
-/// a namespace, group, `*/*` or `any` by what names them, and pod selectors and
-/// addresses by their debug form, which is faithful.
+/// no `Hash`: an app is known by its namespace and its place among the namespace's apps
+/// (which stands for its name, and its labels follow from them), a namespace, group,
+/// `*/*` or `any` by what names them, and pod selectors and addresses by their debug
+/// form, which is faithful.
+///
+/// The place, not the name: W0106's index hashes and compares a key for every flow,
+/// and at 100,000 apps an app's name lies in memory no cache holds, while the few
+/// namespace names stay in the cache.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PeerKey<'p> {
-    App(&'p str, &'p str),
+    App(&'p str, u32),
     Namespace(&'p str),
     AnyNamespace,
     Any,
@@ -572,7 +577,9 @@ pub enum PeerKey<'p> {
 impl Peer {
     pub fn key(&self) -> PeerKey<'_> {
         match self {
-            Peer::App { namespace, app, .. } => PeerKey::App(namespace, app),
+            Peer::App {
+                namespace, place, ..
+            } => PeerKey::App(namespace, *place),
             Peer::Namespace { namespace } => PeerKey::Namespace(namespace),
             Peer::AnyNamespace => PeerKey::AnyNamespace,
             Peer::Any => PeerKey::Any,
