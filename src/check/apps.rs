@@ -52,7 +52,6 @@ pub fn check(
     let mut out = ir::App {
         name: app.name.node.clone(),
         labels: Default::default(),
-        service_labels: ir::Labels::default(),
         extra_services: Vec::new(),
         // Room for exactly the app's ports: a `Vec` grows through room for four, and
         // a large model has tens of thousands of apps with one or two.
@@ -63,13 +62,7 @@ pub fn check(
                 .count(),
         ),
         service: ServiceType::ClusterIp,
-        cluster_ip: None,
-        external_ips: Vec::new(),
-        source_ranges: Vec::new(),
-        traffic_policy: None,
-        health_check_node_port: None,
-        session_affinity: None,
-        annotations: Default::default(),
+        settings: Default::default(),
         preview: ir::AppPreview {
             replicas: 1,
             ..Default::default()
@@ -128,14 +121,14 @@ pub fn check(
                     out.service = kind;
                 }
             }
-            AppLine::ClusterIp(ip) => out.cluster_ip = values::ip(diags, ip),
+            AppLine::ClusterIp(ip) => out.settings.cluster_ip = values::ip(diags, ip),
             AppLine::ExternalIps(ips) => {
                 for written in ips {
                     let Some(ip) = values::ip(diags, written) else {
                         continue;
                     };
                     match rules::external_ip(ip) {
-                        Ok(()) => out.external_ips.push(ip),
+                        Ok(()) => out.settings.external_ips.push(ip),
                         Err(reasons) => diags.push(values::value_error(
                             Code::InvalidExternalIp,
                             format!("`{ip}` cannot be an external IP"),
@@ -146,13 +139,13 @@ pub fn check(
                 }
             }
             AppLine::SourceRanges(ranges) => {
-                out.source_ranges = ranges
+                out.settings.source_ranges = ranges
                     .iter()
                     .filter_map(|r| values::cidr(diags, r))
                     .collect();
             }
             AppLine::TrafficPolicy(policy) => {
-                out.traffic_policy = values::keyword(
+                out.settings.traffic_policy = values::keyword(
                     diags,
                     Code::UnknownTrafficPolicy,
                     "traffic policy",
@@ -161,8 +154,9 @@ pub fn check(
                 );
             }
             AppLine::HealthCheckNodePort(port) => {
-                out.health_check_node_port = values::port(diags, port, "health-check node port")
-                    .filter(|p| node_port_in_range(diags, cluster, *p, port.span));
+                out.settings.health_check_node_port =
+                    values::port(diags, port, "health-check node port")
+                        .filter(|p| node_port_in_range(diags, cluster, *p, port.span));
             }
             AppLine::SessionAffinity { mode, timeout } => {
                 let mode = values::keyword(
@@ -174,12 +168,13 @@ pub fn check(
                 );
                 let timeout = timeout.as_ref().and_then(|t| affinity_timeout(diags, t));
                 if mode.is_some() {
-                    out.session_affinity = Some(timeout);
+                    out.settings.session_affinity = Some(timeout);
                 }
             }
             AppLine::Annotation(annotation) => {
                 if values::annotation_key(diags, &annotation.key) {
-                    out.annotations
+                    out.settings
+                        .annotations
                         .insert(annotation.key.node.clone(), annotation.value.node.clone());
                 }
             }
@@ -202,7 +197,9 @@ pub fn check(
                     out.preview.load_balancer_ingress.push(ip);
                 }
             }
-            AppLine::ServiceLabels(labels) => out.service_labels = values::labels(diags, labels),
+            AppLine::ServiceLabels(labels) => {
+                out.settings.service_labels = values::labels(diags, labels)
+            }
             AppLine::ExtraService(block) => extra_services.push(block),
             // Lines of `service NAME { ... }` blocks only (the grammar keeps them there);
             // `services::as_app` turns them into app lines.
@@ -425,7 +422,7 @@ fn service_rules(
             )),
             AppLine::TrafficPolicy(_)
                 if !kind.exposed_on_nodes()
-                    && (kind != ServiceType::ClusterIp || out.external_ips.is_empty()) =>
+                    && (kind != ServiceType::ClusterIp || out.settings.external_ips.is_empty()) =>
             {
                 diags.push(describe_type(
                     Diagnostic::new(
@@ -439,7 +436,7 @@ fn service_rules(
                 ))
             }
             AppLine::HealthCheckNodePort(_)
-                if !(kind == ServiceType::LoadBalancer && out.traffic_policy == Some(TrafficPolicy::Local)) =>
+                if !(kind == ServiceType::LoadBalancer && out.settings.traffic_policy == Some(TrafficPolicy::Local)) =>
             {
                 diags.push(describe_type(
                     Diagnostic::new(
@@ -514,7 +511,7 @@ fn service_rules(
             .help("list every endpoint, or give only the number of replicas"),
         );
     }
-    values::annotations_size(diags, "Service", &out.annotations, app.name.span);
+    values::annotations_size(diags, "Service", &out.settings.annotations, app.name.span);
 }
 
 /// Two ports with one (protocol, port) in a Service (`E0309`), or two ports with one

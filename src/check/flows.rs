@@ -83,10 +83,11 @@ fn exposure_flows(
         if !app.service.exposed_on_nodes() || app.ports.is_empty() {
             continue;
         }
-        let sources = if app.source_ranges.is_empty() {
+        let sources = if app.settings.source_ranges.is_empty() {
             vec![world(cluster)]
         } else {
-            app.source_ranges
+            app.settings
+                .source_ranges
                 .iter()
                 .map(|cidr| ir::IpBlock {
                     cidr: *cidr,

@@ -118,7 +118,7 @@ fn cluster_ips(diags: &mut Diagnostics, model: &ir::Model, apps: &[(&ast::App, O
     let mut pinned: IndexMap<IpAddr, Span> = IndexMap::default();
     for (app, ir_app) in apps {
         let Some(ir_app) = ir_app else { continue };
-        let Some(ip) = ir_app.cluster_ip else {
+        let Some(ip) = ir_app.settings.cluster_ip else {
             continue;
         };
         if !ir_app.has_cluster_ip() {
@@ -192,7 +192,7 @@ fn capacity(diags: &mut Diagnostics, model: &ir::Model, apps: &[(&ast::App, Opti
     let mut pods = Budget::new(pod_capacity(model.cluster.pod_cidr));
     for (app, ir_app) in apps {
         let Some(ir_app) = ir_app else { continue };
-        let allocated = ir_app.has_cluster_ip() && ir_app.cluster_ip.is_none();
+        let allocated = ir_app.has_cluster_ip() && ir_app.settings.cluster_ip.is_none();
         if services.take(u128::from(allocated)) {
             let range = model.cluster.service_cidr;
             diags.push(

@@ -168,7 +168,7 @@ pub fn of_app(owner: &ast::App) -> Vec<ast::App> {
 pub fn finish(owner: &ir::App, mut service: ir::App, labels: ir::Labels) -> ir::App {
     service.labels = owner.labels.clone();
     service.preview = owner.preview.clone();
-    service.service_labels = owner.service_labels.clone();
-    service.service_labels.extend(labels);
+    service.settings.service_labels = owner.settings.service_labels.clone();
+    service.settings.service_labels.extend(labels);
     service
 }

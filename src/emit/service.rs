@@ -41,7 +41,7 @@ fn app_service(out: &mut Sink, namespace: &str, app: &ir::App) {
     };
     let cluster_ip = match app.service {
         ServiceType::Headless => Some("None".to_string()),
-        _ => app.cluster_ip.map(|ip| ip.to_string()),
+        _ => app.settings.cluster_ip.map(|ip| ip.to_string()),
     };
     let spec = |spec: &mut Map| {
         spec.str("type", kind);
@@ -65,25 +65,30 @@ fn app_service(out: &mut Sink, namespace: &str, app: &ir::App) {
             }
         });
         spec.seq_if_any("externalIPs", |ips| {
-            app.external_ips
+            app.settings
+                .external_ips
                 .iter()
                 .for_each(|ip| ips.str(&ip.to_string()));
         });
         spec.seq_if_any("loadBalancerSourceRanges", |ranges| {
-            app.source_ranges
+            app.settings
+                .source_ranges
                 .iter()
                 .for_each(|range| ranges.str(&range.to_string()));
         });
         spec.opt_str(
             "externalTrafficPolicy",
-            app.traffic_policy.map(|p| match p {
+            app.settings.traffic_policy.map(|p| match p {
                 TrafficPolicy::Local => "Local",
                 TrafficPolicy::Cluster => "Cluster",
             }),
         );
-        spec.opt_int("healthCheckNodePort", app.health_check_node_port);
-        spec.opt_str("sessionAffinity", app.session_affinity.map(|_| "ClientIP"));
-        if let Some(timeout) = app.session_affinity.flatten() {
+        spec.opt_int("healthCheckNodePort", app.settings.health_check_node_port);
+        spec.opt_str(
+            "sessionAffinity",
+            app.settings.session_affinity.map(|_| "ClientIP"),
+        );
+        if let Some(timeout) = app.settings.session_affinity.flatten() {
             spec.map("sessionAffinityConfig", |config| {
                 config.map("clientIP", |client| client.int("timeoutSeconds", timeout));
             });
@@ -98,8 +103,8 @@ fn app_service(out: &mut Sink, namespace: &str, app: &ir::App) {
             &app.name,
             namespace,
             &app.labels,
-            &app.service_labels,
-            Some(&app.annotations),
+            &app.settings.service_labels,
+            Some(&app.settings.annotations),
         ),
         spec,
     );

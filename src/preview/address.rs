@@ -281,7 +281,7 @@ pub fn allocate(model: &Model) -> Addresses {
     let all: Vec<Service> = services(model).collect();
     // Pinned addresses first, so that they always win.
     for service in &all {
-        if let Some(ip) = service.service.cluster_ip {
+        if let Some(ip) = service.service.settings.cluster_ip {
             service_pool.taken.insert(ip);
         }
         if service.own {
@@ -306,8 +306,10 @@ pub fn allocate(model: &Model) -> Addresses {
         let app = service.service;
         let qualified = format!("{}/{}", service.namespace.name, app.name);
         if app.has_cluster_ip() {
-            addresses.cluster_ips[service.place] =
-                app.cluster_ip.or_else(|| service_pool.allocate(&qualified));
+            addresses.cluster_ips[service.place] = app
+                .settings
+                .cluster_ip
+                .or_else(|| service_pool.allocate(&qualified));
         }
         if service.own {
             addresses.endpoints[service.app_place] = endpoints_of(app, &qualified, &mut pods);
@@ -362,7 +364,7 @@ fn node_ports(model: &Model, addresses: &mut Addresses) {
     };
     for (_, app) in exposed() {
         taken.extend(app.ports.iter().filter_map(|p| p.node_port));
-        taken.extend(app.health_check_node_port);
+        taken.extend(app.settings.health_check_node_port);
     }
     let mut pick = |name: &str| -> Option<u16> {
         if taken.len() as u32 >= size {
@@ -387,7 +389,11 @@ fn node_ports(model: &Model, addresses: &mut Addresses) {
         }
         if app.has_health_check_node_port() {
             let qualified = format!("{namespace}/{}", app.name);
-            if let Some(number) = app.health_check_node_port.or_else(|| pick(&qualified)) {
+            if let Some(number) = app
+                .settings
+                .health_check_node_port
+                .or_else(|| pick(&qualified))
+            {
                 addresses
                     .health_check_node_ports
                     .insert((namespace.to_string(), app.name.clone()), number);

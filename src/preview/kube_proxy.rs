@@ -131,20 +131,21 @@ pub fn service_ports(model: &Model, addresses: &Addresses) -> Vec<ServicePort> {
                 cluster_ip,
                 port: port.port,
                 node_port: addresses.node_port(&ns.name, &app.name, &port.name),
-                external_ips: same_family(&app.external_ips, cluster_ip),
+                external_ips: same_family(&app.settings.external_ips, cluster_ip),
                 load_balancer_ips: if load_balancer {
                     same_family(&app.preview.load_balancer_ingress, cluster_ip)
                 } else {
                     Vec::new()
                 },
                 source_ranges: if load_balancer {
-                    app.source_ranges.clone()
+                    app.settings.source_ranges.clone()
                 } else {
                     Vec::new()
                 },
-                external_local: app.traffic_policy == Some(TrafficPolicy::Local),
+                external_local: app.settings.traffic_policy == Some(TrafficPolicy::Local),
                 health_check_node_port: addresses.health_check_node_port(&ns.name, &app.name),
                 affinity_timeout: app
+                    .settings
                     .session_affinity
                     .map(|t| t.unwrap_or(DEFAULT_AFFINITY_TIMEOUT)),
                 endpoints,

@@ -225,12 +225,12 @@ fn client_address(diags: &mut Diagnostics, model: &ir::Model, blocks: &Blocks) {
         // Outside traffic arrives through node ports, load balancers or external IPs;
         // kube-proxy masquerades all three under `traffic-policy cluster`.
         let on_nodes = target.service.exposed_on_nodes();
-        let reachable_from_outside = on_nodes || !target.external_ips.is_empty();
-        if !reachable_from_outside || target.traffic_policy == Some(TrafficPolicy::Local) {
+        let reachable_from_outside = on_nodes || !target.settings.external_ips.is_empty();
+        if !reachable_from_outside || target.settings.traffic_policy == Some(TrafficPolicy::Local) {
             continue;
         }
         // A declared flow that the app's exposure to `world` already covers is W0106's.
-        let open_to_world = on_nodes && target.source_ranges.is_empty();
+        let open_to_world = on_nodes && target.settings.source_ranges.is_empty();
         if open_to_world && matches!(flow.origin, FlowOrigin::Declared { .. }) {
             continue;
         }
