@@ -681,21 +681,10 @@ impl<'a, 's> Resolver<'a, 's> {
                         None
                     }
                     _ => {
-                        let peer = match target {
-                            PeerTarget::Name(peer) => peer.clone(),
-                            PeerTarget::AllPods => "*".to_string(),
-                            PeerTarget::AnyNamespace => "*/*".to_string(),
-                            PeerTarget::AnyNamespaceApp(app) => format!("*/{}", app.node),
-                            PeerTarget::NamespacePods(ns) => format!("{}/*", ns.node),
-                            PeerTarget::Qualified(qualified) => {
-                                let (namespace, app) = (&qualified.namespace, &qualified.app);
-                                format!("{}/{}", namespace.node, app.node)
-                            }
-                        };
                         diags.push(
                         Diagnostic::new(
                             Code::PortOnPeerWithoutPorts,
-                            format!("`{peer}` has no port named `{name}`"),
+                            format!("`{target}` has no port named `{name}`"),
                             port.span,
                         )
                         .label("a port name, where a number is needed")

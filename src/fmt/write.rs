@@ -354,16 +354,7 @@ fn backend(backend: &Backend) -> String {
 }
 
 fn peer(peer: &Peer) -> String {
-    let target = match &peer.target.node {
-        PeerTarget::Name(name) => name.clone(),
-        PeerTarget::Qualified(qualified) => {
-            format!("{}/{}", qualified.namespace.node, qualified.app.node)
-        }
-        PeerTarget::NamespacePods(namespace) => format!("{}/*", namespace.node),
-        PeerTarget::AllPods => "*".to_string(),
-        PeerTarget::AnyNamespace => "*/*".to_string(),
-        PeerTarget::AnyNamespaceApp(app) => format!("*/{}", app.node),
-    };
+    let target = peer.target.node.to_string();
     let ports: Vec<String> = peer.ports.iter().map(|p| p.node.to_string()).collect();
     match ports.as_slice() {
         [] => target,

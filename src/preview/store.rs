@@ -128,6 +128,11 @@ fn lane_of(name: &str, key: u128) -> u32 {
     narrow((folded >> 32) as usize % LANES)
 }
 
+/// The hash a [`RuleStore`] finds a chain's number by, from its name.
+fn name_hash(name: &str) -> u64 {
+    BuildHasher::default().hash_one(name)
+}
+
 /// The rules of a [`RuleStore`] grouped by chain.
 pub struct ChainGroups {
     /// Where each chain's indices start in `indices` (one more entry than chains).
@@ -325,7 +330,7 @@ impl RuleStore {
         if let Some(newest) = newest.filter(|&n| self.chain_name(n) == name) {
             return newest;
         }
-        let hash = BuildHasher::default().hash_one(name);
+        let hash = name_hash(name);
         if let Some(number) = self.find(hash, name) {
             return number;
         }
@@ -349,7 +354,7 @@ impl RuleStore {
 
     /// The number of the chain `name`, if the store has met it.
     pub fn number_of(&self, name: &str) -> Option<u32> {
-        self.find(BuildHasher::default().hash_one(name), name)
+        self.find(name_hash(name), name)
     }
 
     /// The number of the chain `name`, whose hash is `hash`: entries of another hash are

@@ -501,6 +501,23 @@ impl std::fmt::Display for PortRef {
     }
 }
 
+/// The peer as written before its ports (`api`, `shop/api`, `shop/*`, `*/*`): what the
+/// formatter prints and what diagnostics quote.
+impl std::fmt::Display for PeerTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PeerTarget::Name(name) => f.write_str(name),
+            PeerTarget::Qualified(qualified) => {
+                write!(f, "{}/{}", qualified.namespace.node, qualified.app.node)
+            }
+            PeerTarget::NamespacePods(namespace) => write!(f, "{}/*", namespace.node),
+            PeerTarget::AllPods => f.write_str("*"),
+            PeerTarget::AnyNamespace => f.write_str("*/*"),
+            PeerTarget::AnyNamespaceApp(app) => write!(f, "*/{}", app.node),
+        }
+    }
+}
+
 /// `443`, `53/udp`: as written in a `port` line.
 impl std::fmt::Display for PortNumber {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -577,6 +594,30 @@ mod tests {
         };
         assert_eq!(range(None).to_string(), "30000-32767");
         assert_eq!(range(udp()).to_string(), "30000-32767/udp");
+    }
+
+    /// Each form of peer prints as it is written before `:`, as the formatter writes it
+    /// and diagnostics quote it.
+    #[test]
+    fn a_peer_prints_as_written() {
+        let name = |text: &str| Spanned::new(text.to_string(), Span::default());
+        let targets = [
+            (PeerTarget::Name("api".to_string()), "api"),
+            (
+                PeerTarget::Qualified(Box::new(QualifiedApp {
+                    namespace: name("shop"),
+                    app: name("api"),
+                })),
+                "shop/api",
+            ),
+            (PeerTarget::NamespacePods(name("shop")), "shop/*"),
+            (PeerTarget::AllPods, "*"),
+            (PeerTarget::AnyNamespace, "*/*"),
+            (PeerTarget::AnyNamespaceApp(name("api")), "*/api"),
+        ];
+        for (target, written) in targets {
+            assert_eq!(target.to_string(), written);
+        }
     }
 
     /// A large file holds an app line per port and label line, and a port per flow
