@@ -102,7 +102,10 @@ impl SourceFile {
             Some(rest) => (rest.to_string(), BOM.len_utf8()),
             None => (text, 0),
         };
-        let text = lone_carriage_returns_to_line_feeds(text);
+        let text = match with_line_feeds(&text) {
+            std::borrow::Cow::Borrowed(_) => text,
+            std::borrow::Cow::Owned(changed) => changed,
+        };
         // memchr's search, not `match_indices`: a file of 100,000 apps has a million
         // short lines, and the char searcher's set-up per line cost more than the scan.
         let line_starts = std::iter::once(0)
@@ -222,19 +225,20 @@ fn checkpoints(text: &str) -> Vec<(usize, usize)> {
     out
 }
 
-/// `\r` not followed by `\n` becomes `\n`: the same length, so no span moves.
-fn lone_carriage_returns_to_line_feeds(text: String) -> String {
-    if !text.contains('\r') {
-        return text;
+/// `text` with each `\r` not followed by `\n` made a `\n`: the grammar ends a line at a
+/// carriage return alone (old Mac OS), and everything that reads lines after it
+/// (diagnostics' line numbers, `allow` comments, the formatter's comments) splits at
+/// `\n`. The same length, so no span moves.
+pub fn with_line_feeds(text: &str) -> std::borrow::Cow<'_, str> {
+    let lone = |i: usize| text.as_bytes()[i] == b'\r' && text.as_bytes().get(i + 1) != Some(&b'\n');
+    if !memchr::memchr_iter(b'\r', text.as_bytes()).any(lone) {
+        return std::borrow::Cow::Borrowed(text);
     }
-    let mut bytes = text.into_bytes();
-    for i in 0..bytes.len() {
-        if bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
-            bytes[i] = b'\n';
-        }
-    }
-    // One ASCII byte replaced by another keeps the text UTF-8.
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    let changed: String = text
+        .char_indices()
+        .map(|(i, c)| if c == '\r' && lone(i) { '\n' } else { c })
+        .collect();
+    std::borrow::Cow::Owned(changed)
 }
 
 /// Every file of one compilation unit, in the order they were added.

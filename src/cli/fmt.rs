@@ -3,7 +3,6 @@
 //! input to standard output. A file with syntax errors is left untouched and its errors
 //! are reported (exit 1).
 
-use std::io::Read;
 use std::path::PathBuf;
 
 use knetc::source::Sources;
@@ -27,23 +26,21 @@ fn run_files(paths: &[PathBuf], check: bool, reporter: &mut Reporter<'_>) -> i32
     };
     let mut status = EXIT_OK;
     for input in inputs {
-        let path = match input {
-            inputs::Input::Stdin => {
-                status = status.max(stdin(check, reporter));
-                continue;
-            }
-            inputs::Input::File(path) => path,
+        // Standard input is read as a file is (`-`): a byte-order mark dropped, and a
+        // text that is not UTF-8 reported as the compiler reports it.
+        let (path, name) = match &input {
+            inputs::Input::Stdin => (PathBuf::from("-"), inputs::STDIN_NAME.to_string()),
+            inputs::Input::File(path) => (path.clone(), inputs::display_name(path)),
         };
         let sources = match inputs::read(std::slice::from_ref(&path)) {
             Ok(sources) => sources,
             Err(message) => return fail(&message),
         };
-        let name = inputs::display_name(&path);
         let Some((_, file)) = sources.iter().next() else {
             continue;
         };
         if file.invalid_utf8_at.is_some() {
-            // Reported as the compiler reports it (`E0002`); the file is left alone.
+            // `E0002`; the file is left alone.
             let checked = knetc::compile(&sources);
             status = status.max(
                 reporter
@@ -52,44 +49,30 @@ fn run_files(paths: &[PathBuf], check: bool, reporter: &mut Reporter<'_>) -> i32
             );
             continue;
         }
-        let text = file.text.clone();
-        let formatted = match format(&name, &text, reporter) {
+        let text = &file.text;
+        let formatted = match format(&name, text, reporter) {
             Ok(formatted) => formatted,
             Err(code) => {
                 status = status.max(code);
                 continue;
             }
         };
-        if formatted == text {
-            continue;
-        }
-        if check {
-            print!("{}", diff(&name, &text, &formatted));
-            status = status.max(EXIT_INPUT);
-        } else if let Err(message) = output::write_output(&path, formatted.as_bytes()) {
-            return fail(&message);
-        }
-    }
-    status
-}
-
-fn stdin(check: bool, reporter: &mut Reporter<'_>) -> i32 {
-    let mut text = String::new();
-    if let Err(e) = std::io::stdin().read_to_string(&mut text) {
-        return fail(&format!("cannot read standard input: {e}"));
-    }
-    match format(inputs::STDIN_NAME, &text, reporter) {
-        Err(code) => code,
-        Ok(formatted) if check => {
-            if formatted == text {
-                EXIT_OK
-            } else {
-                print!("{}", diff(inputs::STDIN_NAME, &text, &formatted));
+        status = status.max(match (&input, check) {
+            (inputs::Input::Stdin, false) => write_stdout(&formatted),
+            _ if formatted == *text => EXIT_OK,
+            (_, true) => {
+                print!("{}", diff(&name, text, &formatted));
                 EXIT_INPUT
             }
-        }
-        Ok(formatted) => write_stdout(&formatted),
+            (inputs::Input::File(path), false) => {
+                match output::write_output(path, formatted.as_bytes()) {
+                    Ok(()) => EXIT_OK,
+                    Err(message) => return fail(&message),
+                }
+            }
+        });
     }
+    status
 }
 
 /// The formatted text, or the exit status after reporting the file's syntax errors.

@@ -22,16 +22,19 @@ pub const SKIP: &str = "# knet: fmt skip";
 
 /// The canonical text of `text`, or its syntax errors (spans in `file`).
 pub fn format(file: FileId, text: &str) -> Result<String, Vec<Diagnostic>> {
-    let tree = syntax::parse(file, text)?;
-    let comments = comments::scan(text);
+    // A carriage return alone ends a line for the grammar; the comment scan and the
+    // printer split lines at `\n`, so they read the text as the compiler does.
+    let lines = &*crate::source::with_line_feeds(text);
+    let tree = syntax::parse(file, lines)?;
+    let comments = comments::scan(lines);
     if comments
         .iter()
         .any(|c| c.own_line && c.text.starts_with(SKIP))
-        || has_huge_number(text)
+        || has_huge_number(lines)
     {
         return Ok(text.to_string());
     }
-    let mut printer = printer::Printer::new(text, comments);
+    let mut printer = printer::Printer::new(lines, comments);
     write::file(&mut printer, &tree);
     Ok(printer.finish())
 }

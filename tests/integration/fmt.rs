@@ -109,6 +109,24 @@ fn formatting_is_idempotent_and_keeps_meaning() {
     );
 }
 
+/// A line may end in `\n`, `\r\n` or `\r` alone, as the grammar reads them: the
+/// formatter finds comments and blank lines at the same line ends. (With `\r` alone, a
+/// comment once ran on to the next `\n`, and the code after it was printed twice.)
+#[test]
+fn every_line_ending_formats_alike() {
+    let text = "# shop\nnamespace shop { # the shop\n\n app web { port http 80 } # web\n  allow web->web:http\n}\n# end\n";
+    let expected = knetc::fmt::format(FileId(0), text).expect("parses");
+    for ending in ["\r\n", "\r"] {
+        let written = text.replace('\n', ending);
+        let formatted = knetc::fmt::format(FileId(0), &written).expect("parses");
+        assert_eq!(formatted, expected, "lines ending in {ending:?}");
+    }
+    assert!(
+        expected.contains("app web {\n    port http 80\n  }  # web\n"),
+        "{expected}"
+    );
+}
+
 #[test]
 fn a_file_with_syntax_errors_is_not_formatted() {
     let text = "namespace shop {\n  alow web -> api\n}\n";
@@ -130,7 +148,7 @@ fn formatted_inputs() {
 
 // ───────────────────────────── the `knet fmt` command ─────────────────────────────
 
-fn knet_fmt(args: &[&str], stdin: &str) -> std::process::Output {
+fn knet_fmt(args: &[&str], stdin: impl AsRef<[u8]>) -> std::process::Output {
     use std::io::Write;
     use std::process::{Command, Stdio};
     let mut child = Command::new(env!("CARGO_BIN_EXE_knet"))
@@ -143,7 +161,7 @@ fn knet_fmt(args: &[&str], stdin: &str) -> std::process::Output {
         .spawn()
         .expect("knet runs");
     if let Some(mut input) = child.stdin.take() {
-        input.write_all(stdin.as_bytes()).expect("stdin");
+        input.write_all(stdin.as_ref()).expect("stdin");
     }
     child.wait_with_output().expect("knet ends")
 }
@@ -196,6 +214,27 @@ fn fmt_reads_standard_input() {
     assert_eq!(String::from_utf8_lossy(&output.stdout), FORMATTED);
     let check = knet_fmt(&["--check", "-"], FORMATTED);
     assert_eq!(check.status.code(), Some(0));
+}
+
+/// Standard input is read as a file is: a byte-order mark is skipped, lines may end in
+/// a carriage return alone, and text that is not UTF-8 is `E0002` (exit 1), not an I/O
+/// error.
+#[test]
+fn fmt_reads_standard_input_as_a_file() {
+    let written = format!("\u{feff}# shop\n{}", UNFORMATTED.replace('\n', "\r"));
+    let output = knet_fmt(&["-"], written);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        format!("# shop\n{FORMATTED}")
+    );
+
+    let mut not_utf8 = b"namespace shop {\n  # caf".to_vec();
+    not_utf8.extend([0xe9, b'\n', b'}', b'\n']);
+    let output = knet_fmt(&["--color", "never", "-"], not_utf8);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("error[E0002]"));
+    assert!(output.stdout.is_empty());
 }
 
 #[test]
