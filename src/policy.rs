@@ -145,13 +145,43 @@ fn components(model: &Model) -> Vec<Component> {
             model.cluster.ingress_controller.clone(),
         ),
     ];
+    for (gateway, pods) in gateways_naming_pods(model) {
+        out.push(Component::new(gateway_prefix(gateway), pods));
+    }
+    out
+}
+
+/// The Gateways that name their data-plane pods as a component: of the Gateways that
+/// routes attach to, the first of each selector that neither cluster DNS nor the
+/// ingress controller has, with that selector.
+fn gateways_naming_pods(model: &Model) -> Vec<(&crate::ir::GatewayRef, crate::ir::Selector)> {
+    let mut taken = vec![
+        model.cluster.dns.clone(),
+        model.cluster.ingress_controller.clone(),
+    ];
+    let mut out = Vec::new();
     for gateway in model.route_gateways() {
         let pods = model.cluster.gateway_pods(gateway);
-        if !out.iter().any(|known| known.selector == pods) {
-            out.push(Component::new(format!("gateway-{}", gateway.name), pods));
+        if !taken.contains(&pods) {
+            taken.push(pods.clone());
+            out.push((gateway, pods));
         }
     }
     out
+}
+
+/// The Gateways whose data-plane pods get policies of their own (their namespace is
+/// declared in knet), each with the name prefix of those policies: `gateway-NAME`.
+pub fn gateway_components(model: &Model) -> Vec<(&crate::ir::GatewayRef, String)> {
+    gateways_naming_pods(model)
+        .into_iter()
+        .filter(|(_, pods)| model.namespaces.contains_key(&pods.namespace))
+        .map(|(gateway, _)| (gateway, gateway_prefix(gateway)))
+        .collect()
+}
+
+fn gateway_prefix(gateway: &crate::ir::GatewayRef) -> String {
+    format!("gateway-{}", gateway.name)
 }
 
 /// A cluster component of [`components`]: the name prefix of its policies, its

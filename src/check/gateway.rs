@@ -10,7 +10,8 @@
 //! platform's, and routes only refer to it. Codes: `E0340` (a Gateway without a class),
 //! `E0341` (two classes for one Gateway), `E0342` (one TLS host with two certificates),
 //! `E0343` (an HTTPRoute over the Gateway API's limits), `E0344` (more than 64
-//! listeners), `E0345` (a path the Gateway API rejects), `E0118` (two HTTPRoutes with one
+//! listeners), `E0345` (a path the Gateway API rejects), `E0347` (a Gateway name too long
+//! for its pods' label or their policies' names), `E0118` (two HTTPRoutes with one
 //! name), `W0205` (what Gateway API output does not use).
 
 use crate::collections::{HashMap, IndexMap};
@@ -42,6 +43,7 @@ pub fn check(
     blocks: &IndexMap<String, Vec<&ast::NamespaceBlock>>,
 ) {
     let mut owned: IndexMap<GatewayRef, Building> = IndexMap::default();
+    let mut first_ingress: IndexMap<GatewayRef, Span> = IndexMap::default();
     for ns in model.namespaces.values() {
         let mut route_names: IndexMap<String, Span> = IndexMap::default();
         let asts = ingress_asts(blocks, &ns.name);
@@ -62,6 +64,9 @@ pub fn check(
                 continue;
             };
             paths(diags, ast);
+            first_ingress
+                .entry(gateway.clone())
+                .or_insert(ast.name.span);
             for route in routes::http_routes(ingress) {
                 limits(diags, &route, ast.name.span);
                 if let Some(first) = route_names.get(&route.name) {
@@ -186,6 +191,52 @@ pub fn check(
         }
     }
     model.flows.extend(flows);
+    derived_names(diags, model, &first_ingress);
+}
+
+/// `E0347`: a Gateway's name in what knet derives from it. By default knet selects a
+/// Gateway's pods by the GEP-1762 label `gateway.networking.k8s.io/gateway-name=NAME`,
+/// and a label value has at most 63 characters where a Gateway's name may have 253; the
+/// policies of the pods are named `gateway-NAME-ingress` and `-egress`, which must
+/// stay DNS subdomains. A name that is no DNS subdomain was reported already (`E0103`);
+/// for the others, only the length can fail.
+fn derived_names(diags: &mut Diagnostics, model: &ir::Model, first: &IndexMap<GatewayRef, Span>) {
+    let span = |gateway: &GatewayRef| first.get(gateway).copied().unwrap_or_default();
+    let valid = |gateway: &GatewayRef| rules::dns1123_subdomain(&gateway.name).is_ok();
+    if model.cluster.gateway_pods_labels.is_none() {
+        for gateway in model.route_gateways().into_iter().filter(|g| valid(g)) {
+            if let Err(reasons) = rules::label_value(&gateway.name) {
+                diags.push(
+                    Diagnostic::new(
+                        Code::GatewayNameTooLong,
+                        format!("the pods of the Gateway `{}/{}` cannot be selected by its name", gateway.namespace, gateway.name),
+                        span(gateway),
+                    )
+                    .label("this ingress's routes attach to the Gateway")
+                    .note(format!("knet selects a Gateway's pods by the label `{}=NAME`, and the name is not a label value: it {}", ir::GATEWAY_NAME_LABEL, reasons.join(", ")))
+                    .help("give the Gateway a name of at most 63 characters, or say how its pods are labelled: `gateway-pods labels KEY=VALUE` in the `cluster` block"),
+                );
+            }
+        }
+    }
+    for (gateway, prefix) in crate::policy::gateway_components(model) {
+        if !valid(gateway) {
+            continue;
+        }
+        let name = format!("{prefix}-{}", crate::policy::Direction::Ingress.suffix());
+        if let Err(reasons) = rules::dns1123_subdomain(&name) {
+            diags.push(
+                Diagnostic::new(
+                    Code::GatewayNameTooLong,
+                    format!("the policies of the pods of the Gateway `{}/{}` cannot be named", gateway.namespace, gateway.name),
+                    span(gateway),
+                )
+                .label("this ingress's routes attach to the Gateway")
+                .note(format!("knet names them `{prefix}-ingress` and `{prefix}-egress`, and a NetworkPolicy's name {}", reasons.join(", ")))
+                .help("give the Gateway a shorter name"),
+            );
+        }
+    }
 }
 
 /// The namespace's ingresses by name (the first definition of each): looked up once

@@ -139,6 +139,7 @@ registry! {
     TooManyListeners = "E0344": "Gateway with more than 64 listeners",
     GatewayApiPath = "E0345": "path the Gateway API rejects",
     ExpectationTarget = "E0346": "an `expect` line naming what it cannot check",
+    GatewayNameTooLong = "E0347": "Gateway name too long for the names knet derives from it",
 
     // ── E04xx: `knet import`'s input ──
     InvalidYaml = "E0401": "input that is not YAML, or not a Kubernetes object",
