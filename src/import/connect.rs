@@ -19,7 +19,7 @@ use super::ports::{self, PortSet};
 use super::select::{Picked, PodIndex};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::Protocol;
-use crate::kube::objects::{Input, Labels, Policy, PolicyPeer, Rule};
+use crate::kube::objects::{ContainerPort, Input, Labels, Policy, PolicyPeer, Rule};
 
 /// One side of a flow.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -78,6 +78,9 @@ pub struct Connections {
     pub open: IndexMap<String, (bool, bool)>,
     /// Namespaces whose automatic DNS rule stays on (see `implied`).
     pub dns_on: Vec<String>,
+    /// Namespaces without pods in the input whose policies for every pod let those pods
+    /// reach the cluster DNS pods (knet's own `allow-dns`, for one).
+    pub podless_dns: Vec<String>,
     /// The ingress controller's pods when they are not knet's default (`implied`).
     pub controller: Option<(String, Labels)>,
     /// Port ranges to apps already reported (`W0402` once per app and range).
@@ -146,12 +149,24 @@ pub fn connect(
         let (s, d) = (&keys[si], &keys[di]);
         let (src, dst) = (&apps[&s.0][s.1], &apps[&d.0][d.1]);
         let egress = if out_iso[si] {
-            allowed(policies, &selected[si], &pod(dst, &ns_labels), false, dst)
+            allowed(
+                policies,
+                &selected[si],
+                &pod(dst, &ns_labels),
+                false,
+                &dst.container,
+            )
         } else {
             PortSet::all()
         };
         let ingress = if in_iso[di] {
-            allowed(policies, &selected[di], &pod(src, &ns_labels), true, dst)
+            allowed(
+                policies,
+                &selected[di],
+                &pod(src, &ns_labels),
+                true,
+                &dst.container,
+            )
         } else {
             PortSet::all()
         };
@@ -171,13 +186,37 @@ pub fn connect(
         });
     }
     // Namespace defaults, and `any` for the apps a partly isolated namespace leaves open.
+    // A policy for every pod of a namespace isolates it even where the input runs no pod
+    // (a `default-deny` applied on its own): knet's namespace default says so for the
+    // pods to come, where `default allow` would open them.
+    let mut every_pod: HashMap<&str, Vec<usize>> = HashMap::default();
+    for (at, policy) in policies.iter().enumerate() {
+        if policy.pod_selector.is_empty() {
+            every_pod.entry(&policy.namespace).or_default().push(at);
+        }
+    }
+    let every_pod_isolated = |ns: &str, ingress: bool| {
+        every_pod.get(ns).is_some_and(|at| {
+            at.iter().any(|&i| {
+                let policy = &policies[i];
+                if ingress {
+                    policy.ingress.is_some()
+                } else {
+                    policy.egress.is_some()
+                }
+            })
+        })
+    };
     // `keys` lists the apps namespace by namespace, in this order.
     let mut at = 0;
     for (ns, list) in apps.iter() {
         let (in_iso, out_iso) = (&in_iso[at..at + list.len()], &out_iso[at..at + list.len()]);
         at += list.len();
-        let any_in = in_iso.iter().any(|&iso| iso);
-        let any_out = out_iso.iter().any(|&iso| iso);
+        let any_in = in_iso.iter().any(|&iso| iso) || every_pod_isolated(ns, true);
+        let any_out = out_iso.iter().any(|&iso| iso) || every_pod_isolated(ns, false);
+        if list.is_empty() && any_out && reaches_dns(input, policies, every_pod.get(ns.as_str())) {
+            out.podless_dns.push(ns.clone());
+        }
         out.open.insert(ns.clone(), (!any_in, !any_out));
         for i in 0..list.len() {
             if any_in && !in_iso[i] {
@@ -273,6 +312,20 @@ fn namespace_labels(input: &Input, namespace: &str) -> Labels {
     labels
 }
 
+/// Whether the policies `at` (for every pod of a namespace) let its pods reach the
+/// cluster DNS pods on TCP and UDP 53.
+fn reaches_dns(input: &Input, policies: &[Policy], at: Option<&Vec<usize>>) -> bool {
+    let (labels, ports) = super::implied::cluster_dns();
+    let namespace_labels = namespace_labels(input, super::implied::DNS_NAMESPACE);
+    let dns = Pod {
+        namespace: super::implied::DNS_NAMESPACE,
+        namespace_labels: &namespace_labels,
+        labels: &labels,
+    };
+    let at = at.map_or(&[][..], Vec::as_slice);
+    allowed(policies, at, &dns, false, &[]).intersect(&ports) == ports
+}
+
 fn pod<'a>(app: &'a App, namespace_labels: &'a IndexMap<&str, Labels>) -> Pod<'a> {
     Pod {
         namespace: &app.namespace,
@@ -283,13 +336,13 @@ fn pod<'a>(app: &'a App, namespace_labels: &'a IndexMap<&str, Labels>) -> Pod<'a
 
 /// What the policies that select an app (`selecting`, indices into `policies`) allow to or
 /// from `other` (ingress: from it; egress: to it); named ports resolve against
-/// `destination`'s container ports.
+/// the destination's container ports.
 fn allowed(
     policies: &[Policy],
     selecting: &[usize],
     other: &Pod,
     ingress: bool,
-    destination: &App,
+    container: &[ContainerPort],
 ) -> PortSet {
     let mut set = PortSet::default();
     for policy in selecting.iter().map(|&at| &policies[at]) {
@@ -306,10 +359,7 @@ fn allowed(
                     .any(|peer| peer_matches(peer, &policy.namespace, other)),
             };
             if matches {
-                set.union(&ports::of_rule(
-                    rule.ports.as_deref(),
-                    &destination.container,
-                ));
+                set.union(&ports::of_rule(rule.ports.as_deref(), container));
             }
         }
     }

@@ -15,6 +15,7 @@ use crate::collections::{HashMap, HashSet, IndexMap};
 
 use super::apps::App;
 use super::connect::{Connections, Flow, FlowPorts, Side};
+use super::ports::PortSet;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::Protocol;
 use crate::kube::objects::{Ingress, Labels, PortValue};
@@ -24,6 +25,16 @@ const CONTROLLER_LABEL: (&str, &str) = ("app.kubernetes.io/name", "ingress-nginx
 pub const DNS_NAMESPACE: &str = "kube-system";
 const DNS_LABEL: (&str, &str) = ("k8s-app", "kube-dns");
 const DNS: [(Protocol, u16); 2] = [(Protocol::Tcp, 53), (Protocol::Udp, 53)];
+
+/// The cluster DNS pods' labels, and the ports knet's DNS rule opens to them.
+pub fn cluster_dns() -> (Labels, PortSet) {
+    let labels = std::iter::once((DNS_LABEL.0.to_string(), DNS_LABEL.1.to_string())).collect();
+    let mut ports = PortSet::default();
+    for (protocol, port) in DNS {
+        ports.add(protocol, port, port);
+    }
+    (labels, ports)
+}
 
 /// `k8s-app=kube-dns`: the cluster DNS pods' label.
 pub fn is_cluster_dns(labels: &Labels) -> bool {
@@ -398,7 +409,14 @@ fn dns(out: &mut Connections, apps: &IndexMap<String, Vec<App>>) -> Vec<String> 
             continue;
         }
         let reaches_dns = |index: usize| reaches.contains(&(ns.clone(), index));
-        if list.is_empty() || !(0..list.len()).all(reaches_dns) {
+        if list.is_empty() {
+            // No app's flows to learn from: the policies for every pod say.
+            if out.podless_dns.contains(ns) {
+                on.push(ns.clone());
+            }
+            continue;
+        }
+        if !(0..list.len()).all(reaches_dns) {
             continue;
         }
         on.push(ns.clone());

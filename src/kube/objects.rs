@@ -376,14 +376,17 @@ fn service(object: &Object) -> Service {
 fn policy(object: &Object) -> Policy {
     let spec = object.value.get("spec");
     let get = |key: &str| spec.and_then(|s| s.get(key));
+    // The API server's defaulting (`SetDefaults_NetworkPolicySpec`): without policy
+    // types (absent, null or an empty list) a policy is for ingress, and for egress too
+    // when it has egress rules (an empty or null `egress` has none).
     let types = strings(get("policyTypes"));
-    let (ingress_on, egress_on) = if get("policyTypes").is_some() {
+    let (ingress_on, egress_on) = if types.is_empty() {
+        (true, !list(get("egress")).is_empty())
+    } else {
         (
             types.iter().any(|t| t == "Ingress"),
             types.iter().any(|t| t == "Egress"),
         )
-    } else {
-        (true, get("egress").is_some())
     };
     let rules = |key: &str, peers_key: &str| -> Vec<Rule> {
         list(get(key))
