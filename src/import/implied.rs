@@ -18,7 +18,7 @@ use super::connect::{Connections, Flow, FlowPorts, Side};
 use super::ports::PortSet;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::Protocol;
-use crate::kube::objects::{Ingress, Labels, PortValue};
+use crate::kube::objects::{Ingress, Labels, PortValue, Service};
 
 const CONTROLLER_NAMESPACE: &str = "ingress-nginx";
 const CONTROLLER_LABEL: (&str, &str) = ("app.kubernetes.io/name", "ingress-nginx");
@@ -316,22 +316,29 @@ fn exposure(
 ) {
     for (ns, list) in apps {
         for (index, app) in list.iter().enumerate() {
-            let exposed: Vec<(Protocol, u16)> = app
-                .services
-                .iter()
-                .filter(|s| {
-                    matches!(s.kind.as_str(), "NodePort" | "LoadBalancer")
-                        && s.source_ranges.is_empty()
-                })
-                .flat_map(|s| s.ports.iter())
-                .filter_map(|p| {
-                    let target = match &p.target {
-                        PortValue::Number(n) => Some(*n),
-                        PortValue::Name(_) => app.target_number(p),
-                    }?;
-                    Some((p.protocol, target))
-                })
-                .collect();
+            // `loadBalancerSourceRanges` narrows a LoadBalancer (a NodePort ignores it).
+            let narrowed = |s: &Service| s.kind == "LoadBalancer" && !s.source_ranges.is_empty();
+            for service in app.services.iter().filter(|s| narrowed(s)) {
+                let ports = target_ports(app, std::iter::once(service));
+                if isolated_in(out, ns) && !ranges_let_in(out, into, ns, index, service, &ports) {
+                    diags.push(
+                        Diagnostic::new(
+                            Code::ImportOpens,
+                            format!("Service `{ns}/{}` lets its source ranges in, but the policies do not", service.name),
+                            service.span,
+                        )
+                        .label("a LoadBalancer Service with `loadBalancerSourceRanges`")
+                        .note("in knet `source-ranges` lets those addresses reach the Service's ports (the input's policies would drop some of that traffic)")
+                        .help("if the Service is meant to be reachable from those ranges, this is the fix; `--allow-lossy` accepts the difference"),
+                    );
+                }
+            }
+            let exposed = target_ports(
+                app,
+                app.services.iter().filter(|s| {
+                    matches!(s.kind.as_str(), "NodePort" | "LoadBalancer") && !narrowed(s)
+                }),
+            );
             if exposed.is_empty() {
                 continue;
             }
@@ -350,6 +357,74 @@ fn exposure(
             }
         }
     }
+}
+
+/// The container ports that `services` of `app` forward to.
+fn target_ports<'a>(
+    app: &App,
+    services: impl Iterator<Item = &'a Service>,
+) -> Vec<(Protocol, u16)> {
+    services
+        .flat_map(|s| s.ports.iter())
+        .filter_map(|p| {
+            let target = match &p.target {
+                PortValue::Number(n) => Some(*n),
+                PortValue::Name(_) => app.target_number(p),
+            }?;
+            Some((p.protocol, target))
+        })
+        .collect()
+}
+
+/// Whether the flows into app `index` of `ns` already let every source range of
+/// `service` in on each of `ports`: from `any`, `world`, or an external whose CIDR holds
+/// the range and cuts nothing out of it.
+fn ranges_let_in(
+    out: &Connections,
+    into: &FlowsInto,
+    ns: &str,
+    index: usize,
+    service: &Service,
+    ports: &[(Protocol, u16)],
+) -> bool {
+    let externals = out.externals.get(ns);
+    let holds = |side: &Side, range: &ipnet::IpNet| match side {
+        Side::Any | Side::World => true,
+        Side::External(name) => {
+            externals
+                .and_then(|e| e.get(name))
+                .is_some_and(|(cidr, except)| {
+                    cidr.parse::<ipnet::IpNet>().is_ok_and(|cidr| {
+                        cidr.contains(range)
+                            && except.iter().all(|e| {
+                                e.parse::<ipnet::IpNet>()
+                                    .is_ok_and(|e| !e.contains(range) && !range.contains(&e))
+                            })
+                    })
+                })
+        }
+        _ => false,
+    };
+    let flows: Vec<&Flow> = into
+        .of(ns, index)
+        .iter()
+        .map(|&at| &out.flows[at])
+        .collect();
+    service.source_ranges.iter().all(|range| {
+        let Ok(range) = range.parse::<ipnet::IpNet>() else {
+            return false;
+        };
+        ports.iter().all(|port| {
+            flows.iter().any(|f| {
+                holds(&f.from, &range)
+                    && match &f.ports {
+                        FlowPorts::All => true,
+                        FlowPorts::App(list) => list.contains(port),
+                        FlowPorts::Numbers(_) => false,
+                    }
+            })
+        })
+    })
 }
 
 /// The first Service of the app that is exposed on the nodes.
