@@ -1,8 +1,8 @@
 //! `knet import`: Kubernetes YAML (files, directories of `*.yaml`, `*.yml` and `*.json`,
 //! or `-` for standard input) to knet source, on standard output or `-o FILE`, or one
-//! file per namespace with `-o DIR`. Exit 1 when the input has errors (nothing is
-//! written), or when the import is not faithful (`W04xx`; the knet is written) unless
-//! `--allow-lossy`.
+//! file per namespace with `-o DIR`. Exit 1 when the input has errors, or warnings under
+//! `--deny-warnings` (nothing is written), or when the import is not faithful (`W04xx`;
+//! the knet is written) unless `--allow-lossy`.
 
 use std::path::{Path, PathBuf};
 
@@ -39,7 +39,8 @@ pub fn run(paths: &[PathBuf], out: Option<&Path>, allow_lossy: bool, common: &Co
         }
     }
     let status = report(&imported.diagnostics, &sources, common);
-    if imported.diagnostics.iter().any(Diagnostic::is_error) {
+    // Errors, and warnings denied (`--deny-warnings`), write nothing.
+    if status != EXIT_OK || imported.diagnostics.iter().any(Diagnostic::is_error) {
         return status.max(EXIT_INPUT);
     }
     let written = match out {

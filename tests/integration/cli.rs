@@ -279,4 +279,35 @@ fn deny_warnings_turns_warnings_into_failure_and_writes_nothing() {
         "{}",
         stderr(&denied)
     );
+
+    // `knet import` too: a NodePort Service its policy closes is W0403.
+    let manifest = dir.join("closed.yaml");
+    std::fs::write(
+        &manifest,
+        "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports: [{port: 80}]\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: shop}\nspec:\n  podSelector: {}\n  policyTypes: [Ingress]\n",
+    )
+    .expect("write");
+    let imported = dir.join("shop.knet");
+    let (manifest, imported_arg) = (
+        manifest.to_str().expect("utf-8"),
+        imported.to_str().expect("utf-8"),
+    );
+    let lossy = knet(&["import", manifest, "-o", imported_arg, "--color", "never"]);
+    assert_eq!(lossy.status.code(), Some(1));
+    assert!(
+        stderr(&lossy).contains("warning[W0403]"),
+        "{}",
+        stderr(&lossy)
+    );
+    std::fs::remove_file(&imported).expect("written, though not faithful");
+    for flags in [
+        &["--deny-warnings"][..],
+        &["--deny-warnings", "--allow-lossy"],
+    ] {
+        let mut args = vec!["import", manifest, "-o", imported_arg, "--color", "never"];
+        args.extend(flags);
+        let denied = knet(&args);
+        assert_eq!(denied.status.code(), Some(1));
+        assert!(!imported.exists(), "import {flags:?} writes nothing");
+    }
 }
