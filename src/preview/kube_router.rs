@@ -422,8 +422,15 @@ fn builtin_jumps() -> Vec<Rule> {
 /// ports returns to INPUT without policy checks.
 fn input_returns(model: &Model) -> Vec<Rule> {
     let range = IpNet::trunc(&model.cluster.service_cidr).to_string();
+    // kube-router writes the range as `LOW:HIGH`; for a range of one port (legal in
+    // Kubernetes) that is `P:P`, which iptables' multiport refuses ("invalid portrange
+    // specified"), so the preview writes the port alone, which multiport takes.
     let (low, high) = model.cluster.node_port_range;
-    let ports = format!("{low}:{high}");
+    let ports = if low == high {
+        low.to_string()
+    } else {
+        format!("{low}:{high}")
+    };
     let mut rules = vec![with_uuid(
         names::INPUT,
         strings(&[

@@ -156,6 +156,25 @@ fn uuid_vectors_from_real_nodes() {
     );
 }
 
+/// A node-port range of one port is that port: multiport refuses `P:P`, and the preview
+/// must load with `iptables-restore --test`.
+#[test]
+fn a_node_port_range_of_one_port_is_the_port() {
+    let model = model("cluster {\n  node-port-range 30000-30000\n}\nnamespace shop {\n  app web {\n    port http 80\n  }\n}\n");
+    let router = payload(&model, &address::allocate(&model), Wanted::Both);
+    let input = restore_lines(&router, names::INPUT);
+    assert!(
+        input[1].contains("-m multiport --dports 30000 -j RETURN"),
+        "{}",
+        input[1]
+    );
+    assert!(
+        input[2].contains("-m multiport --dports 30000 -j RETURN"),
+        "{}",
+        input[2]
+    );
+}
+
 /// TC10: the pod chain of default/backend-0, in order, in restore form.
 #[test]
 fn tc10_pod_chain() {
