@@ -1,5 +1,6 @@
 //! The `cluster` block: at most one per unit (`E0301`), each setting at most once
-//! (`E0302`), values checked; missing settings take kubeadm's defaults.
+//! (`E0302`), values checked; missing settings take kubeadm's defaults. The pod and
+//! service CIDRs are of one IP family (`E0348`).
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -89,7 +90,60 @@ pub fn check(diags: &mut Diagnostics, files: &[ast::File]) -> Cluster {
         seen.push(setting);
         apply(diags, &mut cluster, &setting.node);
     }
+    one_family(diags, &cluster, &seen);
     cluster
+}
+
+/// `E0348`: knet describes a single-stack cluster, and its preview is one family's rule
+/// set (`iptables-restore` or `ip6tables-restore`): the policy part follows the pod CIDR,
+/// kube-proxy's part the service CIDR, so the two are of one IP family. (The node's
+/// address only decides whether a load balancer's source ranges hold it.) Reported at
+/// the later of the two settings written.
+fn one_family(diags: &mut Diagnostics, cluster: &Cluster, written: &[&Spanned<ClusterSetting>]) {
+    let v4 = |net: &IpNet| matches!(net, IpNet::V4(_));
+    if v4(&cluster.pod_cidr) == v4(&cluster.service_cidr) {
+        return;
+    }
+    let family = |net: &IpNet| if v4(net) { "IPv4" } else { "IPv6" };
+    let mut cidrs: Vec<(&str, &IpNet, Option<crate::source::Span>)> = [
+        ("pod-cidr", &cluster.pod_cidr),
+        ("service-cidr", &cluster.service_cidr),
+    ]
+    .into_iter()
+    .map(|(keyword, net)| {
+        let span = written
+            .iter()
+            .find(|s| s.node.keyword() == keyword)
+            .map(|s| s.span);
+        (keyword, net, span)
+    })
+    .collect();
+    // The later one written first, the other after.
+    cidrs.sort_by_key(|(_, _, span)| std::cmp::Reverse(span.map(|s| s.start())));
+    let [(keyword, net, Some(span)), (other, other_net, other_span)] = cidrs.as_slice() else {
+        return;
+    };
+    let mut diagnostic = Diagnostic::new(
+        Code::MixedAddressFamilies,
+        format!(
+            "`{keyword}` is {}, `{other}` {}",
+            family(net),
+            family(other_net)
+        ),
+        *span,
+    )
+    .label(format!("{} here", family(net)));
+    diagnostic = match other_span {
+        Some(other_span) => {
+            diagnostic.secondary(*other_span, format!("{} here", family(other_net)))
+        }
+        None => diagnostic.note(format!("`{other}` is {other_net} when it is left out")),
+    };
+    diags.push(
+        diagnostic
+            .note("knet describes a single-stack cluster, and previews it as one family's rules: the policy part follows `pod-cidr`, kube-proxy's part `service-cidr`")
+            .help(format!("write `{other}` in {} too, or `{keyword}` in {}", family(net), family(other_net))),
+    );
 }
 
 pub fn setting_twice(

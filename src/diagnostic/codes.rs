@@ -140,6 +140,7 @@ registry! {
     GatewayApiPath = "E0345": "path the Gateway API rejects",
     ExpectationTarget = "E0346": "an `expect` line naming what it cannot check",
     GatewayNameTooLong = "E0347": "Gateway name too long for the names knet derives from it",
+    MixedAddressFamilies = "E0348": "cluster addresses of two IP families",
 
     // ── E04xx: `knet import`'s input ──
     InvalidYaml = "E0401": "input that is not YAML, or not a Kubernetes object",
