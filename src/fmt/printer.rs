@@ -65,6 +65,21 @@ impl<'s> Printer<'s> {
         }
     }
 
+    /// Before a statement whose first part is printed on one line although its source ran
+    /// over several (an `allow` line's sources): the comments inside it before `until`,
+    /// each on its own line above the statement. A `# knet: allow(CODE)` comment there
+    /// then still comes right before the line with the warning it silences.
+    pub fn hoist(&mut self, until: usize) {
+        while let Some(comment) = self.comments.get(self.next_comment) {
+            if comment.offset >= until {
+                break;
+            }
+            let text = comment.text.clone();
+            self.next_comment += 1;
+            self.line(text);
+        }
+    }
+
     /// Asks for a blank line before the next line (none after `{` or at the start).
     pub fn blank(&mut self) {
         self.blank_wanted = true;

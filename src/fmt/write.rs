@@ -119,6 +119,9 @@ fn namespace(p: &mut Printer, block: &NamespaceBlock) {
             }
             NamespaceItem::Flow(flow) => {
                 p.at(flow.span.start());
+                if let Some(first) = flow.destinations.first() {
+                    p.hoist(first.span.start());
+                }
                 let sources: Vec<String> = flow.sources.iter().map(peer).collect();
                 let head = format!("allow {} -> ", sources.join(", "));
                 let destinations: Vec<(usize, String)> = flow

@@ -127,6 +127,22 @@ fn every_line_ending_formats_alike() {
     );
 }
 
+/// A comment inside an `allow` line's sources, which the formatter joins onto one line,
+/// goes above the statement: a `# knet: allow(CODE)` there still silences the warning
+/// on the line after it. (It once went below, silenced nothing, and W0001 came up.)
+#[test]
+fn an_allow_comment_inside_a_statement_still_silences() {
+    let text = "namespace shop {\n  app web {\n    port http 80\n  }\n  allow web,\n        # knet: allow(W0101)\n        web -> world\n}\n";
+    let formatted = knetc::fmt::format(FileId(0), text).expect("parses");
+    assert!(
+        formatted.contains("  # knet: allow(W0101)\n  allow web, web -> world\n"),
+        "{formatted}"
+    );
+    let before = meaning(&sources_from("a.knet", text));
+    assert!(!before.0.contains(&"W0101"), "{:?}", before.0);
+    assert_eq!(meaning(&sources_from("a.knet", &formatted)), before);
+}
+
 #[test]
 fn a_file_with_syntax_errors_is_not_formatted() {
     let text = "namespace shop {\n  alow web -> api\n}\n";
