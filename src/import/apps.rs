@@ -65,9 +65,21 @@ impl App {
             self.ports[0].name = self.fresh_name(first.protocol, first.port);
         }
         let name = self.fresh_name(protocol, number);
+        // The Service port is the container port's number, unless another port of the
+        // Service has it (`80 -> 9000` while a policy opens container port 80): then the
+        // next free number, since a Service has each number once per protocol.
+        let taken = |n: u16| {
+            self.ports
+                .iter()
+                .any(|p| p.protocol == protocol && p.port == n)
+        };
+        let port = (number..=u16::MAX)
+            .chain(1..number)
+            .find(|&n| !taken(n))
+            .unwrap_or(number);
         self.ports.push(ServicePort {
             name,
-            port: number,
+            port,
             protocol,
             target: PortValue::Number(number),
             node_port: None,
