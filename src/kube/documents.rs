@@ -77,7 +77,12 @@ pub fn read(sources: &Sources, default_namespace: &str, diags: &mut Vec<Diagnost
                 continue;
             }
             let span = anchor(file, start, text);
-            let value: Value = match serde_yaml::from_str(text) {
+            // Merge keys (`<<: *defaults`) are applied, as kubectl's YAML reader does.
+            let value = serde_yaml::from_str(text).and_then(|mut value: Value| {
+                value.apply_merge()?;
+                Ok(value)
+            });
+            let value = match value {
                 Ok(value) => value,
                 Err(error) => {
                     diags.push(not_yaml(file, start, text, &error));
