@@ -280,6 +280,22 @@ fn object(
         );
         return None;
     }
+    if kind == "NetworkPolicy" {
+        let problems = super::shape::policy_problems(value.get("spec"));
+        if let Some(first) = problems.first() {
+            let mut refused = Diagnostic::new(
+                Code::InvalidObjectValue,
+                format!("NetworkPolicy `{name}`: {first}"),
+                span,
+            )
+            .label("in this object");
+            for more in &problems[1..] {
+                refused = refused.note(more.clone());
+            }
+            diags.push(refused.note("in a NetworkPolicy an absent field means everything: read as absent, this one would allow more than the input says").help("fix the value in the input: the API server refuses the object too"));
+            return None;
+        }
+    }
     let namespace = if kind == "Namespace" {
         name.clone()
     } else {
