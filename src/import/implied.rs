@@ -320,7 +320,9 @@ fn exposure(
             let narrowed = |s: &Service| s.kind == "LoadBalancer" && !s.source_ranges.is_empty();
             for service in app.services.iter().filter(|s| narrowed(s)) {
                 let ports = target_ports(app, std::iter::once(service));
-                if isolated_in(out, ns) && !ranges_let_in(out, into, ns, index, service, &ports) {
+                if ranges_let_in(out, into, ns, index, service, &ports) {
+                    take_ranges(out, into, ns, index, service, &ports);
+                } else if isolated_in(out, ns) {
                     diags.push(
                         Diagnostic::new(
                             Code::ImportOpens,
@@ -427,6 +429,43 @@ fn ranges_let_in(
     })
 }
 
+/// Drops the ports of flows from an external that is exactly one of `service`'s source
+/// ranges (no `except`): its `source-ranges` line says the same.
+fn take_ranges(
+    out: &mut Connections,
+    into: &FlowsInto,
+    ns: &str,
+    index: usize,
+    service: &Service,
+    ports: &[(Protocol, u16)],
+) {
+    let ranges: Vec<ipnet::IpNet> = service
+        .source_ranges
+        .iter()
+        .filter_map(|r| r.parse().ok())
+        .collect();
+    let exact: Vec<String> = out
+        .externals
+        .get(ns)
+        .into_iter()
+        .flatten()
+        .filter(|(_, (cidr, except))| {
+            except.is_empty() && cidr.parse().is_ok_and(|cidr| ranges.contains(&cidr))
+        })
+        .map(|(name, _)| name.clone())
+        .collect();
+    into.taken.set(true);
+    for &at in into.of(ns, index) {
+        let flow = &mut out.flows[at];
+        if !matches!(&flow.from, Side::External(name) if exact.contains(name)) {
+            continue;
+        }
+        if let FlowPorts::App(list) = &mut flow.ports {
+            list.retain(|port| !ports.contains(port));
+        }
+    }
+}
+
 /// The first Service of the app that is exposed on the nodes.
 fn exposed_name(app: &App) -> &str {
     app.services
@@ -509,8 +548,20 @@ fn dns(out: &mut Connections, apps: &IndexMap<String, Vec<App>>) -> Vec<String> 
     on
 }
 
-/// Unmanaged apps and namespaces that no flow names any more.
+/// Unmanaged apps and namespaces, and externals, that no flow names any more.
 fn forget_unused(out: &mut Connections) {
+    let externals: HashSet<(String, String)> = out
+        .flows
+        .iter()
+        .flat_map(|f| [&f.from, &f.to].map(|side| (side, &f.namespace)))
+        .filter_map(|(side, ns)| match side {
+            Side::External(name) => Some((ns.clone(), name.clone())),
+            _ => None,
+        })
+        .collect();
+    for (ns, declared) in out.externals.iter_mut() {
+        declared.retain(|name, _| externals.contains(&(ns.clone(), name.clone())));
+    }
     let named: Vec<(String, String)> = out
         .flows
         .iter()
