@@ -248,6 +248,12 @@ fn external(p: &mut Printer, external: &External) {
         p.line(match &line.node {
             ExternalLine::Host(host) => format!("host {}", host.node),
             ExternalLine::Cidr(entries) => {
+                // One entry is printed on one line, its `except { ... }` too: comments
+                // between the braces go above the line rather than run together after it.
+                if let [entry] = entries.as_slice() {
+                    let last = entry.except.last().unwrap_or(&entry.cidr);
+                    p.hoist(last.span.end());
+                }
                 let entries: Vec<(usize, String)> = entries
                     .iter()
                     .map(|e| (e.cidr.span.start(), cidr_entry(e)))

@@ -143,6 +143,22 @@ fn an_allow_comment_inside_a_statement_still_silences() {
     assert_eq!(meaning(&sources_from("a.knet", &formatted)), before);
 }
 
+/// An `except { ... }` written over several lines is printed on one: the comments between
+/// its braces go above the line, each on its own, instead of running together after it.
+#[test]
+fn comments_inside_an_except_keep_lines_of_their_own() {
+    let text = "namespace shop {\n  external office {\n    cidr 172.16.0.0/12 except { # first\n      172.17.0.0/16, # second\n      172.18.0.0/16\n    }\n  }\n}\n";
+    let formatted = knetc::fmt::format(FileId(0), text).expect("parses");
+    assert!(
+        formatted.contains("    # first\n    # second\n    cidr 172.16.0.0/12 except {172.17.0.0/16, 172.18.0.0/16}\n"),
+        "{formatted}"
+    );
+    assert_eq!(
+        knetc::fmt::format(FileId(0), &formatted).expect("parses"),
+        formatted
+    );
+}
+
 #[test]
 fn a_file_with_syntax_errors_is_not_formatted() {
     let text = "namespace shop {\n  alow web -> api\n}\n";
