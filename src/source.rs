@@ -230,15 +230,20 @@ fn checkpoints(text: &str) -> Vec<(usize, usize)> {
 /// (diagnostics' line numbers, `allow` comments, the formatter's comments) splits at
 /// `\n`. The same length, so no span moves.
 pub fn with_line_feeds(text: &str) -> std::borrow::Cow<'_, str> {
-    let lone = |i: usize| text.as_bytes()[i] == b'\r' && text.as_bytes().get(i + 1) != Some(&b'\n');
-    if !memchr::memchr_iter(b'\r', text.as_bytes()).any(lone) {
+    let bytes = text.as_bytes();
+    let mut lone = memchr::memchr_iter(b'\r', bytes).filter(|&i| bytes.get(i + 1) != Some(&b'\n'));
+    let Some(first) = lone.next() else {
         return std::borrow::Cow::Borrowed(text);
+    };
+    let mut changed = bytes.to_vec();
+    for i in std::iter::once(first).chain(lone) {
+        changed[i] = b'\n';
     }
-    let changed: String = text
-        .char_indices()
-        .map(|(i, c)| if c == '\r' && lone(i) { '\n' } else { c })
-        .collect();
-    std::borrow::Cow::Owned(changed)
+    // One ASCII byte replaced by another keeps the text UTF-8.
+    std::borrow::Cow::Owned(
+        String::from_utf8(changed)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    )
 }
 
 /// Every file of one compilation unit, in the order they were added.

@@ -50,6 +50,17 @@ pub enum FlowPorts {
     Numbers(Vec<(Protocol, u16, u16)>),
 }
 
+impl FlowPorts {
+    /// Whether a flow to an app with these ports reaches its container port `port`.
+    pub fn reaches(&self, port: &(Protocol, u16)) -> bool {
+        match self {
+            FlowPorts::All => true,
+            FlowPorts::App(list) => list.contains(port),
+            FlowPorts::Numbers(_) => false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Flow {
     /// The namespace whose block the flow is written in.

@@ -19,6 +19,7 @@ use super::ports::PortSet;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::Protocol;
 use crate::kube::objects::{Ingress, Labels, PortValue, Service};
+use ipnet::IpNet;
 
 const CONTROLLER_NAMESPACE: &str = "ingress-nginx";
 const CONTROLLER_LABEL: (&str, &str) = ("app.kubernetes.io/name", "ingress-nginx");
@@ -217,14 +218,10 @@ fn take(
     let mut found: Vec<bool> = ports
         .iter()
         .map(|port| {
-            flows_to.iter().map(|&at| &out.flows[at]).any(|f| {
-                wider(&f.from)
-                    && match &f.ports {
-                        FlowPorts::All => true,
-                        FlowPorts::App(list) => list.contains(port),
-                        FlowPorts::Numbers(_) => false,
-                    }
-            })
+            flows_to
+                .iter()
+                .map(|&at| &out.flows[at])
+                .any(|f| wider(&f.from) && f.ports.reaches(port))
         })
         .collect();
     for &at in flows_to {
@@ -390,21 +387,11 @@ fn ranges_let_in(
     ports: &[(Protocol, u16)],
 ) -> bool {
     let externals = out.externals.get(ns);
-    let holds = |side: &Side, range: &ipnet::IpNet| match side {
+    let holds = |side: &Side, range: &IpNet| match side {
         Side::Any | Side::World => true,
-        Side::External(name) => {
-            externals
-                .and_then(|e| e.get(name))
-                .is_some_and(|(cidr, except)| {
-                    cidr.parse::<ipnet::IpNet>().is_ok_and(|cidr| {
-                        cidr.contains(range)
-                            && except.iter().all(|e| {
-                                e.parse::<ipnet::IpNet>()
-                                    .is_ok_and(|e| !e.contains(range) && !range.contains(&e))
-                            })
-                    })
-                })
-        }
+        Side::External(name) => externals
+            .and_then(|e| e.get(name))
+            .is_some_and(|(cidr, except)| holds_whole(cidr, except, range)),
         _ => false,
     };
     let flows: Vec<&Flow> = into
@@ -413,24 +400,27 @@ fn ranges_let_in(
         .map(|&at| &out.flows[at])
         .collect();
     service.source_ranges.iter().all(|range| {
-        let Ok(range) = range.parse::<ipnet::IpNet>() else {
-            return false;
-        };
-        ports.iter().all(|port| {
-            flows.iter().any(|f| {
-                holds(&f.from, &range)
-                    && match &f.ports {
-                        FlowPorts::All => true,
-                        FlowPorts::App(list) => list.contains(port),
-                        FlowPorts::Numbers(_) => false,
-                    }
+        range.parse::<IpNet>().is_ok_and(|range| {
+            ports.iter().all(|port| {
+                flows
+                    .iter()
+                    .any(|f| holds(&f.from, &range) && f.ports.reaches(port))
             })
         })
     })
 }
 
-/// Drops the ports of flows from an external that is exactly one of `service`'s source
-/// ranges (no `except`): its `source-ranges` line says the same.
+/// Whether an external's `cidr` (with its `except` blocks) holds all of `range`.
+fn holds_whole(cidr: &str, except: &[String], range: &IpNet) -> bool {
+    let overlaps = |e: &String| {
+        e.parse::<IpNet>()
+            .map_or(true, |e| e.contains(range) || range.contains(&e))
+    };
+    cidr.parse::<IpNet>().is_ok_and(|cidr| cidr.contains(range)) && !except.iter().any(overlaps)
+}
+
+/// Takes the ports from flows out of an external that is exactly one of `service`'s
+/// source ranges (no `except`): its `source-ranges` line says the same.
 fn take_ranges(
     out: &mut Connections,
     into: &FlowsInto,
@@ -439,7 +429,7 @@ fn take_ranges(
     service: &Service,
     ports: &[(Protocol, u16)],
 ) {
-    let ranges: Vec<ipnet::IpNet> = service
+    let ranges: Vec<IpNet> = service
         .source_ranges
         .iter()
         .filter_map(|r| r.parse().ok())
@@ -454,15 +444,8 @@ fn take_ranges(
         })
         .map(|(name, _)| name.clone())
         .collect();
-    into.taken.set(true);
-    for &at in into.of(ns, index) {
-        let flow = &mut out.flows[at];
-        if !matches!(&flow.from, Side::External(name) if exact.contains(name)) {
-            continue;
-        }
-        if let FlowPorts::App(list) = &mut flow.ports {
-            list.retain(|port| !ports.contains(port));
-        }
+    for name in exact {
+        take(out, into, &Side::External(name), ns, index, ports);
     }
 }
 
@@ -503,11 +486,7 @@ fn dns(out: &mut Connections, apps: &IndexMap<String, Vec<App>>) -> Vec<String> 
         }
         if to_dns(&flow.to) {
             for (port, covered) in DNS.iter().zip(&mut seen.1) {
-                *covered |= match &flow.ports {
-                    FlowPorts::All => true,
-                    FlowPorts::App(list) => list.contains(port),
-                    FlowPorts::Numbers(_) => false,
-                };
+                *covered |= flow.ports.reaches(port);
             }
         }
     }
